@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A read-only memory mapping of an input file. Inputs are read in place through `base`;
+/// nothing is copied. The mapping lives as long as the process (a linker is short-lived and
+/// the output may point at input bytes until it is written), so there is no unmap.
+public final class MappedFile: @unchecked Sendable {
+    public let path: String
+    public let base: UnsafeRawPointer
+    public let size: Int
+
+    init(path: String, base: UnsafeRawPointer, size: Int) {
+        self.path = path
+        self.base = base
+        self.size = size
+    }
+
+    /// Maps `path` read-only. Returns nil with `errno` set if it cannot be opened.
+    public static func open(_ path: String) throws(LinkError) -> MappedFile {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw LinkError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw LinkError("cannot stat \(path): \(String(cString: strerror(errno)))") }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw LinkError("\(path): is a directory") }
+        let size = Int(st.st_size)
+        if size == 0 {
+            // mmap of length 0 fails; an empty file is still a valid (if useless) input.
+            return MappedFile(path: path, base: UnsafeRawPointer(bitPattern: 8)!, size: 0)
+        }
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw LinkError("cannot map \(path): \(String(cString: strerror(errno)))")
+        }
+        return MappedFile(path: path, base: UnsafeRawPointer(p), size: size)
+    }
+
+    /// Asks the kernel to read the file ahead; called on a background thread as soon as the
+    /// command line names a file.
+    public func prefetch() {
+        if size > 0 { madvise(UnsafeMutableRawPointer(mutating: base), size, MADV_WILLNEED) }
+    }
+
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
+}
+
+public func fileExists(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFDIR
+}
