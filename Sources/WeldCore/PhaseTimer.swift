@@ -62,7 +62,7 @@ public final class PhaseTimer: @unchecked Sendable {
 
     /// Runs `body` as the top-level phase `name`. Phases run one at a time, normally on the
     /// main thread; when tracing, a phase is also a span.
-    @inlinable
+    @inlinable @discardableResult
     public func phase<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
         if !enabled && !tracing { return try body() }
         let t0 = monotonicNanos()
@@ -91,7 +91,7 @@ public final class PhaseTimer: @unchecked Sendable {
     /// Runs `body` as a trace span named `name`, from any thread; spans nest. When tracing is
     /// off this is one branch. Prefer a constant name: an interpolated one is built even then
     /// (use `detail:` for per-item text).
-    @inlinable
+    @inlinable @discardableResult
     public func span<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
         if !tracing { return try body() }
         let t0 = monotonicNanos()
@@ -101,7 +101,7 @@ public final class PhaseTimer: @unchecked Sendable {
 
     /// A span with per-item text (a file name, a section) shown in the trace viewer's details;
     /// `detail` is only evaluated when tracing.
-    @inlinable
+    @inlinable @discardableResult
     public func span<T>(_ name: String, detail: @autoclosure () -> String,
                         _ body: () throws -> T) rethrows -> T {
         if !tracing { return try body() }

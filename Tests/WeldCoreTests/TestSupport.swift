@@ -16,6 +16,9 @@ func withThreadCount<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
     return try body()
 }
 
+/// Sleeps `micros` microseconds (usleep without its result).
+func pause(_ micros: UInt32) { _ = usleep(micros) }
+
 var machineCPUs: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
 /// A fresh directory under /tmp, removed (with its files) by `removeTree`.
