@@ -1,0 +1,255 @@
+import WeldCore
+
+/// An ELF64 x86-64 relocatable object, read in place from its mapping (a file or an archive
+/// member). `parse()` validates every header and table once, so later passes read without
+/// bounds checks.
+public final class ObjectFile: @unchecked Sendable {
+    public let displayName: String          // "foo.o" or "libc.a(printf.o)"
+    public let base: UnsafeRawPointer
+    public let size: Int
+    /// Position on the command line (archive members: their archive's position, then member
+    /// order). Lower wins symbol resolution ties, which makes resolution order-independent.
+    public let priority: Int64
+    public var index: Int32 = -1            // index in Context.objects, assigned when loaded
+    public var sections: [InputSection?] = []
+    public var sectionNames: [NameRef] = []
+    public var symtab: UnsafeRawPointer? = nil
+    public var symbolCount = 0
+    public var firstGlobal = 0
+    public var strtab: UnsafeRawPointer? = nil
+    public var strtabSize = 0
+    public var symtabShndx: UnsafeRawPointer? = nil
+    /// Global symbol id for each global symbol (index - firstGlobal).
+    public var symbolIds: [Int32] = []
+    public var groups: [(signature: NameRef, members: [UInt32])] = []
+    public var hasExecStackNote = false      // .note.GNU-stack with SHF_EXECINSTR
+    public var lacksStackNote = true
+    /// GNU_PROPERTY_X86_FEATURE_1_AND bits, nil if the object has no such property.
+    public var x86Features: UInt32? = nil
+    public var isAlive = true
+    public let isFromArchive: Bool
+
+    public init(displayName: String, base: UnsafeRawPointer, size: Int, priority: Int64, isFromArchive: Bool) {
+        self.displayName = displayName; self.base = base; self.size = size; self.priority = priority
+        self.isFromArchive = isFromArchive
+    }
+
+    func corrupt(_ what: String) -> LinkError { LinkError("\(displayName): corrupt object file: \(what)") }
+
+    // MARK: symbol fields (24-byte Elf64_Sym)
+    @inline(__always) public func symName(_ i: Int) -> NameRef {
+        let p = symtab! + i * 24
+        let off = Int(p.u32(0))
+        let len = strtab!.cStringLength(off, limit: strtabSize - off) ?? 0
+        return NameRef(strtab! + off, len)
+    }
+    @inline(__always) public func symInfo(_ i: Int) -> UInt8 { symtab!.u8(i * 24 + 4) }
+    @inline(__always) public func symBind(_ i: Int) -> UInt8 { symInfo(i) >> 4 }
+    @inline(__always) public func symType(_ i: Int) -> UInt8 { symInfo(i) & 0xf }
+    @inline(__always) public func symOther(_ i: Int) -> UInt8 { symtab!.u8(i * 24 + 5) }
+    @inline(__always) public func symVisibility(_ i: Int) -> UInt8 { symOther(i) & 3 }
+    @inline(__always) public func symValue(_ i: Int) -> UInt64 { symtab!.u64(i * 24 + 8) }
+    @inline(__always) public func symSize(_ i: Int) -> UInt64 { symtab!.u64(i * 24 + 16) }
+    /// Section index of symbol i, with SHN_XINDEX resolved through .symtab_shndx.
+    @inline(__always) public func symShndx(_ i: Int) -> UInt32 {
+        let s = symtab!.u16(i * 24 + 6)
+        if s == SHN.xindex, let x = symtabShndx { return x.u32(i * 4) }
+        return UInt32(s)
+    }
+    public func isDefined(_ i: Int) -> Bool { symShndx(i) != UInt32(SHN.undef) }
+
+    /// The live input section a defined symbol belongs to, nil for absolute/common/dropped.
+    @inline(__always) public func symSection(_ i: Int) -> InputSection? {
+        let raw = symtab!.u16(i * 24 + 6)
+        if raw == SHN.undef || (raw >= SHN.loreserve && raw != SHN.xindex) { return nil }
+        let s = raw == SHN.xindex ? Int(symtabShndx!.u32(i * 4)) : Int(raw)
+        return sections[s]
+    }
+
+    // MARK: parsing
+
+    public func parse() throws(LinkError) {
+        let b = base
+        if size < 64 { throw corrupt("file is too small for an ELF header (\(size) bytes)") }
+        if b.u32(0) != 0x464c_457f { throw LinkError("\(displayName): not an ELF file") }
+        if b.u8(4) != 2 { throw LinkError("\(displayName): is a 32-bit ELF file; weld links ELF64 x86-64") }
+        if b.u8(5) != 1 { throw LinkError("\(displayName): is big-endian; weld links little-endian x86-64") }
+        let type = b.u16(16), machine = b.u16(18)
+        if machine != EM_X86_64 { throw LinkError("\(displayName): is for machine \(machine), not x86-64 (62)") }
+        if type != ET.rel { throw LinkError("\(displayName): is not a relocatable object (e_type \(type))") }
+        let shoff = b.u64(40)
+        let shentsize = Int(b.u16(58))
+        var shnum = Int(b.u16(60))
+        var shstrndx = Int(b.u16(62))
+        if shoff == 0 { return }
+        if shentsize != 64 { throw corrupt("e_shentsize is \(shentsize), expected 64") }
+        if shoff > UInt64(size) || shoff % 8 != 0 && shoff > UInt64(size) - 64 { throw corrupt("section header offset 0x\(hex(shoff)) is outside the file") }
+        if shnum == 0 {
+            if shoff + 64 > UInt64(size) { throw corrupt("section header offset 0x\(hex(shoff)) is outside the file") }
+            shnum = Int(b.u64(Int(shoff) + 32))  // sh_size of section 0 holds the real count
+        }
+        if shstrndx == Int(SHN.xindex) { shstrndx = Int(b.u32(Int(shoff) + 40)) }
+        if UInt64(shnum) > (UInt64(size) - shoff) / 64 { throw corrupt("\(shnum) section headers at offset 0x\(hex(shoff)) run past the end of the file (\(size) bytes)") }
+        let sh = b + Int(shoff)
+        @inline(__always) func hdr(_ i: Int) -> UnsafeRawPointer { sh + i * 64 }
+        // Every section's contents must lie inside the file.
+        for i in 1..<max(shnum, 1) {
+            let h = hdr(i)
+            if h.u32(4) != SHT.nobits {
+                let off = h.u64(24), sz = h.u64(32)
+                if off > UInt64(size) || sz > UInt64(size) - off {
+                    throw corrupt("section \(i) (offset 0x\(hex(off)), size 0x\(hex(sz))) extends past the end of the file (\(size) bytes)")
+                }
+            }
+        }
+        if shstrndx >= shnum { throw corrupt("section name table index \(shstrndx) is out of range (\(shnum) sections)") }
+        let shstr = b + Int(hdr(shstrndx).u64(24))
+        let shstrSize = Int(hdr(shstrndx).u64(32))
+        sections = [InputSection?](repeating: nil, count: shnum)
+        sectionNames = [NameRef](repeating: NameRef(shstr, 0), count: shnum)
+        var symtabIndex = -1
+        for i in 0..<shnum {
+            let nameOff = Int(hdr(i).u32(0))
+            guard nameOff < shstrSize || (nameOff == 0 && shstrSize == 0), let len = shstr.cStringLength(nameOff, limit: shstrSize - nameOff) else {
+                throw corrupt("section \(i) has a name offset 0x\(hex(UInt64(nameOff))) outside the section name table")
+            }
+            sectionNames[i] = NameRef(shstr + nameOff, len)
+            let t = hdr(i).u32(4)
+            if t == SHT.symtab { symtabIndex = i }
+            if t == SHT.symtabShndx { symtabShndx = b + Int(hdr(i).u64(24)) }
+        }
+        if symtabIndex >= 0 {
+            let h = hdr(symtabIndex)
+            if h.u64(56) != 24 { throw corrupt("symbol table entry size is \(h.u64(56)), expected 24") }
+            symtab = b + Int(h.u64(24))
+            symbolCount = Int(h.u64(32) / 24)
+            firstGlobal = Int(h.u32(44))
+            if firstGlobal > symbolCount || firstGlobal == 0 && symbolCount > 0 { throw corrupt("symbol table sh_info \(firstGlobal) is out of range (\(symbolCount) symbols)") }
+            let link = Int(h.u32(40))
+            if link >= shnum || link == 0 { throw corrupt("symbol table links to section \(link), out of range") }
+            strtab = b + Int(hdr(link).u64(24))
+            strtabSize = Int(hdr(link).u64(32))
+            // Validate every symbol's name and section index once.
+            for s in 0..<symbolCount {
+                let nameOff = Int(symtab!.u32(s * 24))
+                if nameOff >= strtabSize && !(nameOff == 0) || strtabSize > 0 && strtab!.cStringLength(nameOff, limit: strtabSize - nameOff) == nil {
+                    throw corrupt("symbol \(s) has a name offset 0x\(hex(UInt64(nameOff))) outside the string table or without a terminator")
+                }
+                let shndx = symtab!.u16(s * 24 + 6)
+                if shndx == SHN.xindex {
+                    if symtabShndx == nil { throw corrupt("symbol \(s) uses SHN_XINDEX but there is no .symtab_shndx section") }
+                    if Int(symtabShndx!.u32(s * 4)) >= shnum { throw corrupt("symbol \(s) (\(symName(s).string)) has section index out of range") }
+                } else if shndx < SHN.loreserve && Int(shndx) >= shnum {
+                    throw corrupt("symbol \(s) (\(symName(s).string)) has section index \(shndx), out of range (\(shnum) sections)")
+                }
+            }
+        }
+        // Sections that go to the output.
+        for i in 1..<max(shnum, 1) {
+            let h = hdr(i)
+            let t = h.u32(4)
+            let flags = h.u64(8)
+            let name = sectionNames[i]
+            switch t {
+            case SHT.null, SHT.symtab, SHT.strtab, SHT.rela, SHT.rel, SHT.symtabShndx, SHT.llvmAddrsig:
+                continue
+            case SHT.group:
+                try parseGroup(h, index: i, shnum: shnum)
+                continue
+            default: break
+            }
+            if name.equals(".note.GNU-stack") {
+                lacksStackNote = false
+                if flags & SHF.execinstr != 0 { hasExecStackNote = true }
+                continue
+            }
+            if name.equals(".note.gnu.property") { parseGNUProperty(b + Int(h.u64(24)), Int(h.u64(32))); continue }
+            if flags & SHF.exclude != 0 && flags & SHF.alloc == 0 { continue }
+            if name.hasPrefix(".gnu.lto_") || name.hasPrefix(".llvm.lto") {
+                throw LinkError("\(displayName): is an LTO object (section \(name.string)); weld does not support LTO yet: compile without -flto")
+            }
+            if flags & SHF.compressed != 0 {
+                if name.hasPrefix(".debug") { continue } // dropped until compressed input is supported
+                throw LinkError("\(displayName): section \(name.string) is compressed; not supported yet")
+            }
+            // Non-allocated sections other than debug info and .comment are dropped.
+            if flags & SHF.alloc == 0 && !name.hasPrefix(".debug_") && !name.equals(".comment") { continue }
+            let align = h.u64(48)
+            if align > 1 << 30 { throw corrupt("section \(name.string) has alignment \(align), too large") }
+            if align & (align &- 1) != 0 { throw corrupt("section \(name.string) has alignment \(align), not a power of two") }
+            let sec = InputSection(file: self, index: i, name: name, type: t, flags: flags, data: b + Int(t == SHT.nobits ? 0 : h.u64(24)),
+                                   size: h.u64(32), align: align, entsize: h.u64(56), info: h.u32(44))
+            sections[i] = sec
+        }
+        // Attach relocation sections to their targets.
+        for i in 1..<max(shnum, 1) {
+            let h = hdr(i)
+            let t = h.u32(4)
+            if t == SHT.rel { throw corrupt("section \(sectionNames[i].string) has REL relocations; x86-64 objects use RELA") }
+            if t != SHT.rela { continue }
+            let target = Int(h.u32(44))
+            if target >= shnum { throw corrupt("relocation section \(sectionNames[i].string) applies to section \(target), out of range") }
+            guard let sec = sections[target] else { continue }
+            if h.u64(56) != 24 { throw corrupt("relocation section \(sectionNames[i].string) has entry size \(h.u64(56)), expected 24") }
+            sec.relocs = b + Int(h.u64(24))
+            sec.relocCount = Int(h.u64(32) / 24)
+            for r in 0..<sec.relocCount {
+                let rel = sec.reloc(r)
+                if rel.sym >= max(symbolCount, 1) {
+                    throw corrupt("relocation \(r) in \(sectionNames[i].string) refers to symbol \(rel.sym), out of range (\(symbolCount) symbols)")
+                }
+                if rel.offset >= sec.size {
+                    throw corrupt("relocation \(r) in \(sectionNames[i].string) at offset 0x\(hex(rel.offset)) is outside its section (size 0x\(hex(sec.size)))")
+                }
+            }
+        }
+    }
+
+    private func parseGroup(_ h: UnsafeRawPointer, index: Int, shnum: Int) throws(LinkError) {
+        let data = base + Int(h.u64(24))
+        let count = Int(h.u64(32) / 4)
+        if count == 0 { return }
+        let flags = data.u32(0)
+        let sigSym = Int(h.u32(44))
+        guard symtab != nil, sigSym < symbolCount else { throw corrupt("group section \(index) names signature symbol \(sigSym), out of range") }
+        var members: [UInt32] = []
+        members.reserveCapacity(count - 1)
+        for k in 1..<count {
+            let m = data.u32(k * 4)
+            if Int(m) >= shnum { throw corrupt("group section \(index) lists member section \(m), out of range") }
+            members.append(m)
+        }
+        if flags & 1 == 0 { return } // not GRP_COMDAT: nothing to deduplicate
+        var sig = symName(sigSym)
+        if symType(sigSym) == STT.section, let s = Optional(Int(symShndx(sigSym))), s < sectionNames.count { sig = sectionNames[s] }
+        groups.append((sig, members))
+    }
+
+    private func parseGNUProperty(_ p: UnsafeRawPointer, _ size: Int) {
+        // Notes: namesz, descsz, type, "GNU\0", then properties (type, datasz, data, pad to 8).
+        var off = 0
+        while off + 16 <= size {
+            let namesz = Int(p.u32(off)), descsz = Int(p.u32(off + 4)), type = p.u32(off + 8)
+            let descOff = off + 12 + ((namesz + 3) & ~3)
+            if descOff + descsz > size { return }
+            if type == 5 { // NT_GNU_PROPERTY_TYPE_0
+                var q = descOff
+                while q + 8 <= descOff + descsz {
+                    let ptype = p.u32(q), psz = Int(p.u32(q + 4))
+                    if ptype == 0xc000_0002 && psz == 4 && q + 12 <= descOff + descsz { // X86_FEATURE_1_AND
+                        x86Features = p.u32(q + 8)
+                    }
+                    q += 8 + ((psz + 7) & ~7)
+                }
+            }
+            off = descOff + ((descsz + 7) & ~7)
+        }
+    }
+}
+
+@inline(__always) func hex(_ v: UInt64) -> String { String(v, radix: 16) }
+@inline(__always) func hex(_ v: Int) -> String { String(v, radix: 16) }
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,293 @@
+import WeldCore
+
+/// One input named on the command line, with the state the options in force gave it.
+public struct InputSpec: Sendable {
+    public enum Kind: Sendable { case path(String), library(String) }
+    public var kind: Kind
+    public var wholeArchive: Bool
+    public var asNeeded: Bool
+    public var staticOnly: Bool      // -Bstatic in force: -l finds only .a
+}
+
+public enum OutputKind: Sendable { case executable, sharedLibrary, relocatable }
+
+/// The GNU ld command line, as gcc, clang and swiftc pass it.
+public struct Options: Sendable {
+    public var output = "a.out"
+    public var inputs: [InputSpec] = []
+    public var searchPaths: [String] = []
+    public var sysroot = ""
+    public var outputKind = OutputKind.executable
+    public var pie = false
+    public var isStatic = false            // -static / -Bstatic at the start with no dynamic inputs
+    public var noDynamicLinker = false
+    public var dynamicLinker: String? = nil
+    public var entry: String? = nil
+    public var undefined: [String] = []
+    public var defsyms: [(String, String)] = []
+    public var wraps: [String] = []
+    public var exportDynamic = false
+    public var exportDynamicSymbols: [String] = []
+    public var rpaths: [String] = []
+    public var enableNewDtags = true
+    public var soname: String? = nil
+    public var buildID: BuildIDKind = .none
+    public var ehFrameHdr = false
+    public var hashStyleGNU = true
+    public var hashStyleSysv = false
+    public var zNow = false
+    public var zRelro = true
+    public var zExecstack = false
+    public var zText = false
+    public var zSeparateCode = true
+    public var zOrigin = false
+    public var zNodelete = false
+    public var zInitfirst = false
+    public var zNodlopen = false
+    public var zDefs = false
+    public var zStackSize: UInt64 = 0
+    public var maxPageSize: UInt64 = 4096
+    public var threads = 0
+    public var timeReport: TimeReportFormat? = nil
+    public var timeTrace: String? = nil
+    public var stripAll = false
+    public var stripDebug = false
+    public var discardAll = false
+    public var discardLocals = false
+    public var gcSections = false
+    public var allowMultipleDefinition = false
+    public var warnCommon = false
+    public var fatalWarnings = false
+    public var printMap = false
+    public var mapFile: String? = nil
+    public var trace = false
+    public var eagerLoad = true
+    public var unresolvedIgnoreAll = false
+    public var bsymbolic = false
+    public var bsymbolicFunctions = false
+    public var verbose = false
+    public var allowShlibUndefined: Bool? = nil
+    public var versionScripts: [String] = []
+
+    public enum TimeReportFormat: Sendable { case text, json }
+}
+
+extension Options {
+    /// Parses the command line. Unknown options are errors, as in GNU ld, except for a set of
+    /// options that are accepted and have no effect on weld's output (listed in `ignored`).
+    public static func parse(_ argv: [String]) throws(LinkError) -> Options {
+        var o = Options()
+        var args: [String]
+        do { args = try expandResponseFiles(argv) } catch { throw error }
+        var i = 0
+        var wholeArchive = false, asNeeded = false, staticOnly = false
+        var stateStack: [(Bool, Bool, Bool)] = []
+        var sawDynamicInput = false
+
+        func value(_ name: String) throws(LinkError) -> String {
+            i += 1
+            if i >= args.count { throw LinkError("\(name): missing argument") }
+            return args[i]
+        }
+
+        while i < args.count {
+            let raw = args[i]
+            defer { i += 1 }
+            if raw.isEmpty { continue }
+            if !raw.hasPrefix("-") || raw == "-" {
+                o.inputs.append(InputSpec(kind: .path(raw), wholeArchive: wholeArchive, asNeeded: asNeeded, staticOnly: staticOnly))
+                continue
+            }
+            // GNU ld accepts both -opt and --opt for long options, and --opt=value or --opt value.
+            var arg = raw
+            if arg.hasPrefix("--") { arg.removeFirst() }
+            var inlineValue: String? = nil
+            if let eq = arg.firstIndex(of: "="), !arg.hasPrefix("-defsym"), !arg.hasPrefix("-l") {
+                inlineValue = String(arg[arg.index(after: eq)...])
+                arg = String(arg[..<eq])
+            }
+            func val(_ name: String) throws(LinkError) -> String {
+                if let v = inlineValue { return v }
+                return try value(name)
+            }
+            // Options with the value glued on (-lfoo, -Lpath, -ofile, -zfoo, -efoo).
+            if raw.hasPrefix("-l") && !raw.hasPrefix("--") && raw.count > 2 {
+                let name = String(raw.dropFirst(2))
+                o.inputs.append(InputSpec(kind: .library(name), wholeArchive: wholeArchive, asNeeded: asNeeded, staticOnly: staticOnly))
+                continue
+            }
+            if raw.hasPrefix("-L") && !raw.hasPrefix("--") && raw.count > 2 { o.searchPaths.append(String(raw.dropFirst(2))); continue }
+            switch arg {
+            case "-o", "-output": o.output = try val(arg)
+            case "-l", "-library":
+                o.inputs.append(InputSpec(kind: .library(try val(arg)), wholeArchive: wholeArchive, asNeeded: asNeeded, staticOnly: staticOnly))
+            case "-L", "-library-path": o.searchPaths.append(try val(arg))
+            case "-sysroot": o.sysroot = try val(arg)
+            case "-e", "-entry": o.entry = try val(arg)
+            case "-u", "-undefined": o.undefined.append(try val(arg))
+            case "-require-defined": o.undefined.append(try val(arg))
+            case "-defsym":
+                let d = try val(arg)
+                guard let eq = d.firstIndex(of: "=") else { throw LinkError("--defsym: expected SYMBOL=EXPRESSION, got '\(d)'") }
+                o.defsyms.append((String(d[..<eq]), String(d[d.index(after: eq)...])))
+            case "-wrap": o.wraps.append(try val(arg))
+            case "-shared", "-Bshareable": o.outputKind = .sharedLibrary
+            case "-r", "-relocatable", "-i": o.outputKind = .relocatable
+            case "-pie", "-pic-executable": o.pie = true
+            case "-no-pie", "-no-pic-executable": o.pie = false
+            case "-static", "-Bstatic", "-dn", "-non_shared":
+                staticOnly = true
+                if !sawDynamicInput && arg == "-static" { o.isStatic = true }
+            case "-Bdynamic", "-dy", "-call_shared": staticOnly = false
+            case "-no-dynamic-linker": o.noDynamicLinker = true
+            case "-dynamic-linker", "-I": o.dynamicLinker = try val(arg)
+            case "-whole-archive": wholeArchive = true
+            case "-no-whole-archive": wholeArchive = false
+            case "-as-needed": asNeeded = true
+            case "-no-as-needed": asNeeded = false
+            case "-push-state": stateStack.append((wholeArchive, asNeeded, staticOnly))
+            case "-pop-state":
+                guard let s = stateStack.popLast() else { throw LinkError("--pop-state without --push-state") }
+                (wholeArchive, asNeeded, staticOnly) = s
+            case "-start-group", "-(", "-end-group", "-)":
+                break // weld extracts archive members in any order, so groups need no rescans
+            case "-export-dynamic", "-E": o.exportDynamic = true
+            case "-no-export-dynamic": o.exportDynamic = false
+            case "-export-dynamic-symbol": o.exportDynamicSymbols.append(try val(arg))
+            case "-rpath", "-R": o.rpaths.append(try val(arg))
+            case "-enable-new-dtags": o.enableNewDtags = true
+            case "-disable-new-dtags": o.enableNewDtags = false
+            case "-soname", "-h": o.soname = try val(arg)
+            case "-build-id":
+                o.buildID = try BuildIDKind.parse(inlineValue)
+            case "-eh-frame-hdr": o.ehFrameHdr = true
+            case "-no-eh-frame-hdr": o.ehFrameHdr = false
+            case "-hash-style":
+                switch try val(arg) {
+                case "gnu": o.hashStyleGNU = true; o.hashStyleSysv = false
+                case "sysv": o.hashStyleGNU = false; o.hashStyleSysv = true
+                case "both": o.hashStyleGNU = true; o.hashStyleSysv = true
+                case let v: throw LinkError("--hash-style: unknown style '\(v)'")
+                }
+            case "-z":
+                try o.parseZ(try val(arg))
+            case "-m":
+                let emu = try val(arg)
+                if emu != "elf_x86_64" { throw LinkError("-m \(emu): unsupported emulation; weld supports elf_x86_64") }
+            case "-threads", "-thread-count", "-j":
+                var v = inlineValue
+                if v == nil && arg != "-threads" { v = try value(arg) }
+                guard let v else { o.threads = 0; break }
+                guard let n = Int(v), n >= 1 else { throw LinkError("\(raw): expected a positive thread count, got '\(v)'") }
+                o.threads = n
+            case "-no-threads": o.threads = 1
+            case "-time-report":
+                switch inlineValue {
+                case nil, "text": o.timeReport = .text
+                case "json": o.timeReport = .json
+                case let v?: throw LinkError("--time-report: unknown format '\(v)' (text or json)")
+                }
+            case "-time-trace": o.timeTrace = inlineValue ?? (o.output + ".time-trace.json")
+            case "-time-trace-file": o.timeTrace = try val(arg)
+            case "-strip-all", "-s": o.stripAll = true
+            case "-strip-debug", "-S": o.stripDebug = true
+            case "-discard-all", "-x": o.discardAll = true
+            case "-discard-locals", "-X": o.discardLocals = true
+            case "-gc-sections": o.gcSections = true
+            case "-no-gc-sections": o.gcSections = false
+            case "-allow-multiple-definition": o.allowMultipleDefinition = true
+            case "-warn-common": o.warnCommon = true
+            case "-fatal-warnings": o.fatalWarnings = true
+            case "-no-fatal-warnings": o.fatalWarnings = false
+            case "-print-map", "-M": o.printMap = true
+            case "-Map": o.mapFile = try val(arg)
+            case "-trace", "-t": o.trace = true
+            case "-error-limit":
+                guard let n = Int(try val(arg)), n >= 0 else { throw LinkError("--error-limit: expected a number") }
+                Diagnostics.shared.errorLimit = n
+            case "-Bsymbolic": o.bsymbolic = true
+            case "-Bsymbolic-functions": o.bsymbolicFunctions = true
+            case "-no-undefined": o.zDefs = true
+            case "-allow-shlib-undefined": o.allowShlibUndefined = true
+            case "-no-allow-shlib-undefined": o.allowShlibUndefined = false
+            case "-unresolved-symbols":
+                o.unresolvedIgnoreAll = (try val(arg)) == "ignore-all"
+            case "-version-script": o.versionScripts.append(try val(arg))
+            case "-verbose": o.verbose = true
+            case "-plugin", "-plugin-opt", "-dependency-file", "-package-metadata", "-Y",
+                 "-exclude-libs", "-retain-symbols-file", "-dynamic-list", "-y", "-trace-symbol",
+                 "-why-extract", "-compress-debug-sections":
+                // Accepted; LTO plugins only matter when an LTO input appears (weld reports
+                // such inputs as unsupported), the rest do not change a static link's output.
+                _ = try val(arg)
+            case "-O", "-O0", "-O1", "-O2", "-O3":
+                if arg == "-O" { _ = try value(arg) }
+            case "-no-warn-mismatch", "-nostdlib", "-no-copy-dt-needed-entries", "-copy-dt-needed-entries",
+                 "-warn-shared-textrel", "-no-undefined-version", "-undefined-version", "-color-diagnostics",
+                 "-no-color-diagnostics", "-demangle", "-no-demangle", "-relax", "-no-relax", "-sort-common",
+                 "-gdb-index", "-no-gdb-index", "-disable-verify", "-no-add-needed", "-add-needed",
+                 "-warn-once", "-no-warn-rwx-segments", "-warn-rwx-segments", "-no-keep-memory",
+                 "-reduce-memory-overheads", "-stats", "-build-id=none", "-dc", "-dp", "-d", "-EL",
+                 "-enable-non-contiguous-regions", "-noinhibit-exec", "-no-print-gc-sections",
+                 "-print-gc-sections", "-icf", "-rosegment", "-no-rosegment", "-nmagic", "-omagic",
+                 "-fork", "-no-fork", "-Qy", "-Qn", "-allow-multiple-definitions", "-discard-none":
+                break
+            case "-v", "-V":
+                o.verbose = true
+            default:
+                throw LinkError("unknown option: \(raw)")
+            }
+            if case .library = o.inputs.last?.kind, !staticOnly { sawDynamicInput = true }
+        }
+        if o.outputKind == .sharedLibrary { o.pie = false }
+        return o
+    }
+
+    mutating func parseZ(_ z: String) throws(LinkError) {
+        switch z {
+        case "now": zNow = true
+        case "lazy": zNow = false
+        case "relro": zRelro = true
+        case "norelro": zRelro = false
+        case "execstack": zExecstack = true
+        case "noexecstack": zExecstack = false
+        case "text": zText = true
+        case "notext", "textoff": zText = false
+        case "separate-code": zSeparateCode = true
+        case "noseparate-code": zSeparateCode = false
+        case "origin": zOrigin = true
+        case "nodelete": zNodelete = true
+        case "initfirst": zInitfirst = true
+        case "nodlopen": zNodlopen = true
+        case "defs": zDefs = true
+        case "undefs": zDefs = false
+        case "combreloc", "nocombreloc", "noexecheap", "nocopyreloc", "ibt", "shstk", "cet-report=none",
+             "nognustack", "max-page-size=4096", "keep-text-section-prefix", "nokeep-text-section-prefix",
+             "pack-relative-relocs", "nopack-relative-relocs", "start-stop-visibility=hidden", "rel", "rela",
+             "interpose", "muldefs", "nodump", "noextern-protected-data", "dynamic-undefined-weak", "global":
+            break
+        default:
+            if let v = z.dropPrefix("max-page-size=") {
+                guard let n = parseNumber(v), n > 0, n & (n - 1) == 0 else { throw LinkError("-z max-page-size: not a power of two: \(v)") }
+                maxPageSize = n
+            } else if z.hasPrefix("common-page-size=") {
+            } else if let v = z.dropPrefix("stack-size=") {
+                guard let n = parseNumber(v) else { throw LinkError("-z stack-size: bad number \(v)") }
+                zStackSize = n
+            } else {
+                Diagnostics.shared.warning("unknown -z value: \(z)")
+            }
+        }
+    }
+}
+
+extension String {
+    func dropPrefix(_ p: String) -> String? { hasPrefix(p) ? String(dropFirst(p.count)) : nil }
+}
+
+/// Parses 123, 0x1f, 0o17 and 017 forms as GNU ld does.
+func parseNumber(_ s: String) -> UInt64? {
+    if s.hasPrefix("0x") || s.hasPrefix("0X") { return UInt64(s.dropFirst(2), radix: 16) }
+    if s.count > 1 && s.hasPrefix("0") { return UInt64(s.dropFirst(1), radix: 8) }
+    return UInt64(s)
+}

@@ -1,0 +1,121 @@
+import WeldCore
+
+/// Where each file's symbols go in .symtab and .strtab, planned so that every file writes
+/// its own slice in parallel.
+public struct SymbolTableLayout: Sendable {
+    public var symbolCount = 1
+    public var stringBytes = 1
+    public var firstGlobal = 1
+    var localStart: [Int] = []       // per object: first .symtab index of its locals
+    var localStrStart: [Int] = []
+    var globalStart: [Int] = []      // per object: first index of the globals it defines
+    var globalStrStart: [Int] = []
+    var extraGlobals: [Int32] = []   // linker-defined and imported symbols
+    var extraStart = 0
+    var extraStrStart = 0
+}
+
+/// Whether local symbol i of obj goes to .symtab.
+@inline(__always) func keepLocal(_ ctx: Context, _ obj: ObjectFile, _ i: Int) -> Bool {
+    if ctx.options.discardAll { return false }
+    let t = obj.symType(i)
+    if t == STT.section || t == STT.file { return false }
+    let name = obj.symName(i)
+    if name.count == 0 { return false }
+    if name.hasPrefix(".L") || (ctx.options.discardLocals && name.hasPrefix(".L")) { return false }
+    let shndx = obj.symShndx(i)
+    if shndx == UInt32(SHN.abs) { return true }
+    guard let sec = obj.symSection(i) else { return false }
+    return sec.alive && sec.outputIndex >= 0
+}
+
+/// Whether the global at index k of obj's globals is written by obj (it is its definition).
+@inline(__always) func ownsGlobal(_ ctx: Context, _ obj: ObjectFile, _ k: Int) -> Bool {
+    let id = obj.symbolIds[k]
+    let s = ctx.symbols[id]
+    return s.isDefinedInObject && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k)
+}
+
+func planSymbolTable(_ ctx: Context) -> SymbolTableLayout {
+    var l = SymbolTableLayout()
+    let counts: [(Int, Int, Int, Int)] = Parallel.map(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
+        var ln = 0, lb = 0, gn = 0, gb = 0
+        for i in 1..<max(obj.firstGlobal, 1) where keepLocal(ctx, obj, i) { ln += 1; lb += obj.symName(i).count + 1 }
+        for k in 0..<obj.symbolIds.count where ownsGlobal(ctx, obj, k) {
+            if isHiddenSym(ctx, obj.symbolIds[k]) { ln += 1; lb += obj.symName(obj.firstGlobal + k).count + 1 }
+            else { gn += 1; gb += obj.symName(obj.firstGlobal + k).count + 1 }
+        }
+        return (ln, lb, gn, gb)
+    }
+    var n = 1, b = 1
+    for c in counts { l.localStart.append(n); l.localStrStart.append(b); n += c.0; b += c.1 }
+    l.firstGlobal = n
+    for c in counts { l.globalStart.append(n); l.globalStrStart.append(b); n += c.2; b += c.3 }
+    // Linker-defined symbols, then imports (undefined in .symtab).
+    l.extraStart = n; l.extraStrStart = b
+    for (id, _) in ctx.linkerSymbols { l.extraGlobals.append(id) }
+    for id in ctx.synth.dynsyms where ctx.symbols[id].kind == .shared { l.extraGlobals.append(id) }
+    for id in l.extraGlobals { n += 1; b += ctx.symbols[id].name.count + 1 }
+    l.symbolCount = n; l.stringBytes = b
+    return l
+}
+
+func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: UnsafeMutableRawPointer) {
+    let l = ctx.symtabLayout
+    @inline(__always) func put(_ idx: Int, name: NameRef, strOff: Int, info: UInt8, other: UInt8, shndx: UInt16, value: UInt64, size: UInt64) {
+        let p = symtab + idx * 24
+        p.w32(0, UInt32(strOff)); p.w8(4, info); p.w8(5, other); p.w16(6, shndx); p.w64(8, value); p.w64(16, size)
+        if name.count > 0 { (strtab + strOff).copyMemory(from: name.ptr, byteCount: name.count) }
+        (strtab + strOff + name.count).storeBytes(of: 0, as: UInt8.self)
+    }
+    func shndxOf(_ sec: InputSection?) -> UInt16 {
+        guard let s = sec, s.outputIndex >= 0 else { return SHN.abs }
+        let h = ctx.outputSections[Int(s.outputIndex)].headerIndex
+        return h < Int(SHN.loreserve) ? UInt16(h) : SHN.xindex
+    }
+    Parallel.forEach(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
+        var idx = l.localStart[f], so = l.localStrStart[f]
+        for i in 1..<max(obj.firstGlobal, 1) where keepLocal(ctx, obj, i) {
+            let name = obj.symName(i)
+            let sec = obj.symSection(i)
+            let value = sec.map { sectionAddress(ctx, $0, obj.symValue(i)) } ?? obj.symValue(i)
+            put(idx, name: name, strOff: so, info: obj.symInfo(i), other: obj.symOther(i), shndx: sec == nil ? SHN.abs : shndxOf(sec), value: value, size: obj.symSize(i))
+            idx += 1; so += name.count + 1
+        }
+        var gidx = l.globalStart[f], gso = l.globalStrStart[f]
+        for k in 0..<obj.symbolIds.count where ownsGlobal(ctx, obj, k) {
+            let s = ctx.symbols[obj.symbolIds[k]]
+            let i = obj.firstGlobal + k
+            // Hidden symbols are local to the output: STB_LOCAL, in the local part.
+            let hidden = isHiddenSym(ctx, obj.symbolIds[k])
+            var bind = obj.symBind(i) == STB.gnuUnique ? STB.global : obj.symBind(i)
+            if hidden { bind = STB.local } else { swap(&idx, &gidx); swap(&so, &gso) }
+            defer { if !hidden { swap(&idx, &gidx); swap(&so, &gso) } }
+            let shndx: UInt16 = s.kind == .common ? shndxOf(nil) : (s.isAbsolute ? SHN.abs : shndxOf(s.section))
+            put(idx, name: s.name, strOff: so, info: bind << 4 | obj.symType(i), other: s.visibility,
+                shndx: s.kind == .common ? UInt16(ctx.synth.bss?.headerIndex ?? Int(SHN.abs)) : shndx, value: s.value, size: s.size)
+            idx += 1; so += s.name.count + 1
+        }
+    }
+    var idx = l.extraStart, so = l.extraStrStart
+    for id in l.extraGlobals {
+        let s = ctx.symbols[id]
+        if s.kind == .shared {
+            let copied = s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias) != 0
+            put(idx, name: s.name, strOff: so, info: (s.binding == STB.weak ? STB.weak : STB.global) << 4 | s.type, other: 0,
+                shndx: copied ? UInt16(ctx.synth.bss?.headerIndex ?? 0) : SHN.undef, value: copied || s.flags & SymbolFlag.needsCanonicalPlt != 0 ? s.value : 0, size: s.size)
+        } else {
+            let sec = ctx.outputSections.first { $0.isAlloc && $0.addr <= s.value && s.value <= $0.addr + $0.size }
+            put(idx, name: s.name, strOff: so, info: STB.global << 4 | STT.notype, other: 0,
+                shndx: s.isAbsolute ? SHN.abs : UInt16(sec?.headerIndex ?? Int(SHN.abs)), value: s.value, size: 0)
+        }
+        idx += 1; so += s.name.count + 1
+    }
+}
+
+@inline(__always) func isHiddenSym(_ ctx: Context, _ id: Int32) -> Bool {
+    let v = ctx.symbols[id].visibility
+    return v == STV.hidden || v == STV.internal
+}

@@ -1,0 +1,48 @@
+import WeldCore
+
+/// Turns every symbol's value into its final address, in parallel.
+func finalizeSymbolAddresses(_ ctx: Context) {
+    let syms = ctx.symbols
+    let bssAddr = ctx.synth.bss?.addr ?? 0
+    Parallel.forEach(syms.count, minChunk: 4096) { idx in
+        let id = Int32(idx)
+        let s = syms[id]
+        if s.name.count < 0 { return }
+        switch s.kind {
+        case .strong, .weak:
+            if s.fileIndex == -2 { return }            // linker-defined: done below
+            if let sec = s.section {
+                let obj = ctx.objects[Int(s.fileIndex)]
+                syms[id].value = sec.alive ? sectionAddress(ctx, sec, obj.symValue(Int(s.symIndex))) : 0
+            }
+            if s.flags & SymbolFlag.isIfunc != 0 && s.pltIndex >= 0 { syms[id].value = pltAddress(ctx, syms[id]) }
+        case .common:
+            syms[id].value = bssAddr + s.value
+        case .shared:
+            if s.flags & SymbolFlag.needsCanonicalPlt != 0 && s.flags & SymbolFlag.needsCopy == 0 { syms[id].value = pltAddress(ctx, s) }
+        default:
+            break
+        }
+    }
+    for (k, id) in ctx.synth.copySymbols.enumerated() {
+        syms[id].value = bssAddr + ctx.synth.commonsOffset[k]
+    }
+    for id in ctx.synth.copyAliases {
+        syms[id].value = bssAddr + ctx.synth.commonsOffset[Int(syms[id].copyOffset)]
+    }
+    finalizeLinkerSymbols(ctx)
+    if let e = ctx.options.entry ?? (ctx.options.outputKind == .executable ? "_start" : nil) {
+        if let id = syms.find(e), !syms[id].isUndefined { ctx.entryAddress = syms[id].value }
+        else if let n = parseNumber(e) { ctx.entryAddress = n }
+        else if ctx.options.entry != nil || ctx.options.outputKind == .executable {
+            ctx.diag.warning("cannot find entry symbol \(e); not setting start address")
+        }
+    }
+}
+
+/// The address of an IFUNC's resolver (its definition), for IRELATIVE.
+func resolverAddress(_ ctx: Context, _ id: Int32) -> UInt64 {
+    let s = ctx.symbols[id]
+    guard let sec = s.section else { return 0 }
+    return sectionAddress(ctx, sec, ctx.objects[Int(s.fileIndex)].symValue(Int(s.symIndex)))
+}

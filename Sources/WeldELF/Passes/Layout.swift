@@ -1,0 +1,339 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeldCore
+
+/// Where an allocated section goes, in the order lld and GNU ld use: read-only data (headers,
+/// dynamic tables, .rodata, .eh_frame), then code, then RELRO data, then writable data, then
+/// .bss; non-allocated sections (debug info) last.
+func sectionRank(_ os: OutputSection) -> Int {
+    if !os.isAlloc {
+        switch os.name {
+        case ".symtab": return 10_001
+        case ".strtab": return 10_002
+        case ".shstrtab": return 10_003
+        default: return 10_000
+        }
+    }
+    let n = os.name
+    if !os.isWritable && !os.isExec {
+        switch n {
+        case ".interp": return 1
+        case ".note.gnu.property": return 2
+        case ".note.gnu.build-id": return 3
+        case _ where os.type == SHT.note: return 4
+        case ".dynsym": return 5
+        case ".gnu.version": return 6
+        case ".gnu.version_r": return 7
+        case ".gnu.hash": return 8
+        case ".hash": return 9
+        case ".dynstr": return 10
+        case ".rela.dyn": return 11
+        case ".rela.plt": return 12
+        case ".eh_frame_hdr": return 21
+        case ".eh_frame": return 22
+        case ".gcc_except_table": return 23
+        default: return 20
+        }
+    }
+    if os.isExec && !os.isWritable {
+        switch n {
+        case ".init": return 30
+        case ".plt": return 31
+        case ".text": return 32
+        case ".fini": return 34
+        default: return 33
+        }
+    }
+    if isRelro(os) {
+        switch n {
+        case ".tdata": return 40
+        case ".tbss": return 41
+        case ".preinit_array": return 42
+        case ".init_array": return 43
+        case ".fini_array": return 44
+        case ".dynamic": return 46
+        case ".got": return 47
+        default: return 45
+        }
+    }
+    if os.isNoBits { return n == ".bss" ? 61 : 60 }
+    switch n {
+    case ".got.plt": return 50
+    case ".data": return 51
+    default: return 52
+    }
+}
+
+func isRelro(_ os: OutputSection) -> Bool {
+    if !os.isAlloc || !os.isWritable { return false }
+    if os.isTLS { return true }
+    switch os.name {
+    case ".init_array", ".fini_array", ".preinit_array", ".data.rel.ro", ".dynamic", ".got", ".ctors", ".dtors", ".jcr":
+        return true
+    default:
+        return os.name.hasPrefix(".data.rel.ro")
+    }
+}
+
+@inline(__always) func alignUp(_ v: UInt64, _ a: UInt64) -> UInt64 { a <= 1 ? v : (v + a - 1) & ~(a - 1) }
+
+/// Lays out member offsets inside each output section (merging strings), orders the sections,
+/// assigns file offsets and addresses, and builds the program headers.
+func layout(_ ctx: Context) {
+    PhaseTimer.shared.phase("merge strings") { mergeAndSizeSections(ctx) }
+    // Drop empty sections weld would otherwise emit (except ones symbols point into).
+    ctx.outputSections = ctx.outputSections.filter { os in
+        if case .synthetic = os.content { return true }
+        return !os.members.isEmpty || os === ctx.synth.bss
+    }
+    // Non-allocated tables at the end.
+    if !ctx.options.stripAll {
+        let symtab = OutputSection(name: ".symtab", type: SHT.symtab, flags: 0, content: .synthetic(.symtab))
+        symtab.align = 8; symtab.entsize = 24
+        let strtab = OutputSection(name: ".strtab", type: SHT.strtab, flags: 0, content: .synthetic(.strtab))
+        ctx.outputSections.append(symtab); ctx.outputSections.append(strtab)
+        ctx.symtabLayout = planSymbolTable(ctx)
+        symtab.size = UInt64(ctx.symtabLayout.symbolCount * 24)
+        strtab.size = UInt64(ctx.symtabLayout.stringBytes)
+        symtab.info = UInt32(ctx.symtabLayout.firstGlobal)
+    }
+    let shstrtab = OutputSection(name: ".shstrtab", type: SHT.strtab, flags: 0, content: .synthetic(.shstrtab))
+    ctx.outputSections.append(shstrtab)
+    let ranked = ctx.outputSections.enumerated().map { (sectionRank($0.element), $0.offset, $0.element) }
+    ctx.outputSections = ranked.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { $0.2 }
+    // Section header string table.
+    var shstr = StringTableBuilder()
+    for os in ctx.outputSections { os.nameOffset = shstr.add(os.name) }
+    ctx.shstrtab = shstr.bytes
+    shstrtab.size = UInt64(shstr.bytes.count)
+    for (i, os) in ctx.outputSections.enumerated() {
+        os.headerIndex = i + 1
+        for m in os.members { m.outputIndex = Int32(i) }
+    }
+    // Links between sections.
+    let index = { (name: String) in UInt32(ctx.outputSections.firstIndex { $0.name == name }.map { $0 + 1 } ?? 0) }
+    for os in ctx.outputSections {
+        switch os.name {
+        case ".dynsym", ".gnu.version_r": os.link = index(".dynstr")
+        case ".gnu.hash", ".hash", ".gnu.version": os.link = index(".dynsym")
+        case ".rela.dyn": os.link = index(".dynsym")
+        case ".rela.plt":
+            os.link = ctx.isStatic ? 0 : index(".dynsym")
+            os.info = ctx.isStatic ? 0 : index(ctx.synth.gotPlt != nil ? ".got.plt" : ".got")
+        case ".dynamic": os.link = index(".dynstr")
+        case ".symtab": os.link = index(".strtab")
+        default: break
+        }
+    }
+    assignAddresses(ctx)
+}
+
+/// Computes member offsets and sizes of content sections, deduplicating merged strings
+/// (first occurrence in command-line order wins) and placing .eh_frame records.
+func mergeAndSizeSections(_ ctx: Context) {
+    Parallel.forEach(ctx.outputSections.count) { i in
+        let os = ctx.outputSections[i]
+        switch os.content {
+        case .synthetic: return
+        case .ehFrame:
+            var off: UInt64 = 0
+            for m in os.members {
+                m.outOffset = 0
+                guard let p = m.pieces else { continue }
+                for k in 0..<p.inOffsets.count where p.outOffsets[k] != .max {
+                    p.outOffsets[k] = off
+                    off += UInt64(p.sizes[k])
+                }
+            }
+            os.size = off + 4 // a zero terminator
+        case .inputs, .merged:
+            var off: UInt64 = 0
+            struct Key: Hashable {
+                let hash: UInt64, ptr: UnsafeRawPointer, size: Int, align: UInt64
+                static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.size == b.size && a.align == b.align && memcmp(a.ptr, b.ptr, a.size) == 0 }
+                func hash(into h: inout Hasher) { h.combine(hash) }
+            }
+            var merged: [Key: UInt64] = [:]
+            var pending: [(InputSection, Int)] = []
+            for m in os.members where m.pieces == nil {
+                off = alignUp(off, m.align)
+                m.outOffset = off
+                off += m.size
+            }
+            for m in os.members where m.pieces != nil {
+                let p = m.pieces!
+                m.outOffset = 0
+                for k in 0..<p.inOffsets.count {
+                    let key = Key(hash: p.hashes[k], ptr: m.data + Int(p.inOffsets[k]), size: Int(p.sizes[k]), align: m.align)
+                    if let existing = merged[key] { p.outOffsets[k] = existing; continue }
+                    off = alignUp(off, m.align)
+                    merged[key] = off
+                    p.outOffsets[k] = off
+                    os.mergedPieces.append((key.ptr, key.size))
+                    pending.append((m, k))
+                    off += UInt64(p.sizes[k])
+                }
+            }
+            os.size = off
+        }
+    }
+    // Commons and copy-relocated symbols at the end of .bss.
+    if let bss = ctx.synth.bss {
+        var off = bss.size
+        for id in ctx.commonSymbols {
+            let s = ctx.symbols[id]
+            let obj = ctx.objects[Int(s.fileIndex)]
+            let align = max(obj.symValue(Int(s.symIndex)), 1)
+            off = alignUp(off, align)
+            bss.align = max(bss.align, align)
+            ctx.symbols[id].value = off   // offset in .bss until addresses are assigned
+            off += s.size
+        }
+        var copyOffsets: [UInt64] = []
+        for id in ctx.synth.copySymbols {
+            let s = ctx.symbols[id]
+            let so = ctx.shareds[Int(s.fileIndex)]
+            let v = so.symValue(Int(s.symIndex))
+            var align: UInt64 = 1
+            while align < 64 && v % (align * 2) == 0 { align *= 2 }
+            off = alignUp(off, align)
+            bss.align = max(bss.align, align)
+            copyOffsets.append(off)
+            off += max(s.size, 1)
+        }
+        ctx.synth.commonsOffset = copyOffsets
+        bss.size = off
+    }
+}
+
+func assignAddresses(_ ctx: Context) {
+    let page = ctx.options.maxPageSize
+    ctx.imageBase = ctx.isPIC ? 0 : 0x400000
+    let secs = ctx.outputSections
+    // Which PT_LOAD each allocated section opens: R, RX, RW-relro, RW.
+    func loadClass(_ os: OutputSection) -> Int {
+        if os.isExec { return 1 }
+        if os.isWritable { return isRelro(os) && ctx.options.zRelro ? 2 : 3 }
+        return 0
+    }
+    // Count program headers first: the headers live at the start of the first segment.
+    var loadClasses: [Int] = []
+    for os in secs where os.isAlloc {
+        let c = loadClass(os)
+        if loadClasses.last != c { loadClasses.append(c) }
+    }
+    let hasInterp = ctx.synth.interp != nil
+    let hasTLS = secs.contains { $0.isAlloc && $0.isTLS }
+    let notes = secs.filter { $0.isAlloc && $0.type == SHT.note }
+    var phnum = loadClasses.count + 1 /* GNU_STACK */
+    if hasInterp { phnum += 2 }                                  // PHDR, INTERP
+    if ctx.synth.dynamic != nil { phnum += 1 }
+    if hasTLS { phnum += 1 }
+    if ctx.synth.ehFrameHdr != nil { phnum += 1 }
+    if ctx.options.zRelro && secs.contains(where: { isRelro($0) }) { phnum += 1 }
+    phnum += notes.count
+    if secs.contains(where: { $0.name == ".note.gnu.property" }) { phnum += 1 }
+    ctx.phnum = phnum
+
+    var offset: UInt64 = 64 + UInt64(phnum) * 56
+    var vaddr: UInt64 = ctx.imageBase + offset
+    var loads: [Segment] = []
+    var current = -1
+    var tlsStart: UInt64 = 0, tlsEndAddr: UInt64 = 0, tlsAlign: UInt64 = 1, tlsFile: UInt64 = 0, tlsOffset: UInt64 = 0
+    var relroStart: UInt64 = 0, relroEnd: UInt64 = 0, relroOffset: UInt64 = 0
+    var tlsSeen = false
+    for os in secs where os.isAlloc {
+        let c = loadClass(os)
+        if c != current {
+            if current >= 0 {
+                // A new segment starts on a new page; the file offset stays congruent.
+                vaddr = alignUp(vaddr, page) + (offset % page)
+            }
+            current = c
+            var seg = Segment(type: PT.load, flags: [PF.r, PF.r | PF.x, PF.r | PF.w, PF.r | PF.w][c])
+            seg.offset = loads.isEmpty ? 0 : offset
+            seg.vaddr = loads.isEmpty ? ctx.imageBase : vaddr
+            seg.align = page
+            loads.append(seg)
+        }
+        if os.isTLS && !tlsSeen {
+            // The TLS block starts aligned to the largest TLS alignment.
+            let maxAlign = secs.filter { $0.isAlloc && $0.isTLS }.map { $0.align }.max() ?? 1
+            let nv = alignUp(vaddr, maxAlign)
+            offset += nv - vaddr; vaddr = nv
+            tlsSeen = true; tlsStart = vaddr; tlsOffset = offset; tlsAlign = maxAlign
+        }
+        let nv = alignUp(vaddr, os.align)
+        if !os.isNoBits { offset += nv - vaddr }
+        vaddr = nv
+        os.addr = vaddr
+        os.offset = offset
+        if c == 2 && relroStart == 0 { relroStart = vaddr; relroOffset = offset }
+        if os.isTLS {
+            tlsEndAddr = vaddr + os.size
+            if !os.isNoBits { tlsFile = offset + os.size - tlsOffset }
+        }
+        if os.isTLS && os.isNoBits {
+            // .tbss takes no room outside the TLS template.
+        } else if os.isNoBits {
+            vaddr += os.size
+        } else {
+            offset += os.size; vaddr += os.size
+        }
+        if c == 2 { relroEnd = vaddr }
+        loads[loads.count - 1].filesz = (os.isNoBits ? loads[loads.count - 1].filesz : offset - loads[loads.count - 1].offset)
+        loads[loads.count - 1].memsz = vaddr - loads[loads.count - 1].vaddr
+        loads[loads.count - 1].align = max(loads[loads.count - 1].align, os.align)
+    }
+    // The RELRO segment is padded to a page so mprotect covers all of it.
+    if relroEnd > relroStart, let i = loads.firstIndex(where: { $0.vaddr <= relroStart && relroStart < $0.vaddr + max($0.memsz, 1) }) {
+        let end = alignUp(relroEnd, page)
+        loads[i].memsz = end - loads[i].vaddr
+        vaddr = max(vaddr, end)
+    }
+    for os in secs where !os.isAlloc {
+        offset = alignUp(offset, os.align)
+        os.offset = offset
+        os.addr = 0
+        offset += os.size
+    }
+    offset = alignUp(offset, 8)
+    ctx.shoff = offset
+    ctx.fileSize = offset + UInt64(secs.count + 1) * 64
+
+    // Program headers, in the order readers expect.
+    var ph: [Segment] = []
+    if hasInterp {
+        ph.append(Segment(type: PT.phdr, flags: PF.r, offset: 64, vaddr: ctx.imageBase + 64, filesz: UInt64(phnum) * 56, memsz: UInt64(phnum) * 56, align: 8))
+        let i = ctx.synth.interp!
+        ph.append(Segment(type: PT.interp, flags: PF.r, offset: i.offset, vaddr: i.addr, filesz: i.size, memsz: i.size, align: 1))
+    }
+    ph.append(contentsOf: loads)
+    if let d = ctx.synth.dynamic {
+        ph.append(Segment(type: PT.dynamic, flags: PF.r | PF.w, offset: d.offset, vaddr: d.addr, filesz: d.size, memsz: d.size, align: 8))
+    }
+    if hasTLS {
+        ph.append(Segment(type: PT.tls, flags: PF.r, offset: tlsOffset, vaddr: tlsStart, filesz: tlsFile, memsz: tlsEndAddr - tlsStart, align: tlsAlign))
+        ctx.tlsStart = tlsStart
+        ctx.tlsAlign = tlsAlign
+        ctx.tlsEnd = alignUp(tlsEndAddr, tlsAlign)
+        // x86-64 variant II: TP is at the aligned end of the block, measured from its start.
+        ctx.tlsEnd = tlsStart + alignUp(tlsEndAddr - tlsStart, tlsAlign)
+    }
+    if let e = ctx.synth.ehFrameHdr {
+        ph.append(Segment(type: PT.gnuEhFrame, flags: PF.r, offset: e.offset, vaddr: e.addr, filesz: e.size, memsz: e.size, align: 4))
+    }
+    ph.append(Segment(type: PT.gnuStack, flags: PF.r | PF.w | (ctx.execStack ? PF.x : 0), offset: 0, vaddr: 0, filesz: 0, memsz: ctx.options.zStackSize, align: 16))
+    if ctx.options.zRelro && relroEnd > relroStart {
+        ph.append(Segment(type: PT.gnuRelro, flags: PF.r, offset: relroOffset, vaddr: relroStart, filesz: relroEnd - relroStart, memsz: alignUp(relroEnd, page) - relroStart, align: 1))
+    }
+    for n in notes {
+        ph.append(Segment(type: PT.note, flags: PF.r, offset: n.offset, vaddr: n.addr, filesz: n.size, memsz: n.size, align: n.align))
+    }
+    if let p = secs.first(where: { $0.name == ".note.gnu.property" }) {
+        ph.append(Segment(type: PT.gnuProperty, flags: PF.r, offset: p.offset, vaddr: p.addr, filesz: p.size, memsz: p.size, align: 8))
+    }
+    precondition(ph.count == phnum, "program header count mismatch: planned \(phnum), built \(ph.count)")
+    ctx.segments = ph
+}

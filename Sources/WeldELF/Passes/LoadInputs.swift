@@ -1,0 +1,125 @@
+import WeldCore
+import Dispatch
+
+/// Finds, maps and classifies every input named on the command line (following linker
+/// scripts such as glibc's libc.so), in command-line order. Each mapping is prefetched on a
+/// background queue as soon as it is opened, so the kernel reads ahead while the rest of the
+/// command line is still being processed.
+func loadInputs(_ ctx: Context) throws(LinkError) {
+    let o = ctx.options
+    var priority: Int64 = 0
+    var searchPaths = o.searchPaths.map { withSysroot($0, o.sysroot) }
+    let prefetchQueue = DispatchQueue(label: "weld.prefetch", qos: .userInitiated)
+    var seenScripts = 0
+    var loadedPaths = Set<String>()
+
+    func open(_ path: String) throws(LinkError) -> MappedFile {
+        let f = try MappedFile.open(path)
+        prefetchQueue.async { f.prefetch() }
+        return f
+    }
+
+    func findLibrary(_ name: String, staticOnly: Bool) -> String? {
+        if name.hasPrefix(":") {
+            let file = String(name.dropFirst())
+            for dir in searchPaths where fileExists(dir + "/" + file) { return dir + "/" + file }
+            return nil
+        }
+        for dir in searchPaths {
+            if !staticOnly && !ctx.options.isStatic {
+                let so = dir + "/lib" + name + ".so"
+                if fileExists(so) { return so }
+            }
+            let a = dir + "/lib" + name + ".a"
+            if fileExists(a) { return a }
+        }
+        return nil
+    }
+
+    func add(path: String, spec: InputSpec, fromScript: String?) throws(LinkError) {
+        let file: MappedFile
+        do { file = try open(path) } catch {
+            if let s = fromScript { throw LinkError("\(s): cannot open \(path) (named by this linker script): \(error.message.split(separator: ":").last.map { String($0).trimmingCharacters() } ?? "")") }
+            throw error
+        }
+        priority += 1 << 24
+        let bytes = file.bytes
+        if bytes.count >= 4 && file.base.u32(0) == 0x464c_457f {
+            let type = bytes.count >= 18 ? file.base.u16(16) : 0
+            if type == ET.rel {
+                let obj = ObjectFile(displayName: path, base: file.base, size: file.size, priority: priority, isFromArchive: false)
+                ctx.objects.append(obj)
+            } else if type == ET.dyn {
+                if ctx.options.isStatic { throw LinkError("\(path): attempted static link of a shared library") }
+                // The same library named twice (e.g. via -lc and libc.so's GROUP) loads once.
+                if loadedPaths.contains(path) { return }
+                loadedPaths.insert(path)
+                ctx.shareds.append(SharedFile(path: path, base: file.base, size: file.size, priority: priority, asNeeded: spec.asNeeded))
+            } else {
+                throw LinkError("\(path): unsupported ELF file type \(type) (expected a relocatable object or a shared library)")
+            }
+        } else if Archive.isArchive(bytes) {
+            let ar = try Archive.parse(file)
+            ctx.archives.append(ArchiveInput(archive: ar, priority: priority, wholeArchive: spec.wholeArchive))
+        } else if looksLikeLinkerScript(bytes) {
+            seenScripts += 1
+            if seenScripts > 64 { throw LinkError("\(path): too many nested linker scripts") }
+            let script = try parseLibraryScript(bytes, path: path)
+            searchPaths.append(contentsOf: script.searchDirs.map { withSysroot($0, o.sysroot) })
+            for input in script.inputs {
+                var sub = spec
+                sub.asNeeded = spec.asNeeded || input.asNeeded
+                if input.isLibrary {
+                    guard let found = findLibrary(input.path, staticOnly: spec.staticOnly) else {
+                        throw LinkError("\(path): unable to find library -l\(input.path) (named by this linker script)")
+                    }
+                    try add(path: found, spec: sub, fromScript: path)
+                } else {
+                    var p = input.path
+                    // GNU ld: an absolute path in a script found in the sysroot is prefixed with it;
+                    // a relative one is looked up beside the script, then in the search path.
+                    if p.hasPrefix("/") { p = withSysroot("=" + p, o.sysroot) }
+                    else if !fileExists(p) {
+                        let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+                        if fileExists(dir + "/" + p) { p = dir + "/" + p }
+                        else if let f = searchPaths.first(where: { fileExists($0 + "/" + p) }) { p = f + "/" + p }
+                    }
+                    try add(path: p, spec: sub, fromScript: path)
+                }
+            }
+        } else if bytes.count == 0 {
+            throw LinkError("\(path): file is empty")
+        } else {
+            throw LinkError("\(path): unknown file type (not an ELF object, archive, shared library or linker script)")
+        }
+    }
+
+    for spec in o.inputs {
+        switch spec.kind {
+        case .path(let p):
+            try add(path: p, spec: spec, fromScript: nil)
+        case .library(let name):
+            guard let path = findLibrary(name, staticOnly: spec.staticOnly) else {
+                throw LinkError("unable to find library -l\(name)")
+            }
+            try add(path: path, spec: spec, fromScript: nil)
+        }
+    }
+    if ctx.objects.isEmpty && ctx.archives.isEmpty && ctx.shareds.isEmpty { throw LinkError("no input files") }
+}
+
+/// `=dir` and `$SYSROOT/dir` name a directory inside the sysroot.
+func withSysroot(_ p: String, _ sysroot: String) -> String {
+    if p.hasPrefix("=") { return sysroot + String(p.dropFirst()) }
+    if p.hasPrefix("$SYSROOT") { return sysroot + String(p.dropFirst(8)) }
+    return p
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+}

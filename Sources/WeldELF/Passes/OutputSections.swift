@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeldCore
+
+/// The output section an input section goes to: `.text.foo` → `.text` and so on, as GNU ld's
+/// default script does.
+func outputSectionName(_ name: NameRef, flags: UInt64) -> String {
+    let prefixes: [StaticString] = [".text.", ".rodata.", ".data.rel.ro.", ".data.", ".bss.", ".tdata.", ".tbss.",
+                                    ".gcc_except_table.", ".init_array.", ".fini_array.", ".ldata.", ".lrodata.", ".lbss."]
+    for p in prefixes where name.hasPrefix(p) {
+        return String(p.description.dropLast())
+    }
+    if name.equals(".ctors") || name.hasPrefix(".ctors.") { return ".ctors" }
+    if name.equals(".dtors") || name.hasPrefix(".dtors.") { return ".dtors" }
+    return name.string
+}
+
+/// Groups live input sections into output sections (in first-seen order, which is
+/// command-line order), splits mergeable sections into deduplicated strings and .eh_frame
+/// into records, and creates the synthetic sections this output needs.
+func createOutputSections(_ ctx: Context) {
+    // Per-file work in parallel: output names and piece splitting.
+    struct Placement { var key: String; var section: InputSection }
+    let perFile: [[Placement]] = Parallel.map(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
+        var out: [Placement] = []
+        for case let sec? in obj.sections where sec.alive {
+            if ctx.options.stripDebug || ctx.options.stripAll, sec.name.hasPrefix(".debug") { sec.alive = false; continue }
+            let name = outputSectionName(sec.name, flags: sec.flags)
+            if name == ".init_array" || name == ".fini_array" || name == ".ctors" || name == ".dtors" {
+                sec.priority = initPriority(sec.name)
+            }
+            if sec.name.equals(".eh_frame") && sec.type == SHT.progbits || sec.type == SHT.x86_64Unwind {
+                splitEhFrame(ctx, sec)
+            } else if sec.flags & SHF.merge != 0 && sec.relocCount == 0 && sec.entsize > 0 && sec.type == SHT.progbits {
+                splitMergeable(sec)
+            }
+            out.append(Placement(key: name, section: sec))
+        }
+        return out
+    }
+    var byKey: [String: OutputSection] = [:]
+    var order: [OutputSection] = []
+    for list in perFile {
+        for p in list {
+            let sec = p.section
+            let isEh = sec.pieces != nil && (sec.name.equals(".eh_frame") || sec.type == SHT.x86_64Unwind)
+            // Sections with the same name but different kinds (e.g. a writable .rodata) stay apart.
+            let relevant = sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls)
+            let key = "\(p.key)\u{0}\(relevant)"
+            let os: OutputSection
+            if let existing = byKey[key] { os = existing } else {
+                var type = sec.type
+                if type == SHT.x86_64Unwind { type = SHT.progbits }
+                os = OutputSection(name: p.key, type: type, flags: relevant | (sec.flags & (SHF.merge | SHF.strings)),
+                                   content: isEh ? .ehFrame : .inputs)
+                if !sec.isNoBits && os.type == SHT.nobits { os.type = SHT.progbits }
+                byKey[key] = os
+                order.append(os)
+            }
+            if !sec.isNoBits && os.type == SHT.nobits { os.type = SHT.progbits }
+            if sec.isNoBits && os.type != SHT.nobits && os.members.isEmpty { os.type = SHT.nobits }
+            os.flags &= ~(sec.flags & SHF.merge == 0 ? (SHF.merge | SHF.strings) : 0)
+            os.align = max(os.align, sec.align)
+            os.members.append(sec)
+        }
+    }
+    for os in order where os.name == ".init_array" || os.name == ".fini_array" {
+        // Priority order; sections without a priority run last (stable: input order otherwise).
+        os.members = stableSorted(os.members) { $0.priority < $1.priority }
+    }
+    // Section type fix-ups for arrays whose inputs used PROGBITS.
+    for os in order {
+        switch os.name {
+        case ".init_array": os.type = SHT.initArray
+        case ".fini_array": os.type = SHT.finiArray
+        case ".preinit_array": os.type = SHT.preinitArray
+        case ".note.gnu.property": break
+        default: break
+        }
+        if os.name.hasPrefix(".note") { os.type = SHT.note }
+    }
+    ctx.outputSections = order
+}
+
+/// `.init_array.00100` → 100; `.ctors.65435` counts down, so it maps to 65535 - n.
+func initPriority(_ name: NameRef) -> UInt32 {
+    let s = name.string
+    guard let dot = s.lastIndex(of: "."), s.firstIndex(of: ".") != dot, let n = UInt32(s[s.index(after: dot)...]) else { return 65536 }
+    if s.hasPrefix(".ctors") || s.hasPrefix(".dtors") { return 65535 - min(n, 65535) }
+    return n
+}
+
+func stableSorted<T>(_ a: [T], by less: (T, T) -> Bool) -> [T] {
+    var idx = Array(a.indices)
+    idx.sort { less(a[$0], a[$1]) || (!less(a[$1], a[$0]) && $0 < $1) }
+    return idx.map { a[$0] }
+}
+
+/// Splits a mergeable section into pieces: NUL-terminated strings (SHF_STRINGS) or fixed-size
+/// entries, each hashed for deduplication.
+func splitMergeable(_ sec: InputSection) {
+    let p = SectionPieces()
+    let size = Int(sec.size)
+    let ent = Int(sec.entsize)
+    let data = sec.data
+    if sec.flags & SHF.strings != 0 {
+        var off = 0
+        while off < size {
+            var end = off
+            // Strings of wide characters end with an entsize-wide zero.
+            if ent == 1 {
+                if let p = memchr(data + off, 0, size - off) { end = UnsafeRawPointer(p) - data + 1 } else { end = size }
+            } else {
+                end = off
+                while end + ent <= size {
+                    var zero = true
+                    for k in 0..<ent where data.u8(end + k) != 0 { zero = false; break }
+                    end += ent
+                    if zero { break }
+                }
+                if end <= off { end = size }
+            }
+            p.inOffsets.append(UInt32(off))
+            p.sizes.append(UInt32(end - off))
+            p.hashes.append(fastHash(data + off, end - off))
+            off = end
+        }
+    } else {
+        var off = 0
+        while off + ent <= size {
+            p.inOffsets.append(UInt32(off)); p.sizes.append(UInt32(ent))
+            p.hashes.append(fastHash(data + off, ent))
+            off += ent
+        }
+        if off < size { return } // not a whole number of entries: leave unmerged
+    }
+    p.outOffsets = [UInt64](repeating: 0, count: p.inOffsets.count)
+    sec.pieces = p
+}
+
+/// Splits .eh_frame into CIE and FDE records and drops the FDEs whose function is gone
+/// (a COMDAT copy that lost, or a section that will not be output).
+func splitEhFrame(_ ctx: Context, _ sec: InputSection) {
+    let p = SectionPieces()
+    let data = sec.data
+    let size = Int(sec.size)
+    var off = 0
+    var r = 0
+    // Relocations are sorted by offset in practice; walk them alongside the records.
+    while off + 4 <= size {
+        let len = Int(data.u32(off))
+        if len == 0 { break }
+        if len == 0xffff_ffff || off + 4 + len > size {
+            ctx.diag.error("\(sec.file.displayName):(.eh_frame+0x\(hex(off))): malformed record (length 0x\(hex(len)))")
+            return
+        }
+        let recSize = 4 + len
+        var alive = true
+        let isFDE = len >= 4 && data.u32(off + 4) != 0
+        if isFDE {
+            while r < sec.relocCount && sec.reloc(r).offset < UInt64(off) { r += 1 }
+            if r < sec.relocCount, sec.reloc(r).offset < UInt64(off + recSize) {
+                let rel = sec.reloc(r)
+                let obj = sec.file
+                let target: InputSection?
+                if rel.sym < obj.firstGlobal {
+                    target = obj.symSection(rel.sym)
+                } else {
+                    target = obj.symSection(rel.sym)  // resolution may differ, but FDEs use section symbols
+                }
+                if let t = target { alive = t.alive } else { alive = false }
+            } else {
+                alive = false
+            }
+        }
+        p.inOffsets.append(UInt32(off))
+        p.sizes.append(UInt32(recSize))
+        p.outOffsets.append(alive ? 0 : .max)
+        off += recSize
+    }
+    sec.pieces = p
+}

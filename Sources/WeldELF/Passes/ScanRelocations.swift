@@ -1,0 +1,170 @@
+import WeldCore
+import Synchronization
+
+/// How a GOT-indirect reference can be rewritten to a direct one (x86-64 psABI "GOTPCRELX"
+/// relaxation), judged from the instruction bytes in front of the relocated field.
+enum GotRelaxation { case none, movToLea, call, jmp }
+
+@inline(__always)
+func gotRelaxation(_ sec: InputSection, _ rel: Rela, canRelax: Bool) -> GotRelaxation {
+    if !canRelax || rel.offset < 2 { return .none }
+    let t = rel.type
+    if t != R_X86_64.gotpcrelx && t != R_X86_64.rexGotpcrelx { return .none }
+    if rel.addend != -4 { return .none }
+    let op = sec.data.u8(Int(rel.offset) - 2)
+    let modrm = sec.data.u8(Int(rel.offset) - 1)
+    if op == 0x8b { return .movToLea }
+    if t == R_X86_64.gotpcrelx && op == 0xff {
+        if modrm == 0x15 { return .call }
+        if modrm == 0x25 { return .jmp }
+    }
+    return .none
+}
+
+/// One undefined-symbol reference found by the scan, reported after it, sorted.
+struct UndefinedReference: Sendable {
+    var symbol: Int32
+    var file: Int32
+    var section: Int32
+    var offset: UInt64
+}
+
+/// Scans every relocation of every live allocated section, in parallel, and records what
+/// each symbol needs: a GOT slot, a PLT entry, a copy relocation, a TLS GOT slot. Symbol needs
+/// are merged with atomic ORs, so the order in which threads run does not matter.
+func scanRelocations(_ ctx: Context) {
+    let syms = ctx.symbols
+    let pic = ctx.isPIC
+    let undefLists: [[UndefinedReference]] = Parallel.map(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
+        var undefs: [UndefinedReference] = []
+        for case let sec? in obj.sections where sec.alive && sec.relocCount > 0 {
+            let alloc = sec.flags & SHF.alloc != 0
+            for r in 0..<sec.relocCount {
+                let rel = sec.reloc(r)
+                let t = rel.type
+                if t == R_X86_64.none || rel.sym == 0 { continue }
+                if rel.sym < obj.firstGlobal { continue }   // local targets need nothing shared
+                let id = obj.symbolIds[rel.sym - obj.firstGlobal]
+                let s = syms[id]
+                if s.isUndefined {
+                    // A weak undefined symbol read through the GOT gets a slot holding 0.
+                    if alloc && isGotRelocation(t) { syms.setFlag(id, SymbolFlag.needsGot) }
+                    if alloc && obj.symBind(rel.sym) != STB.weak && !ctx.options.unresolvedIgnoreAll && !isLinkerDefinedLater(ctx, id) {
+                        undefs.append(UndefinedReference(symbol: id, file: obj.index, section: Int32(sec.index), offset: rel.offset))
+                    }
+                    continue
+                }
+                if !alloc { continue }
+                let imported = s.kind == .shared
+                let ifunc = s.flags & SymbolFlag.isIfunc != 0
+                switch t {
+                case R_X86_64.plt32:
+                    if imported || ifunc { syms.setFlag(id, SymbolFlag.needsPlt) }
+                case R_X86_64.pc32, R_X86_64.r32, R_X86_64.r32s, R_X86_64.r64, R_X86_64.pc64,
+                     R_X86_64.r16, R_X86_64.r8, R_X86_64.pc16, R_X86_64.pc8:
+                    if ifunc { syms.setFlag(id, SymbolFlag.needsPlt) }
+                    if imported {
+                        if t == R_X86_64.r64 && (pic || sec.flags & SHF.write != 0) {
+                            break // a symbolic dynamic relocation does it
+                        }
+                        if s.type == STT.func || s.type == STT.gnuIfunc {
+                            syms.setFlag(id, SymbolFlag.needsPlt | SymbolFlag.needsCanonicalPlt)
+                        } else {
+                            syms.setFlag(id, SymbolFlag.needsCopy)
+                        }
+                    }
+                case R_X86_64.gotpcrel, R_X86_64.gotpcrelx, R_X86_64.rexGotpcrelx, R_X86_64.got32,
+                     R_X86_64.gotpcrel64, R_X86_64.got64, R_X86_64.gotplt64:
+                    let canRelax = !imported && !ifunc && !(pic && s.isAbsolute)
+                    if gotRelaxation(sec, rel, canRelax: canRelax) == .none {
+                        syms.setFlag(id, ifunc ? (SymbolFlag.needsGot | SymbolFlag.needsPlt) : SymbolFlag.needsGot)
+                    }
+                case R_X86_64.tlsgd, R_X86_64.gotpc32Tlsdesc:
+                    if imported { syms.setFlag(id, SymbolFlag.needsGotTp) }
+                case R_X86_64.gottpoff:
+                    if imported || !canRelaxIE(sec, rel) { syms.setFlag(id, SymbolFlag.needsGotTp) }
+                case R_X86_64.pltoff64:
+                    if imported || ifunc { syms.setFlag(id, SymbolFlag.needsPlt) }
+                default:
+                    break
+                }
+            }
+        }
+        return undefs
+    }
+    var undefs = undefLists.flatMap { $0 }
+    if !undefs.isEmpty { reportUndefined(ctx, &undefs) }
+}
+
+/// `movq x@gottpoff(%rip), %reg` and `addq x@gottpoff(%rip), %reg` become immediates.
+@inline(__always) func canRelaxIE(_ sec: InputSection, _ rel: Rela) -> Bool {
+    if rel.offset < 3 { return false }
+    let op = sec.data.u8(Int(rel.offset) - 2)
+    let modrm = sec.data.u8(Int(rel.offset) - 1)
+    return (op == 0x8b || op == 0x03) && (modrm & 0xc7) == 0x05
+}
+
+/// Symbols weld defines itself when they are referenced and nothing else defines them.
+func isLinkerDefinedLater(_ ctx: Context, _ id: Int32) -> Bool {
+    ctx.symbols[id].kind == .strong && ctx.symbols[id].fileIndex == -2
+}
+
+/// Prints "undefined symbol" errors grouped by symbol, each with up to 5 references
+/// (lld's format), naming the function and source file where the object says.
+func reportUndefined(_ ctx: Context, _ list: inout [UndefinedReference]) {
+    list.sort { ($0.file, $0.section, $0.offset) < ($1.file, $1.section, $1.offset) }
+    var bySymbol: [Int32: [UndefinedReference]] = [:]
+    var order: [Int32] = []
+    for u in list {
+        if bySymbol[u.symbol] == nil { order.append(u.symbol) }
+        bySymbol[u.symbol, default: []].append(u)
+    }
+    for id in order {
+        let refs = bySymbol[id]!
+        var msg = "undefined symbol: \(demangleIfPossible(ctx.symbols[id].name.string))"
+        for u in refs.prefix(5) {
+            let obj = ctx.objects[Int(u.file)]
+            let secName = obj.sectionNames[Int(u.section)].string
+            let source = sourceFileName(obj)
+            let fn = enclosingFunction(obj, section: Int(u.section), offset: u.offset)
+            msg += "\n>>> referenced by \(source.map { $0 + ":" } ?? "")\(fn.map { "(\($0))" } ?? "")"
+            msg += "\n>>>               \(obj.displayName):(\(secName)+0x\(hex(u.offset)))"
+        }
+        if refs.count > 5 { msg += "\n>>> referenced \(refs.count - 5) more times" }
+        ctx.diag.error(msg)
+    }
+}
+
+func sourceFileName(_ obj: ObjectFile) -> String? {
+    for i in 0..<min(obj.firstGlobal, obj.symbolCount) where obj.symType(i) == STT.file {
+        return obj.symName(i).string
+    }
+    return nil
+}
+
+func enclosingFunction(_ obj: ObjectFile, section: Int, offset: UInt64) -> String? {
+    var best: (UInt64, String)? = nil
+    for i in 1..<max(obj.symbolCount, 1) {
+        let t = obj.symType(i)
+        if t != STT.func && t != STT.object && t != STT.notype { continue }
+        if Int(obj.symShndx(i)) != section { continue }
+        let v = obj.symValue(i), sz = obj.symSize(i)
+        if v <= offset && (offset < v + sz || sz == 0) {
+            if best == nil || v > best!.0 { best = (v, obj.symName(i).string) }
+        }
+    }
+    if let b = best, !b.1.isEmpty { return demangleIfPossible(b.1) }
+    return nil
+}
+
+/// Itanium C++ names are printed as they are; a demangler is future work.
+func demangleIfPossible(_ s: String) -> String { s }
+
+@inline(__always) func isGotRelocation(_ t: UInt32) -> Bool {
+    switch t {
+    case R_X86_64.gotpcrel, R_X86_64.gotpcrelx, R_X86_64.rexGotpcrelx, R_X86_64.got32, R_X86_64.gotpcrel64, R_X86_64.got64, R_X86_64.gotplt64:
+        return true
+    default: return false
+    }
+}

@@ -1,0 +1,168 @@
+import WeldCore
+
+/// Creates the sections weld makes itself and decides their contents: GOT and PLT entries,
+/// copy relocations, the dynamic symbol table and its hash tables, version needs, and
+/// commons in .bss. Every list is built by walking files in command-line order, so the
+/// output does not depend on thread scheduling.
+func synthesize(_ ctx: Context) throws(LinkError) {
+    let syms = ctx.symbols
+    let o = ctx.options
+    var synth = Synthetics()
+    let dynamicOutput = !ctx.isStatic
+
+    // Symbols in deterministic order: objects' globals, then shared libraries' dynsyms.
+    var ordered: [Int32] = []
+    var seen = [Bool](repeating: false, count: syms.count)
+    for obj in ctx.objects {
+        for id in obj.symbolIds where !seen[Int(id)] { seen[Int(id)] = true; ordered.append(id) }
+    }
+    for (id, _) in ctx.linkerSymbols where !seen[Int(id)] { seen[Int(id)] = true; ordered.append(id) }
+
+    // Copy relocations: space in .bss for imported data that non-PIC code addresses directly.
+    var copyAlign: [UInt64] = []
+    for id in ordered where syms[id].flags & SymbolFlag.needsCopy != 0 && syms[id].kind == .shared {
+        if !dynamicOutput { continue }
+        synth.copySymbols.append(id)
+        let so = ctx.shareds[Int(syms[id].fileIndex)]
+        let v = so.symValue(Int(syms[id].symIndex))
+        var align: UInt64 = 1
+        while align < 64 && v % (align * 2) == 0 { align *= 2 }
+        copyAlign.append(align)
+        // Other names for the same object (environ / __environ) must see the copy too.
+        for k in 1..<max(so.symbolCount, 1) where so.symValue(k) == v && so.symShndx(k) != SHN.undef && Int32(k) != syms[id].symIndex {
+            let other = so.symbolIds[k]
+            if other >= 0 && other != id && syms[other].kind == .shared && syms[other].fileIndex == so.index && syms[other].symType(k: k, so) {
+                syms[other].flags |= SymbolFlag.isCopyAlias
+                synth.copyAliases.append(other)
+                syms[other].copyOffset = UInt64(synth.copySymbols.count - 1)
+            }
+        }
+    }
+
+    // PLT entries for imported functions; IRELATIVE stubs for IFUNCs defined here.
+    for id in ordered where syms[id].flags & SymbolFlag.needsPlt != 0 {
+        if syms[id].kind == .shared {
+            syms[id].pltIndex = Int32(synth.pltSymbols.count)
+            synth.pltSymbols.append(id)
+        } else if syms[id].flags & SymbolFlag.isIfunc != 0 && syms[id].isDefinedInObject {
+            syms[id].pltIndex = Int32(synth.ipltSymbols.count)
+            synth.ipltSymbols.append(id)
+        }
+    }
+    // GOT slots.
+    for id in ordered {
+        let f = syms[id].flags
+        if f & SymbolFlag.needsGot != 0 {
+            if f & SymbolFlag.isIfunc != 0 && syms[id].isDefinedInObject { continue } // uses its IRELATIVE slot
+            syms[id].gotIndex = Int32(synth.got.count)
+            synth.got.append(.address(id))
+        }
+        if f & SymbolFlag.needsGotTp != 0 {
+            syms[id].gotTpIndex = Int32(synth.got.count)
+            synth.got.append(.tpOffset(id))
+        }
+    }
+    for id in synth.ipltSymbols {
+        let slot = Int32(synth.got.count)
+        synth.ipltGotIndex.append(slot)
+        synth.got.append(.ifunc(id))
+        if syms[id].flags & SymbolFlag.needsGot != 0 { syms[id].gotIndex = slot }
+    }
+
+    // Dynamic symbols: imports first (not hashed), then definitions the output exports.
+    if dynamicOutput {
+        var dyn: [Int32] = []
+        for id in ordered {
+            let s = syms[id]
+            if s.kind == .shared && s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) == 0 && s.referenced {
+                dyn.append(id)
+            }
+        }
+        synth.firstExportedDynsym = dyn.count + 1
+        var exportNames = Set(o.exportDynamicSymbols)
+        if exportNames.isEmpty { exportNames = [] }
+        for id in ordered {
+            let s = syms[id]
+            var export = false
+            if s.kind == .shared && s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) != 0 { export = true }
+            else if s.isDefinedInObject && s.visibility == STV.default && s.binding != STB.local {
+                if ctx.isShared || o.exportDynamic || s.referencedByShared || exportNames.contains(s.name.string) { export = true }
+            }
+            if export { dyn.append(id) }
+        }
+        // Sort the exported part by GNU hash bucket, as .gnu.hash requires.
+        let exported = dyn.count - (synth.firstExportedDynsym - 1)
+        synth.gnuHashBuckets = max(1, exported / 4)
+        var bloom = 1
+        while bloom * 64 < exported * 12 / 8 { bloom *= 2 } // ~12 bits per symbol
+        synth.gnuHashBloomWords = bloom
+        let head = Array(dyn.prefix(synth.firstExportedDynsym - 1))
+        let tail = Array(dyn.suffix(exported))
+        let nb = UInt32(synth.gnuHashBuckets)
+        let hashes = tail.map { gnuHash(syms[$0].name) }
+        let sortedIdx = stableSorted(Array(tail.indices)) { hashes[$0] % nb < hashes[$1] % nb }
+        dyn = head + sortedIdx.map { tail[$0] }
+        synth.dynsyms = dyn
+        for (k, id) in dyn.enumerated() { syms[id].dynsymIndex = Int32(k + 1) }
+
+        // .dynstr: needed libraries, soname, rpath, then symbol names.
+        for so in ctx.shareds where so.isNeeded { synth.neededOffsets.append(synth.dynstr.add(so.soname)) }
+        if let s = o.soname { synth.sonameOffset = synth.dynstr.add(s) }
+        if !o.rpaths.isEmpty { synth.rpathOffset = synth.dynstr.add(o.rpaths.joined(separator: ":")) }
+        for id in dyn { _ = synth.dynstr.add(syms[id].name) }
+
+        // Version needs for imports that name a version of their library.
+        var perFile: [Int32: Int] = [:]
+        var nextIndex: UInt16 = 2
+        for id in dyn where syms[id].kind == .shared {
+            let so = ctx.shareds[Int(syms[id].fileIndex)]
+            let v = Int(so.symVersion(Int(syms[id].symIndex)))
+            guard v >= 2, v < so.versionNames.count, let vname = so.versionNames[v] else { continue }
+            let fi: Int
+            if let existing = perFile[so.index] { fi = existing } else {
+                fi = synth.verneed.count
+                perFile[so.index] = fi
+                synth.verneed.append((synth.dynstr.add(so.soname), []))
+            }
+            let vs = vname.string
+            let nameOff = synth.dynstr.add(vs)
+            if let e = synth.verneed[fi].versions.first(where: { $0.name == nameOff }) {
+                syms[id].versionIndex = e.index
+            } else {
+                synth.verneed[fi].versions.append((nameOff, elfHash(vname), nextIndex))
+                syms[id].versionIndex = nextIndex
+                nextIndex += 1
+            }
+        }
+        if !o.zNow { } // lazy binding is the default; -z now sets DF_BIND_NOW
+    }
+    ctx.synth = synth
+    try createSyntheticSections(ctx)
+}
+
+extension Symbol {
+    /// Whether dynamic symbol k of `so` is a data symbol that can alias this one.
+    func symType(k: Int, _ so: SharedFile) -> Bool {
+        let t = so.symType(k)
+        return t == STT.object || t == STT.notype || t == STT.tls
+    }
+}
+
+/// The GNU hash function (dl_new_hash).
+func gnuHash(_ n: NameRef) -> UInt32 {
+    var h: UInt32 = 5381
+    for i in 0..<n.count { h = h &* 33 &+ UInt32(n.ptr.u8(i)) }
+    return h
+}
+
+/// The System V ELF hash function.
+func elfHash(_ n: NameRef) -> UInt32 {
+    var h: UInt32 = 0
+    for i in 0..<n.count {
+        h = (h << 4) &+ UInt32(n.ptr.u8(i))
+        let g = h & 0xf000_0000
+        if g != 0 { h ^= g >> 24 }
+        h &= ~g
+    }
+    return h
+}

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeldCore
+
+/// Writes the whole output into the mapped file: headers, then every input section copied and
+/// relocated in parallel (one job per input section), then the synthetic sections.
+func writeOutput(_ ctx: Context, _ out: OutputFile) {
+    let buf = out.base
+    PhaseTimer.shared.phase("write headers") { writeHeaders(ctx, buf) }
+    let relaDyn: UnsafeMutableRawPointer? = ctx.synth.relaDyn.map { buf + Int($0.offset) + ctx.synth.staticDynRelocCount * 24 }
+
+    // Copy and relocate input sections: one job per member, all sections at once.
+    var jobs: [(OutputSection, InputSection)] = []
+    for os in ctx.outputSections where !os.isNoBits {
+        switch os.content {
+        case .inputs, .merged:
+            for m in os.members where m.pieces == nil && !m.isNoBits { jobs.append((os, m)) }
+        default: break
+        }
+    }
+    PhaseTimer.shared.phase("copy and relocate") {
+        Parallel.forEach(jobs.count) { j in
+            let (os, m) = jobs[j]
+            let dst = buf + Int(os.offset + m.outOffset)
+            dst.copyMemory(from: m.data, byteCount: Int(m.size))
+            if m.relocCount > 0 { applyRelocations(ctx, m, out: dst, outBase: os.addr + m.outOffset, relaDyn: relaDyn) }
+        }
+        // Merged strings and .eh_frame records.
+        let pieceSections = ctx.outputSections.filter { !$0.mergedPieces.isEmpty || { if case .ehFrame = $0.content { return true }; return false }($0) }
+        Parallel.forEach(pieceSections.count) { i in
+            let os = pieceSections[i]
+            if case .ehFrame = os.content { writeEhFrame(ctx, os, buf, relaDyn: relaDyn); return }
+            for m in os.members { guard let p = m.pieces else { continue }
+                for k in 0..<p.inOffsets.count {
+                    // Every copy of a string writes the same bytes; only the first needs to.
+                    (buf + Int(os.offset + p.outOffsets[k])).copyMemory(from: m.data + Int(p.inOffsets[k]), byteCount: Int(p.sizes[k]))
+                }
+            }
+        }
+    }
+    PhaseTimer.shared.phase("synthetic sections") {
+        let synth = ctx.outputSections.filter { if case .synthetic = $0.content { return true }; return false }
+        Parallel.forEach(synth.count) { i in writeSynthetic(ctx, synth[i], buf) }
+        if let hdr = ctx.synth.ehFrameHdr { writeEhFrameHdr(ctx, hdr, buf) }
+    }
+}
+
+func writeHeaders(_ ctx: Context, _ buf: UnsafeMutableRawPointer) {
+    let secs = ctx.outputSections
+    // ELF header.
+    buf.w32(0, 0x464c_457f); buf.w8(4, 2); buf.w8(5, 1); buf.w8(6, 1); buf.w8(7, 0)
+    buf.w16(16, ctx.isPIC ? ET.dyn : ET.exec)
+    buf.w16(18, EM_X86_64)
+    buf.w32(20, 1)
+    buf.w64(24, ctx.entryAddress)
+    buf.w64(32, 64)
+    buf.w64(40, ctx.shoff)
+    buf.w32(48, 0)
+    buf.w16(52, 64); buf.w16(54, 56)
+    buf.w16(56, UInt16(ctx.segments.count))
+    buf.w16(58, 64)
+    let shnum = secs.count + 1
+    buf.w16(60, shnum < 0xff00 ? UInt16(shnum) : 0)
+    let shstrndx = (secs.firstIndex { $0.name == ".shstrtab" } ?? -1) + 1
+    buf.w16(62, shstrndx < 0xff00 ? UInt16(shstrndx) : SHN.xindex)
+    // Program headers.
+    for (i, p) in ctx.segments.enumerated() {
+        let h = buf + 64 + i * 56
+        h.w32(0, p.type); h.w32(4, p.flags); h.w64(8, p.offset); h.w64(16, p.vaddr); h.w64(24, p.vaddr)
+        h.w64(32, p.filesz); h.w64(40, p.memsz); h.w64(48, p.align)
+    }
+    // Section headers (index 0 is null; it holds the real counts when they overflow).
+    let sh = buf + Int(ctx.shoff)
+    memset(sh, 0, 64)
+    if shnum >= 0xff00 { sh.w64(32, UInt64(shnum)) }
+    if shstrndx >= 0xff00 { sh.w32(40, UInt32(shstrndx)) }
+    for (i, os) in secs.enumerated() {
+        let h = sh + (i + 1) * 64
+        h.w32(0, os.nameOffset); h.w32(4, os.type); h.w64(8, os.flags & ~(SHF.group))
+        h.w64(16, os.addr); h.w64(24, os.offset); h.w64(32, os.size)
+        h.w32(40, os.link); h.w32(44, os.info); h.w64(48, os.align); h.w64(56, os.entsize)
+    }
+}
+
+/// .eh_frame: live records at their new offsets, FDEs' CIE pointers rewritten, relocated.
+func writeEhFrame(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRawPointer, relaDyn: UnsafeMutableRawPointer?) {
+    let base = buf + Int(os.offset)
+    for m in os.members {
+        guard let p = m.pieces else { continue }
+        for k in 0..<p.inOffsets.count where p.outOffsets[k] != .max {
+            let inOff = Int(p.inOffsets[k])
+            let dst = base + Int(p.outOffsets[k])
+            dst.copyMemory(from: m.data + inOff, byteCount: Int(p.sizes[k]))
+            let id = m.data.u32(inOff + 4)
+            if id != 0 {
+                // FDE: the CIE pointer is relative to this field; the CIE may have moved.
+                let cieIn = UInt64(inOff + 4) - UInt64(id)
+                if let c = p.pieceIndex(containing: cieIn), p.outOffsets[c] != .max {
+                    dst.w32(4, UInt32(truncatingIfNeeded: p.outOffsets[k] + 4 - p.outOffsets[c]))
+                }
+            }
+        }
+        if m.relocCount > 0 { applyRelocations(ctx, m, out: base, outBase: os.addr, relaDyn: relaDyn) }
+    }
+    (base + Int(os.size) - 4).w32(0, 0)
+}
+
+/// .eh_frame_hdr: a table of (function start, FDE address) sorted by start, read back from
+/// the finished .eh_frame so it sees exactly what was written.
+func writeEhFrameHdr(_ ctx: Context, _ hdr: OutputSection, _ buf: UnsafeMutableRawPointer) {
+    guard let eh = ctx.synth.ehFrame else { return }
+    let p = buf + Int(hdr.offset)
+    let ehBase = buf + Int(eh.offset)
+    var table: [(Int64, Int64)] = []
+    var cieEncodings: [Int: UInt8] = [:]
+    var off = 0
+    while off + 8 <= Int(eh.size) {
+        let len = Int(ehBase.r32(off))
+        if len == 0 { break }
+        let id = ehBase.r32(off + 4)
+        if id == 0 {
+            cieEncodings[off] = fdeEncoding(UnsafeRawPointer(ehBase + off), len + 4)
+        } else {
+            let cie = off + 4 - Int(id)
+            let enc = cieEncodings[cie] ?? 0x1b
+            let field = off + 8
+            var pc: Int64
+            switch enc & 0x0f {
+            case 0x0b, 0x03: pc = Int64(Int32(bitPattern: ehBase.r32(field)))
+            case 0x0c, 0x04, 0x00: pc = Int64(bitPattern: ehBase.r64(field))
+            default: pc = Int64(Int32(bitPattern: ehBase.r32(field)))
+            }
+            if enc & 0x70 == 0x10 { pc += Int64(eh.addr) + Int64(field) }
+            table.append((pc, Int64(eh.addr) + Int64(off)))
+        }
+        off += 4 + len
+    }
+    table.sort { $0.0 < $1.0 }
+    p.w8(0, 1); p.w8(1, 0x1b); p.w8(2, 0x03); p.w8(3, 0x3b)
+    p.w32(4, UInt32(truncatingIfNeeded: Int64(eh.addr) - Int64(hdr.addr) - 4))
+    p.w32(8, UInt32(table.count))
+    for (i, e) in table.enumerated() {
+        p.w32(12 + i * 8, UInt32(truncatingIfNeeded: e.0 - Int64(hdr.addr)))
+        p.w32(16 + i * 8, UInt32(truncatingIfNeeded: e.1 - Int64(hdr.addr)))
+    }
+}
+
+/// The FDE pointer encoding from a CIE's augmentation ('R'), 0 (absptr) if none.
+func fdeEncoding(_ cie: UnsafeRawPointer, _ size: Int) -> UInt8 {
+    var i = 9 // length(4) id(4) version(1)
+    guard size > i else { return 0 }
+    let augStart = i
+    while i < size && cie.u8(i) != 0 { i += 1 }
+    let aug = (augStart..<i).map { cie.u8($0) }
+    i += 1
+    func uleb() -> UInt64 { var r: UInt64 = 0, s: UInt64 = 0; while i < size { let b = cie.u8(i); i += 1; r |= UInt64(b & 0x7f) << s; s += 7; if b & 0x80 == 0 { break } }; return r }
+    func sleb() { while i < size { let b = cie.u8(i); i += 1; if b & 0x80 == 0 { break } } }
+    _ = uleb(); sleb()            // code and data alignment
+    _ = uleb()                    // return address register (version 3) / byte (version 1)
+    guard aug.first == UInt8(ascii: "z") else { return 0 }
+    _ = uleb()                    // augmentation data length
+    for c in aug.dropFirst() {
+        switch c {
+        case UInt8(ascii: "R"): return i < size ? cie.u8(i) : 0
+        case UInt8(ascii: "P"):
+            let enc = cie.u8(i); i += 1
+            switch enc & 0x0f { case 0x02, 0x0a: i += 2; case 0x03, 0x0b: i += 4; case 0x04, 0x0c, 0x00: i += 8; default: i += 4 }
+        case UInt8(ascii: "L"): i += 1
+        default: break
+        }
+    }
+    return 0
+}

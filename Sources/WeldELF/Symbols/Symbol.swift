@@ -1,0 +1,64 @@
+import WeldCore
+
+/// How a global symbol is currently defined; lower raw values win resolution (then lower
+/// file priority). Mirrors GNU ld's precedence: a strong object definition beats a weak one,
+/// which beats a common, which beats a shared library's, which beats an archive's lazy one.
+public enum DefinitionKind: UInt8, Sendable {
+    case strong = 1, weak = 2, common = 3, shared = 4, lazy = 5, undefined = 6
+}
+
+/// A global symbol: one per distinct name, stored in `SymbolTable.symbols` and referred to by
+/// its index everywhere (no class instances, no ARC on hot paths).
+public struct Symbol: @unchecked Sendable {
+    public var name: NameRef
+    // Resolution
+    public var kind: DefinitionKind = .undefined
+    public var fileIndex: Int32 = -1        // object index (strong/weak/common) or shared index
+    public var symIndex: Int32 = -1         // index in that file's symbol table
+    public var priority: Int64 = .max
+    public var lazyArchive: Int32 = -1      // best archive offering this symbol
+    public var lazyMember: Int32 = -1
+    public var lazyPriority: Int64 = .max
+    public var visibility: UInt8 = STV.default  // most constraining seen on any reference/definition
+    public var referencedStrongly = false   // some object has a non-weak undefined reference
+    public var referenced = false
+    public var referencedByShared = false   // a shared library leaves it undefined
+    // After resolution
+    public var type: UInt8 = STT.notype
+    public var binding: UInt8 = STB.global
+    public var size: UInt64 = 0
+    public var value: UInt64 = 0            // address once laid out
+    public var section: InputSection? = nil
+    public var isAbsolute = false
+    public var versionIndex: UInt16 = 1     // for imports: verneed index in the output
+    public var flags: UInt32 = 0
+    public var gotIndex: Int32 = -1
+    public var pltIndex: Int32 = -1         // index in .plt (or .iplt for IFUNC in static links)
+    public var gotTpIndex: Int32 = -1
+    public var tlsGdIndex: Int32 = -1       // first of two GOT slots
+    public var tlsDescIndex: Int32 = -1
+    public var dynsymIndex: Int32 = -1
+    public var copyOffset: UInt64 = 0
+
+    public init(name: NameRef) { self.name = name }
+
+    public var isDefinedInObject: Bool { kind == .strong || kind == .weak || kind == .common }
+    public var isImported: Bool { kind == .shared }
+    public var isUndefined: Bool { kind == .undefined || kind == .lazy }
+}
+
+/// Per-symbol needs found by the relocation scan, merged with an atomic OR.
+public enum SymbolFlag {
+    public static let needsGot: UInt32 = 1 << 0
+    public static let needsPlt: UInt32 = 1 << 1
+    public static let needsCopy: UInt32 = 1 << 2
+    public static let needsGotTp: UInt32 = 1 << 3
+    public static let needsTlsGd: UInt32 = 1 << 4
+    public static let needsTlsDesc: UInt32 = 1 << 5
+    public static let needsCanonicalPlt: UInt32 = 1 << 6   // non-PIC address of an imported function
+    public static let exported: UInt32 = 1 << 7            // goes to .dynsym as a definition
+    public static let isIfunc: UInt32 = 1 << 8
+    public static let isPreemptible: UInt32 = 1 << 9
+    public static let hasDynamicRelocs: UInt32 = 1 << 10
+    public static let isCopyAlias: UInt32 = 1 << 11
+}

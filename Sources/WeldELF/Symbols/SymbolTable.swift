@@ -1,0 +1,134 @@
+import WeldCore
+import Synchronization
+
+/// The global symbol table: an open-addressing hash table from name to symbol id, with
+/// lock-free concurrent insertion (one CAS per new name), and the symbols themselves in one
+/// array of structs. Ids are handed out in whatever order threads win, so nothing derives
+/// output order from ids: output order always comes from walking files in command-line order.
+public final class SymbolTable: @unchecked Sendable {
+    /// Slot value: symbol id + 1, 0 = empty.
+    private var slots: UnsafeMutablePointer<Atomic<Int32>>
+    private var mask: Int
+    private let nextId = Atomic<Int32>(0)
+    public private(set) var symbols: UnsafeMutablePointer<Symbol>
+    private var hashes: UnsafeMutablePointer<UInt64>
+    private var capacity: Int       // of `symbols`, half the slot count
+
+    public var count: Int { Int(nextId.load(ordering: .relaxed)) }
+
+    public init(expected: Int) {
+        var n = 1024
+        while n < expected * 2 { n <<= 1 }
+        slots = UnsafeMutablePointer<Atomic<Int32>>.allocate(capacity: n)
+        for i in 0..<n { (slots + i).initialize(to: Atomic<Int32>(0)) }
+        mask = n - 1
+        capacity = n / 2
+        symbols = UnsafeMutablePointer<Symbol>.allocate(capacity: capacity)
+        hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+    }
+
+    /// Makes room for `more` new names before a parallel insertion round (not thread-safe:
+    /// call between rounds). Ids stay the same.
+    public func reserve(_ more: Int) {
+        let need = count + more
+        if need <= capacity { return }
+        var n = (mask + 1)
+        while n / 2 < need { n <<= 1 }
+        let newSlots = UnsafeMutablePointer<Atomic<Int32>>.allocate(capacity: n)
+        for i in 0..<n { (newSlots + i).initialize(to: Atomic<Int32>(0)) }
+        let newMask = n - 1
+        for id in 0..<count {
+            var i = Int(truncatingIfNeeded: hashes[id]) & newMask
+            while newSlots[i].load(ordering: .relaxed) != 0 { i = (i + 1) & newMask }
+            newSlots[i].store(Int32(id + 1), ordering: .relaxed)
+        }
+        slots.deallocate()
+        slots = newSlots
+        mask = newMask
+        let newSymbols = UnsafeMutablePointer<Symbol>.allocate(capacity: n / 2)
+        newSymbols.moveInitialize(from: symbols, count: count)
+        symbols.deallocate()
+        symbols = newSymbols
+        let newHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: n / 2)
+        newHashes.moveInitialize(from: hashes, count: count)
+        hashes.deallocate()
+        hashes = newHashes
+        capacity = n / 2
+    }
+
+    /// Returns the id for `name`, inserting it if new. Safe to call from many threads at
+    /// once as long as `reserve` made room for every possible new name.
+    @inline(__always)
+    public func intern(_ name: NameRef) -> Int32 {
+        let h = fastHash(name.ptr, name.count)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let v = slots[i].load(ordering: .acquiring)
+            if v == 0 {
+                // Claim an id first, publish it with a CAS; if another thread took the slot,
+                // retry there (our id becomes a hole that nothing refers to).
+                let id = nextId.add(1, ordering: .relaxed).oldValue
+                precondition(Int(id) < capacity, "symbol table overflow: reserve() was not called")
+                (symbols + Int(id)).initialize(to: Symbol(name: name))
+                hashes[Int(id)] = h
+                let (won, current) = slots[i].compareExchange(expected: 0, desired: id + 1, ordering: .acquiringAndReleasing)
+                if won { return id }
+                (symbols + Int(id)).pointee.name = NameRef(name.ptr, -1) // hole: matches nothing
+                let other = current - 1
+                if hashes[Int(other)] == h && symbols[Int(other)].name == name { return other }
+            } else {
+                let id = v - 1
+                if hashes[Int(id)] == h && symbols[Int(id)].name == name { return id }
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Looks up a name without inserting it.
+    public func find(_ name: NameRef) -> Int32? {
+        let h = fastHash(name.ptr, name.count)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let v = slots[i].load(ordering: .acquiring)
+            if v == 0 { return nil }
+            let id = v - 1
+            if hashes[Int(id)] == h && symbols[Int(id)].name == name { return id }
+            i = (i + 1) & mask
+        }
+    }
+
+    public func find(_ s: String) -> Int32? {
+        var s = s
+        return s.withUTF8 { buf in find(NameRef(buf.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(bitPattern: 1)!, buf.count)) }
+    }
+
+    public func intern(_ s: String) -> Int32 {
+        reserve(1)
+        if let id = find(s) { return id }
+        return intern(permanentName(s))
+    }
+
+    @inline(__always) public subscript(id: Int32) -> Symbol {
+        get { symbols[Int(id)] }
+        _modify { yield &symbols[Int(id)] }
+    }
+
+    /// Atomically ORs `flag` into symbol `id`'s flags (relocation scan runs in parallel).
+    @inline(__always) public func setFlag(_ id: Int32, _ flag: UInt32) {
+        let p = UnsafeMutableRawPointer(symbols + Int(id)) + MemoryLayout<Symbol>.offset(of: \Symbol.flags)!
+        let a = UnsafeAtomic(p.assumingMemoryBound(to: UInt32.self))
+        if a.load() & flag != flag { a.bitwiseOr(flag) }
+    }
+}
+
+/// A minimal atomic view over a UInt32 in memory (the flags word of a Symbol).
+struct UnsafeAtomic {
+    let p: UnsafeMutablePointer<UInt32>
+    init(_ p: UnsafeMutablePointer<UInt32>) { self.p = p }
+    @inline(__always) func load() -> UInt32 {
+        UnsafeMutableRawPointer(p).withMemoryRebound(to: Atomic<UInt32>.self, capacity: 1) { $0.pointee.load(ordering: .relaxed) }
+    }
+    @inline(__always) func bitwiseOr(_ v: UInt32) {
+        _ = UnsafeMutableRawPointer(p).withMemoryRebound(to: Atomic<UInt32>.self, capacity: 1) { $0.pointee.bitwiseOr(v, ordering: .relaxed) }
+    }
+}
