@@ -263,13 +263,15 @@ def bench_workload(a, launch, name, configs, specs, results):
                  # a ratio of sums: /proc/stat counts in 10 ms ticks, too coarse for one short run
                  others=sum(r['others_cpu'] for r in ok) / sum(r['wall'] * os.cpu_count() for r in ok),
                  left_wait=statistics.median(r['left_wait'] for r in ok))
-        for base in ('mold', 'lld'):
-            if base in runs and base != c:
-                ratios = [r['wall'] / b['wall'] for r, b in zip(rs, runs[base])
-                          if r['rc'] == 0 and b['rc'] == 0]
-                if ratios:
-                    d['vs_' + base] = statistics.median(ratios)
-                    d['vs_%s_q' % base] = [quantile(ratios, .25), quantile(ratios, .75)]
+        d['paired'] = {}                 # median over rounds of wall(c) / wall(other), same round
+        for other in live:
+            ratios = [r['wall'] / b['wall'] for r, b in zip(rs, runs[other])
+                      if r['rc'] == 0 and b['rc'] == 0]
+            if other != c and ratios:
+                d['paired'][other] = statistics.median(ratios)
+                if other in ('mold', 'lld'):
+                    d['vs_' + other] = d['paired'][other]
+                    d['vs_%s_q' % other] = [quantile(ratios, .25), quantile(ratios, .75)]
         if c not in FLOORS:
             p = subprocess.run([os.path.join(BENCH, 'check.sh'), name, outs[c], a.wl],
                                capture_output=True, text=True)
@@ -372,7 +374,37 @@ def report(a, results, configs, specs, notes, started):
             L.append('| %s | %s [%s, %s] | %s | %s | %s | %s | %.0f | %.0f%% | %s |' % (
                 c, ms(d['wall']), ms(d['wall_q1']), ms(d['wall_q3']), vm, vl, ms(d['user']),
                 ms(d['sys']), d['rss_mb'], 100 * d['others'], chk))
+    L += targets(results)
     return '\n'.join(L) + '\n'
+
+
+# weld's targets from issue 3 (paired ratios from one run): (workload, what, value(), goal, met())
+def targets(results):
+    by = {r['workload']: r['configs'] for r in results}
+    rows = []
+
+    def paired(w, c, other):
+        return by.get(w, {}).get(c, {}).get('paired', {}).get(other)
+
+    for w in ('hello', 'hello-static'):
+        rows.append((w, 'weld wall / gold wall', paired(w, 'weld', 'gold'), '<= 0.80', lambda v: v <= 0.80))
+    for w in ('python', 'swift', 'lld'):
+        rows.append((w, 'weld wall / mold wall', paired(w, 'weld', 'mold'), '<= 0.75', lambda v: v <= 0.75))
+    for w in ('swift', 'lld'):
+        cw, cm = by.get(w, {}).get('weld', {}), by.get(w, {}).get('mold', {})
+        v = cw['rss_mb'] / cm['rss_mb'] if 'rss_mb' in cw and 'rss_mb' in cm else None
+        rows.append((w, 'weld peak RSS / mold peak RSS', v, '<= 1.00', lambda v: v <= 1.0))
+    for w in ('swift', 'lld'):
+        rows.append((w, 'weld-1t wall / weld wall (2-thread speed-up)', paired(w, 'weld-1t', 'weld'),
+                     '>= 1.70', lambda v: v >= 1.70))
+    rows = [r for r in rows if r[2] is not None]
+    if not rows:
+        return []
+    L = ['', '## Targets (issue 3)', '', '| workload | measure | this run | target | met |',
+         '|---|---|---|---|---|']
+    for w, what, v, goal, ok in rows:
+        L.append('| %s | %s | %.2f | %s | %s |' % (w, what, v, goal, 'yes' if ok(v) else 'no'))
+    return L
 
 
 def main():
