@@ -164,7 +164,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
         case R_X86_64.pc8:
             loc.w8(0, UInt8(truncatingIfNeeded: S &+ UInt64(bitPattern: A) &- P))
         case R_X86_64.gotpcrel, R_X86_64.gotpcrelx, R_X86_64.rexGotpcrelx:
-            let canRelax = isLocal ? true : (!imported && sym.flags & SymbolFlag.isIfunc == 0 && !(ctx.isPIC && sym.isAbsolute))
+            let canRelax = isLocal ? true : (!imported && !sym.isUndefined && sym.flags & SymbolFlag.isIfunc == 0 && !(ctx.isPIC && sym.isAbsolute))
             var relax = gotRelaxation(sec, rel, canRelax: canRelax)
             if isLocal && relax == .none {
                 // A GOT reference to a local: rewrite a mov to lea, whatever the relocation type.
