@@ -356,7 +356,8 @@ func badTLS(_ ctx: Context, _ sec: InputSection, _ rel: Rela) {
     if sec.outputIndex < 0 { return 0 }
     let base = ctx.outputSections[Int(sec.outputIndex)].addr
     if let p = sec.pieces {
-        guard let k = p.pieceIndex(containing: offset), p.outOffsets[k] != .max else { return 0 }
+        guard let k = p.pieceIndex(containing: offset), p.outOffsets[k] != .max,
+              offset < UInt64(p.inOffsets[k]) + UInt64(p.sizes[k]) else { return base &+ sec.outOffset }
         return base &+ p.outOffsets[k] &+ (offset &- UInt64(p.inOffsets[k]))
     }
     return base &+ sec.outOffset &+ offset

@@ -93,10 +93,6 @@ func layout(_ ctx: Context) {
         symtab.align = 8; symtab.entsize = 24
         let strtab = OutputSection(name: ".strtab", type: SHT.strtab, flags: 0, content: .synthetic(.strtab))
         ctx.outputSections.append(symtab); ctx.outputSections.append(strtab)
-        ctx.symtabLayout = planSymbolTable(ctx)
-        symtab.size = UInt64(ctx.symtabLayout.symbolCount * 24)
-        strtab.size = UInt64(ctx.symtabLayout.stringBytes)
-        symtab.info = UInt32(ctx.symtabLayout.firstGlobal)
     }
     let shstrtab = OutputSection(name: ".shstrtab", type: SHT.strtab, flags: 0, content: .synthetic(.shstrtab))
     ctx.outputSections.append(shstrtab)
@@ -110,6 +106,14 @@ func layout(_ ctx: Context) {
     for (i, os) in ctx.outputSections.enumerated() {
         os.headerIndex = i + 1
         for m in os.members { m.outputIndex = Int32(i) }
+    }
+    // The symbol table plan needs every member's output index.
+    if let symtab = ctx.outputSections.first(where: { $0.name == ".symtab" }),
+       let strtab = ctx.outputSections.first(where: { $0.name == ".strtab" }) {
+        ctx.symtabLayout = planSymbolTable(ctx)
+        symtab.size = UInt64(ctx.symtabLayout.symbolCount * 24)
+        strtab.size = UInt64(ctx.symtabLayout.stringBytes)
+        symtab.info = UInt32(ctx.symtabLayout.firstGlobal)
     }
     // Links between sections.
     let index = { (name: String) in UInt32(ctx.outputSections.firstIndex { $0.name == name }.map { $0 + 1 } ?? 0) }
@@ -139,7 +143,7 @@ func mergeAndSizeSections(_ ctx: Context) {
         case .ehFrame:
             var off: UInt64 = 0
             for m in os.members {
-                m.outOffset = 0
+                m.outOffset = off   // where this member's records start (an empty member: its symbols land here)
                 guard let p = m.pieces else { continue }
                 for k in 0..<p.inOffsets.count where p.outOffsets[k] != .max {
                     p.outOffsets[k] = off

@@ -40,9 +40,14 @@ func scanRelocations(_ ctx: Context) {
         var undefs: [UndefinedReference] = []
         for case let sec? in obj.sections where sec.alive && sec.relocCount > 0 {
             let alloc = sec.flags & SHF.alloc != 0
-            for r in 0..<sec.relocCount {
+            var r = 0
+            while r < sec.relocCount {
                 let rel = sec.reloc(r)
+                r += 1
                 let t = rel.type
+                // In an executable, GD and LD sequences are relaxed: their __tls_get_addr call
+                // disappears, so its relocation needs nothing.
+                if (t == R_X86_64.tlsgd || t == R_X86_64.tlsld) && ctx.options.outputKind == .executable { r += 1 }
                 if t == R_X86_64.none || rel.sym == 0 { continue }
                 if rel.sym < obj.firstGlobal { continue }   // local targets need nothing shared
                 let id = obj.symbolIds[rel.sym - obj.firstGlobal]

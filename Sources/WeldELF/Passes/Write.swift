@@ -101,7 +101,7 @@ func writeEhFrame(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRawPo
                 }
             }
         }
-        if m.relocCount > 0 { applyRelocations(ctx, m, out: base, outBase: os.addr, relaDyn: relaDyn) }
+        if m.relocCount > 0 { applyRelocations(ctx, m, out: base + Int(m.outOffset), outBase: os.addr + m.outOffset, relaDyn: relaDyn) }
     }
     (base + Int(os.size) - 4).w32(0, 0)
 }
