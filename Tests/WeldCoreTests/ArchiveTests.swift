@@ -11,6 +11,8 @@ import Glibc
 private let llvmAr = "/opt/swift/usr/bin/llvm-ar"
 private let llvmNm = "/opt/swift/usr/bin/llvm-nm"
 
+nonisolated(unsafe) private var fixtureDirectory: String?
+
 /// Objects and archives built once for all tests (a `static let` is initialized once,
 /// thread-safely, so parallel tests share it).
 private final class ArchiveFixture: @unchecked Sendable {
@@ -20,6 +22,9 @@ private final class ArchiveFixture: @unchecked Sendable {
     init() {
         var template = Array("/tmp/weld-archive-XXXXXX".utf8CString)
         dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        // Remove the scratch directory when the test process exits.
+        fixtureDirectory = dir
+        atexit { if let d = fixtureDirectory { _ = system("rm -rf '\(d)'") } }
         write("a.c", "int foo(void) { return 1; }\nint bar = 2;\n")
         write("a_very_long_member_name_here.c", "int baz(void) { return 3; }\n")
         write("nosym.c", "static int unused;\n")
