@@ -21,6 +21,7 @@ public final class Context: @unchecked Sendable {
     // Synthetic state
     public var synth = Synthetics()
     public var commonSymbols: [Int32] = []
+    public var localIfuncs: [Int32] = []
     public var tlsStart: UInt64 = 0
     public var tlsEnd: UInt64 = 0           // aligned end of the TLS block (TP on x86-64)
     public var tlsAlign: UInt64 = 1

@@ -102,7 +102,8 @@ extension Options {
             var arg = raw
             if arg.hasPrefix("--") { arg.removeFirst() }
             var inlineValue: String? = nil
-            if let eq = arg.firstIndex(of: "="), !arg.hasPrefix("-defsym"), !arg.hasPrefix("-l") {
+            if arg.hasPrefix("-defsym=") { inlineValue = String(arg.dropFirst(8)); arg = "-defsym" }
+            else if let eq = arg.firstIndex(of: "="), !arg.hasPrefix("-defsym"), !arg.hasPrefix("-l") {
                 inlineValue = String(arg[arg.index(after: eq)...])
                 arg = String(arg[..<eq])
             }

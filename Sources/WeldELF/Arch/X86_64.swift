@@ -89,7 +89,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
         var sym = Symbol(name: NameRef(UnsafeRawPointer(bitPattern: 1)!, 0))
         var isLocal = true
         var targetDead = false
-        if rel.sym != 0 && rel.sym < obj.firstGlobal {
+        if rel.sym != 0 && rel.sym < obj.firstGlobal && obj.localIfuncs.isEmpty || rel.sym != 0 && rel.sym < obj.firstGlobal && obj.localIfuncs[rel.sym] == nil {
             let shndx = obj.symShndx(rel.sym)
             if shndx == UInt32(SHN.abs) {
                 S = obj.symValue(rel.sym)
@@ -104,7 +104,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             }
         } else if rel.sym != 0 {
             isLocal = false
-            id = obj.symbolIds[rel.sym - obj.firstGlobal]
+            id = rel.sym < obj.firstGlobal ? obj.localIfuncs[rel.sym]! : obj.symbolIds[rel.sym - obj.firstGlobal]
             sym = syms[id]
             S = sym.value
             if sym.isUndefined { S = 0 }

@@ -27,6 +27,8 @@ public final class ObjectFile: @unchecked Sendable {
     /// GNU_PROPERTY_X86_FEATURE_1_AND bits, nil if the object has no such property.
     public var x86Features: UInt32? = nil
     public var isAlive = true
+    /// Local IFUNC symbols get a hidden global entry so they can have a PLT stub: sym → id.
+    public var localIfuncs: [Int: Int32] = [:]
     public let isFromArchive: Bool
 
     public init(displayName: String, base: UnsafeRawPointer, size: Int, priority: Int64, isFromArchive: Bool) {

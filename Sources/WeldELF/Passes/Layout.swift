@@ -268,6 +268,14 @@ func assignAddresses(_ ctx: Context) {
             offset += nv - vaddr; vaddr = nv
             tlsSeen = true; tlsStart = vaddr; tlsOffset = offset; tlsAlign = maxAlign
         }
+        if os.isTLS && os.isNoBits {
+            // .tbss occupies no address space outside the TLS template: later sections start
+            // where they would without it.
+            os.addr = alignUp(vaddr, os.align)
+            os.offset = offset
+            tlsEndAddr = os.addr + os.size
+            continue
+        }
         let nv = alignUp(vaddr, os.align)
         if !os.isNoBits { offset += nv - vaddr }
         vaddr = nv

@@ -207,6 +207,18 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     }
     if ctx.diag.hasErrors { throw LinkError("") }
 
+    // Local IFUNCs need PLT stubs like global ones: give each a hidden global entry.
+    for obj in ctx.objects {
+        for i in 1..<max(obj.firstGlobal, 1) where obj.symType(i) == STT.gnuIfunc && obj.symSection(i)?.alive == true {
+            let id = syms.intern("\(obj.symName(i).string)@weld.local.\(obj.index).\(i)")
+            syms[id].kind = .strong
+            syms[id].fileIndex = obj.index
+            syms[id].symIndex = Int32(i)
+            syms[id].visibility = STV.hidden
+            obj.localIfuncs[i] = id
+            ctx.localIfuncs.append(id)
+        }
+    }
     // Resolve final attributes of every symbol defined in an object.
     Parallel.forEach(syms.count, minChunk: 4096) { idx in
         let id = Int32(idx)

@@ -49,8 +49,14 @@ func scanRelocations(_ ctx: Context) {
                 // disappears, so its relocation needs nothing.
                 if (t == R_X86_64.tlsgd || t == R_X86_64.tlsld) && ctx.options.outputKind == .executable { r += 1 }
                 if t == R_X86_64.none || rel.sym == 0 { continue }
-                if rel.sym < obj.firstGlobal { continue }   // local targets need nothing shared
-                let id = obj.symbolIds[rel.sym - obj.firstGlobal]
+                let id: Int32
+                if rel.sym < obj.firstGlobal {
+                    // Local targets need nothing shared, except local IFUNCs (a PLT stub).
+                    guard let lid = obj.localIfuncs[rel.sym] else { continue }
+                    id = lid
+                } else {
+                    id = obj.symbolIds[rel.sym - obj.firstGlobal]
+                }
                 let s = syms[id]
                 if s.isUndefined {
                     // A weak undefined symbol read through the GOT gets a slot holding 0.

@@ -17,6 +17,7 @@ func synthesize(_ ctx: Context) throws(LinkError) {
         for id in obj.symbolIds where !seen[Int(id)] { seen[Int(id)] = true; ordered.append(id) }
     }
     for (id, _) in ctx.linkerSymbols where !seen[Int(id)] { seen[Int(id)] = true; ordered.append(id) }
+    for id in ctx.localIfuncs where !seen[Int(id)] { seen[Int(id)] = true; ordered.append(id) }
 
     // Copy relocations: space in .bss for imported data that non-PIC code addresses directly.
     var copyAlign: [UInt64] = []
@@ -53,7 +54,6 @@ func synthesize(_ ctx: Context) throws(LinkError) {
     for id in ordered {
         let f = syms[id].flags
         if f & SymbolFlag.needsGot != 0 {
-            if f & SymbolFlag.isIfunc != 0 && syms[id].isDefinedInObject { continue } // uses its IRELATIVE slot
             syms[id].gotIndex = Int32(synth.got.count)
             synth.got.append(.address(id))
         }
@@ -66,7 +66,6 @@ func synthesize(_ ctx: Context) throws(LinkError) {
         let slot = Int32(synth.got.count)
         synth.ipltGotIndex.append(slot)
         synth.got.append(.ifunc(id))
-        if syms[id].flags & SymbolFlag.needsGot != 0 { syms[id].gotIndex = slot }
     }
 
     // Dynamic symbols: imports first (not hashed), then definitions the output exports.
@@ -90,6 +89,8 @@ func synthesize(_ ctx: Context) throws(LinkError) {
             }
             if export { dyn.append(id) }
         }
+        // Other names of copied objects (environ's __environ) must point at the copy too.
+        for id in synth.copyAliases where !seen[Int(id)] { dyn.append(id) }
         // Sort the exported part by GNU hash bucket, as .gnu.hash requires.
         let exported = dyn.count - (synth.firstExportedDynsym - 1)
         synth.gnuHashBuckets = max(1, exported / 4)
