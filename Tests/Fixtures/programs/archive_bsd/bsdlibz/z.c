@@ -1,0 +1,1 @@
+int bsd_value(void) { return 11; }

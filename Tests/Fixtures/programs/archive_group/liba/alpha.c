@@ -1,0 +1,2 @@
+int beta(int);
+int alpha(int x) { return beta(x) * 2; }

@@ -1,0 +1,1 @@
+int alpha_helper(int x) { return x + 1000; }

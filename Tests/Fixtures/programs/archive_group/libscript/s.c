@@ -1,0 +1,1 @@
+int script_value(void) { return 13; }

@@ -1,0 +1,2 @@
+int third(void);
+int first(void) { return 100 + third(); }
