@@ -80,7 +80,8 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
         for i in 1..<max(obj.firstGlobal, 1) where keepLocal(ctx, obj, i) {
             let name = obj.symName(i)
             let sec = obj.symSection(i)
-            let value = sec.map { sectionAddress(ctx, $0, obj.symValue(i)) } ?? obj.symValue(i)
+            var value = sec.map { sectionAddress(ctx, $0, obj.symValue(i)) } ?? obj.symValue(i)
+            if obj.symType(i) == STT.tls && sec != nil { value &-= ctx.tlsStart }
             put(idx, name: name, strOff: so, info: obj.symInfo(i), other: obj.symOther(i), shndx: sec == nil ? SHN.abs : shndxOf(sec), value: value, size: obj.symSize(i))
             idx += 1; so += name.count + 1
         }
@@ -95,7 +96,7 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
             defer { if !hidden { swap(&idx, &gidx); swap(&so, &gso) } }
             let shndx: UInt16 = s.kind == .common ? shndxOf(nil) : (s.isAbsolute ? SHN.abs : shndxOf(s.section))
             put(idx, name: s.name, strOff: so, info: bind << 4 | obj.symType(i), other: s.visibility,
-                shndx: s.kind == .common ? UInt16(ctx.synth.bss?.headerIndex ?? Int(SHN.abs)) : shndx, value: s.value, size: s.size)
+                shndx: s.kind == .common ? UInt16(ctx.synth.bss?.headerIndex ?? Int(SHN.abs)) : shndx, value: symtabValue(ctx, obj.symbolIds[k]), size: s.size)
             idx += 1; so += s.name.count + 1
         }
     }
@@ -104,7 +105,7 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
         let s = ctx.symbols[id]
         if s.kind == .shared {
             let copied = s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias) != 0
-            put(idx, name: s.name, strOff: so, info: (s.binding == STB.weak ? STB.weak : STB.global) << 4 | s.type, other: 0,
+            put(idx, name: s.name, strOff: so, info: (s.binding == STB.weak ? STB.weak : STB.global) << 4 | (s.type == STT.gnuIfunc ? STT.func : s.type), other: 0,
                 shndx: copied ? UInt16(ctx.synth.bss?.headerIndex ?? 0) : SHN.undef, value: copied || s.flags & SymbolFlag.needsCanonicalPlt != 0 ? s.value : 0, size: s.size)
         } else {
             let sec = ctx.outputSections.first { $0.isAlloc && $0.addr <= s.value && s.value <= $0.addr + $0.size }
@@ -118,4 +119,13 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
 @inline(__always) func isHiddenSym(_ ctx: Context, _ id: Int32) -> Bool {
     let v = ctx.symbols[id].visibility
     return v == STV.hidden || v == STV.internal
+}
+
+/// The st_value a symbol table shows: TLS symbols are offsets in the TLS template, and an
+/// IFUNC shows its resolver (references use its PLT stub, but tools want the definition).
+func symtabValue(_ ctx: Context, _ id: Int32) -> UInt64 {
+    let s = ctx.symbols[id]
+    if s.type == STT.tls && s.isDefinedInObject { return s.value &- ctx.tlsStart }
+    if s.flags & SymbolFlag.isIfunc != 0 && s.pltIndex >= 0 && s.isDefinedInObject { return resolverAddress(ctx, id) }
+    return s.value
 }

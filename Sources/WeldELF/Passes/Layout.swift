@@ -123,8 +123,9 @@ func layout(_ ctx: Context) {
         case ".gnu.hash", ".hash", ".gnu.version": os.link = index(".dynsym")
         case ".rela.dyn": os.link = index(".dynsym")
         case ".rela.plt":
-            os.link = ctx.isStatic ? 0 : index(".dynsym")
-            os.info = ctx.isStatic ? 0 : index(ctx.synth.gotPlt != nil ? ".got.plt" : ".got")
+            // A static link's IRELATIVE table links to .symtab, as GNU ld's does.
+            os.link = ctx.isStatic ? index(".symtab") : index(".dynsym")
+            os.info = index(ctx.isStatic ? ".got" : ".got.plt")
         case ".dynamic": os.link = index(".dynstr")
         case ".symtab": os.link = index(".strtab")
         default: break
@@ -250,7 +251,13 @@ func assignAddresses(_ ctx: Context) {
     for os in secs where os.isAlloc {
         let c = loadClass(os)
         if c != current {
-            if current >= 0 {
+            if current == 2 {
+                // After RELRO: pad its segment to the page end (so mprotect covers it all)
+                // and start the next one on a fresh page in the file and in memory.
+                loads[loads.count - 1].memsz = alignUp(vaddr, page) - loads[loads.count - 1].vaddr
+                offset = alignUp(offset, page)
+                vaddr = alignUp(vaddr, page)
+            } else if current >= 0 {
                 // A new segment starts on a new page; the file offset stays congruent.
                 vaddr = alignUp(vaddr, page) + (offset % page)
             }
@@ -278,9 +285,10 @@ func assignAddresses(_ ctx: Context) {
         }
         let nv = alignUp(vaddr, os.align)
         if !os.isNoBits { offset += nv - vaddr }
+        // NOBITS takes no file space; its offset is where the file part ends (as GNU ld).
+        os.offset = offset
         vaddr = nv
         os.addr = vaddr
-        os.offset = offset
         if c == 2 && relroStart == 0 { relroStart = vaddr; relroOffset = offset }
         if os.isTLS {
             tlsEndAddr = vaddr + os.size
@@ -298,12 +306,9 @@ func assignAddresses(_ ctx: Context) {
         loads[loads.count - 1].memsz = vaddr - loads[loads.count - 1].vaddr
         loads[loads.count - 1].align = max(loads[loads.count - 1].align, os.align)
     }
-    // The RELRO segment is padded to a page so mprotect covers all of it.
-    if relroEnd > relroStart, let i = loads.firstIndex(where: { $0.vaddr <= relroStart && relroStart < $0.vaddr + max($0.memsz, 1) }) {
-        let end = alignUp(relroEnd, page)
-        loads[i].memsz = end - loads[i].vaddr
-        vaddr = max(vaddr, end)
-    }
+    if current == 2 { loads[loads.count - 1].memsz = alignUp(vaddr, page) - loads[loads.count - 1].vaddr }
+    // The RELRO segment's last page belongs to it alone (the next segment starts on a new
+    // page), so PT_GNU_RELRO can be rounded up to a page and mprotect covers all of it.
     for os in secs where !os.isAlloc {
         offset = alignUp(offset, os.align)
         os.offset = offset

@@ -63,9 +63,11 @@ func createOutputSections(_ ctx: Context) {
             if sec.isNoBits && os.type != SHT.nobits && os.members.isEmpty { os.type = SHT.nobits }
             os.flags &= ~(sec.flags & SHF.merge == 0 ? (SHF.merge | SHF.strings) : 0)
             os.align = max(os.align, sec.align)
+            if sec.flags & SHF.merge != 0 { os.entsize = max(os.entsize, sec.entsize) }
             os.members.append(sec)
         }
     }
+    for os in order where os.flags & SHF.merge == 0 { os.entsize = 0 }
     for os in order where os.name == ".init_array" || os.name == ".fini_array" {
         // Priority order; sections without a priority run last (stable: input order otherwise).
         os.members = stableSorted(os.members) { $0.priority < $1.priority }

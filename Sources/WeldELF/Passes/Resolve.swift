@@ -242,7 +242,8 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             let i = Int(s.symIndex)
             syms[id].type = so.symType(i)
             syms[id].size = so.symSize(i)
-            syms[id].binding = so.symBind(i)
+            // An import is weak only if every reference to it is weak.
+            syms[id].binding = s.referencedStrongly ? STB.global : STB.weak
         default: break
         }
     }

@@ -25,7 +25,7 @@ func createSyntheticSections(_ ctx: Context) throws(LinkError) {
     if dynamicOutput {
         let n = s.dynsyms.count + 1
         s.dynsymSection = make(".dynsym", SHT.dynsym, SHF.alloc, .dynsym, size: n * 24, align: 8, entsize: 24)
-        s.dynsymSection!.info = UInt32(s.firstExportedDynsym)
+        s.dynsymSection!.info = 1 // every symbol after the null one is global
         if !s.verneed.isEmpty {
             _ = make(".gnu.version", SHT.gnuVersym, SHF.alloc, .versym, size: n * 2, align: 2, entsize: 2)
             let count = s.verneed.reduce(0) { $0 + 16 + 16 * $1.versions.count }

@@ -34,7 +34,7 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
                 e.w8(4, bind << 4 | type); e.w8(5, 0)
                 e.w16(6, defined ? UInt16(s.bss?.headerIndex ?? 0) : SHN.undef)
                 e.w64(8, defined || canonical ? sym.value : 0)
-                e.w64(16, sym.size)
+                e.w64(16, defined ? sym.size : 0)
             } else {
                 e.w8(4, bind << 4 | (type == STT.gnuIfunc && sym.pltIndex >= 0 ? STT.func : type)); e.w8(5, sym.visibility)
                 let shndx: UInt16
@@ -43,7 +43,7 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
                 else if let sec = sym.section, sec.outputIndex >= 0 { shndx = UInt16(ctx.outputSections[Int(sec.outputIndex)].headerIndex) }
                 else { shndx = SHN.abs }
                 e.w16(6, shndx)
-                e.w64(8, sym.value); e.w64(16, sym.size)
+                e.w64(8, sym.type == STT.tls ? sym.value &- ctx.tlsStart : sym.value); e.w64(16, sym.size)
             }
         }
     case .dynstr:
