@@ -1,0 +1,1 @@
+int weld_archive_other(int x) { return x * 2; }

@@ -1,0 +1,1 @@
+int weld_duplicate_symbol(void) { return 2; }
