@@ -28,7 +28,8 @@ public struct Symbol: @unchecked Sendable {
     public var binding: UInt8 = STB.global
     public var size: UInt64 = 0
     public var value: UInt64 = 0            // address once laid out
-    public var section: InputSection? = nil
+    // unowned(unsafe): copying a Symbol must not retain (sections live for the whole link).
+    public unowned(unsafe) var section: InputSection? = nil
     public var isAbsolute = false
     public var versionIndex: UInt16 = 1     // for imports: verneed index in the output
     public var flags: UInt32 = 0

@@ -70,11 +70,14 @@ enum Weld {
         return v == "true" || v == "1" || v == "yes"
     }
 
-    /// Tests run when weld exists, and always in CI (where they then fail loudly).
-    static var shouldRun: Bool { isAvailable || isCI }
+    /// Tests run when weld exists, and always in CI or when WELD is set (where a missing or
+    /// non-executable weld then fails loudly).
+    static var shouldRun: Bool {
+        isAvailable || isCI || !(ProcessInfo.processInfo.environment["WELD"] ?? "").isEmpty
+    }
 
     static let missingMessage =
-        "weld not found: set WELD=/path/to/weld or build it with `swift build -c release` " +
+        "weld not found: set WELD=/path/to/weld (an executable file) or build it with `swift build -c release` " +
         "(looked at $WELD, .build/release/weld, .build/debug/weld)"
 
     /// A directory holding a symlink `ld` → weld, for `gcc -B DIR`.
