@@ -22,6 +22,7 @@ public final class ObjectFile: @unchecked Sendable {
     /// Global symbol id for each global symbol (index - firstGlobal).
     public var symbolIds: [Int32] = []
     public var groups: [(signature: NameRef, members: [UInt32])] = []
+    public var groupIds: [Int32] = []
     public var hasExecStackNote = false      // .note.GNU-stack with SHF_EXECINSTR
     public var lacksStackNote = true
     /// GNU_PROPERTY_X86_FEATURE_1_AND bits, nil if the object has no such property.

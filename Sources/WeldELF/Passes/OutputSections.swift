@@ -4,16 +4,34 @@ import Glibc
 import WeldCore
 
 /// The output section an input section goes to: `.text.foo` → `.text` and so on, as GNU ld's
-/// default script does.
-func outputSectionName(_ name: NameRef, flags: UInt64) -> String {
-    let prefixes: [StaticString] = [".text.", ".rodata.", ".data.rel.ro.", ".data.", ".bss.", ".tdata.", ".tbss.",
-                                    ".gcc_except_table.", ".init_array.", ".fini_array.", ".ldata.", ".lrodata.", ".lbss."]
-    for p in prefixes where name.hasPrefix(p) {
-        return String(p.description.dropLast())
+/// default script does. The result is a view into the input name: no string is built.
+@inline(__always)
+func outputSectionName(_ name: NameRef) -> NameRef {
+    // Cheap first-byte filter: every mapped prefix starts with ".t", ".r", ".d", ".b", ".g",
+    // ".i", ".f", ".l" or ".c".
+    if name.count < 2 || name.ptr.u8(0) != UInt8(ascii: ".") { return name }
+    for p in outputSectionPrefixes where name.hasPrefix(p) {
+        return NameRef(name.ptr, p.utf8CodeUnitCount - 1)
     }
-    if name.equals(".ctors") || name.hasPrefix(".ctors.") { return ".ctors" }
-    if name.equals(".dtors") || name.hasPrefix(".dtors.") { return ".dtors" }
-    return name.string
+    if name.hasPrefix(".ctors.") { return NameRef(name.ptr, 6) }
+    if name.hasPrefix(".dtors.") { return NameRef(name.ptr, 6) }
+    return name
+}
+
+let outputSectionPrefixes: [StaticString] = [".text.", ".rodata.", ".data.rel.ro.", ".data.", ".bss.", ".tdata.", ".tbss.",
+                                             ".gcc_except_table.", ".init_array.", ".fini_array.", ".ldata.", ".lrodata.", ".lbss."]
+
+/// An output section's identity: its name and the flags that must agree.
+struct OutputSectionKey: Hashable {
+    let name: NameRef
+    let flags: UInt64
+    let hash: UInt64
+    init(name: NameRef, flags: UInt64) {
+        self.name = name; self.flags = flags
+        hash = fastHash(name.ptr, name.count) ^ (flags &* 0x9e37_79b9_7f4a_7c15)
+    }
+    static func == (a: Self, b: Self) -> Bool { a.hash == b.hash && a.flags == b.flags && a.name == b.name }
+    func hash(into h: inout Hasher) { h.combine(hash) }
 }
 
 /// Groups live input sections into output sections (in first-seen order, which is
@@ -21,14 +39,16 @@ func outputSectionName(_ name: NameRef, flags: UInt64) -> String {
 /// into records, and creates the synthetic sections this output needs.
 func createOutputSections(_ ctx: Context) {
     // Per-file work in parallel: output names and piece splitting.
-    struct Placement { var key: String; var section: InputSection }
+    struct Placement { var key: OutputSectionKey; var section: InputSection }
+    let stripDebug = ctx.options.stripDebug || ctx.options.stripAll
     let perFile: [[Placement]] = Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
         var out: [Placement] = []
+        out.reserveCapacity(obj.sections.count)
         for case let sec? in obj.sections where sec.alive {
-            if ctx.options.stripDebug || ctx.options.stripAll, sec.name.hasPrefix(".debug") { sec.alive = false; continue }
-            let name = outputSectionName(sec.name, flags: sec.flags)
-            if name == ".init_array" || name == ".fini_array" || name == ".ctors" || name == ".dtors" {
+            if stripDebug, sec.name.hasPrefix(".debug") { sec.alive = false; continue }
+            let name = outputSectionName(sec.name)
+            if name.equals(".init_array") || name.equals(".fini_array") || name.equals(".ctors") || name.equals(".dtors") {
                 sec.priority = initPriority(sec.name)
             }
             if sec.name.equals(".eh_frame") && sec.type == SHT.progbits || sec.type == SHT.x86_64Unwind {
@@ -36,27 +56,25 @@ func createOutputSections(_ ctx: Context) {
             } else if sec.flags & SHF.merge != 0 && sec.relocCount == 0 && sec.entsize > 0 && sec.type == SHT.progbits {
                 splitMergeable(sec)
             }
-            out.append(Placement(key: name, section: sec))
+            // Sections with the same name but different kinds (e.g. a writable .rodata) stay apart.
+            let relevant = sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls)
+            out.append(Placement(key: OutputSectionKey(name: name, flags: relevant), section: sec))
         }
         return out
     }
-    var byKey: [String: OutputSection] = [:]
+    var byKey: [OutputSectionKey: OutputSection] = [:]
     var order: [OutputSection] = []
     for list in perFile {
         for p in list {
             let sec = p.section
             let isEh = sec.pieces != nil && (sec.name.equals(".eh_frame") || sec.type == SHT.x86_64Unwind)
-            // Sections with the same name but different kinds (e.g. a writable .rodata) stay apart.
-            let relevant = sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls)
-            let key = "\(p.key)\u{0}\(relevant)"
             let os: OutputSection
-            if let existing = byKey[key] { os = existing } else {
+            if let existing = byKey[p.key] { os = existing } else {
                 var type = sec.type
                 if type == SHT.x86_64Unwind { type = SHT.progbits }
-                os = OutputSection(name: p.key, type: type, flags: relevant | (sec.flags & (SHF.merge | SHF.strings)),
+                os = OutputSection(name: p.key.name.string, type: type, flags: p.key.flags | (sec.flags & (SHF.merge | SHF.strings)),
                                    content: isEh ? .ehFrame : .inputs)
-                if !sec.isNoBits && os.type == SHT.nobits { os.type = SHT.progbits }
-                byKey[key] = os
+                byKey[p.key] = os
                 order.append(os)
             }
             if !sec.isNoBits && os.type == SHT.nobits { os.type = SHT.progbits }

@@ -88,7 +88,10 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         syms[id].referenced = true
     }
 
-    var comdats: [NameRef: Int64] = [:]
+    // COMDAT signatures are interned like symbols (in parallel); the owner of each is the
+    // first file, in priority order, that registers it.
+    let comdatTable = SymbolTable(expected: 1 << 12)
+    var comdatOwner: [Int64] = []
     var pending: [ObjectFile] = ctx.objects
     ctx.objects = []
     for ar in ctx.archives where ar.wholeArchive {
@@ -107,8 +110,10 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         }
         if let e = errors.compactMap({ $0 }).first { throw e }
         syms.reserve(wave.reduce(0) { $0 + max($1.symbolCount - $1.firstGlobal, 0) })
+        comdatTable.reserve(wave.reduce(0) { $0 + $1.groups.count })
         Parallel.forEach(wave.count) { f in
             let obj = wave[f]
+            obj.groupIds = obj.groups.map { comdatTable.intern($0.signature) }
             let n = obj.symbolCount - obj.firstGlobal
             obj.symbolIds = [Int32](unsafeUninitializedCapacity: max(n, 0)) { buf, count in
                 for k in 0..<max(n, 0) { buf[k] = syms.intern(obj.symName(obj.firstGlobal + k)) }
@@ -121,11 +126,13 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             obj.index = Int32(ctx.objects.count)
             ctx.objects.append(obj)
             // COMDAT: the first group with a signature wins; the members of later ones are dropped.
-            for g in obj.groups {
-                if let owner = comdats[g.signature], owner != obj.priority {
+            if comdatOwner.count < comdatTable.count { comdatOwner += [Int64](repeating: -1, count: comdatTable.count - comdatOwner.count) }
+            for (g, gid) in zip(obj.groups, obj.groupIds) {
+                let owner = comdatOwner[Int(gid)]
+                if owner >= 0 && owner != obj.priority {
                     for m in g.members { obj.sections[Int(m)]?.alive = false }
                 } else {
-                    comdats[g.signature] = obj.priority
+                    comdatOwner[Int(gid)] = obj.priority
                 }
             }
             for k in 0..<obj.symbolIds.count {
