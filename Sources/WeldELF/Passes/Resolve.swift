@@ -165,7 +165,11 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 let cur = syms[id]
                 if cur.kind == .strong && kind == .strong {
                     if !o.allowMultipleDefinition {
-                        ctx.diag.error("duplicate symbol: \(cur.name.string)\n>>> defined at \(definitionPlace(ctx, cur))\n>>> defined at \(obj.displayName):(\(obj.symSection(i).map { $0.name.string } ?? "*ABS*")+0x\(hex(obj.symValue(i))))")
+                        let first = cur.fileIndex >= 0 && Int(cur.fileIndex) < ctx.objects.count
+                            ? definedAtText(ctx.objects[Int(cur.fileIndex)], symbol: Int(cur.symIndex), place: definitionPlace(ctx, cur))
+                            : definitionPlace(ctx, cur)
+                        let second = definedAtText(obj, symbol: i, place: "\(obj.displayName):(\(obj.symSection(i).map { $0.name.string } ?? "*ABS*")+0x\(hex(obj.symValue(i))))")
+                        ctx.diag.error("duplicate symbol: \(cur.name.string)\n>>> defined at \(first)\n>>> defined at \(second)")
                     }
                     continue
                 }

@@ -137,10 +137,16 @@ func reportUndefined(_ ctx: Context, _ list: inout [UndefinedReference]) {
         for u in refs.prefix(5) {
             let obj = ctx.objects[Int(u.file)]
             let secName = obj.sectionNames[Int(u.section)].string
-            let source = sourceFileName(obj)
             let fn = enclosingFunction(obj, section: Int(u.section), offset: u.offset)
-            msg += "\n>>> referenced by \(source.map { $0 + ":" } ?? "")\(fn.map { "(\($0))" } ?? "")"
-            msg += "\n>>>               \(obj.displayName):(\(secName)+0x\(hex(u.offset)))"
+            if let line = sourceLocation(obj, section: Int(u.section), offset: u.offset) {
+                // lld's form when DWARF knows the line: "main.c:12 (/src/main.c:12)".
+                msg += "\n>>> referenced by \(line)"
+                msg += "\n>>>               \(obj.displayName):(\(secName)+0x\(hex(u.offset)))\(fn.map { " in function \($0)" } ?? "")"
+            } else {
+                let source = sourceFileName(obj)
+                msg += "\n>>> referenced by \(source.map { $0 + ":" } ?? "")\(fn.map { "(\($0))" } ?? "")"
+                msg += "\n>>>               \(obj.displayName):(\(secName)+0x\(hex(u.offset)))"
+            }
         }
         if refs.count > 5 { msg += "\n>>> referenced \(refs.count - 5) more times" }
         ctx.diag.error(msg)
