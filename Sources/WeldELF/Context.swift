@@ -1,4 +1,5 @@
 import WeldCore
+import Synchronization
 
 /// Everything one link works on. Passes are plain functions over the context (mold's style):
 /// each reads what earlier passes produced and fills in its own part.
@@ -36,6 +37,21 @@ public final class Context: @unchecked Sendable {
     public var linkerSymbols: [(Int32, LinkerSymbolValue)] = []
     /// GOT slots for local symbols that a non-relaxable GOT reference names: (file << 32 | sym) → slot.
     public var localGot: [Int64: Int32] = [:]
+
+    /// Set by the relocation scan when a local-dynamic TLS sequence needs the module's GOT pair.
+    public let needsTlsLd = Atomic<Bool>(false)
+    public let needsStaticTLS = Atomic<Bool>(false)
+    /// Names a version script makes local (hidden from the dynamic symbol table).
+    public var localPatterns: [String] = []
+    public var globalPatterns: [String] = []
+    public var localAll = false
+
+    func versionScriptLocal(_ name: NameRef) -> Bool {
+        if !localAll && localPatterns.isEmpty { return false }
+        let n = name.string
+        if globalPatterns.contains(where: { globMatch($0, n) }) { return false }
+        return localAll || localPatterns.contains(where: { globMatch($0, n) })
+    }
 
     public init(options: Options) {
         self.options = options

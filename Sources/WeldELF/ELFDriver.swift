@@ -57,6 +57,8 @@ public enum ELFDriver {
             computeOutputProperties(ctx)
             timer.phase("create output sections") { createOutputSections(ctx) }
             defineLinkerSymbols(ctx)
+            try loadVersionScripts(ctx)
+            computePreemption(ctx)
             try checkRoots(ctx)
             timer.phase("scan relocations") { scanRelocations(ctx) }
             try check(ctx)
@@ -135,6 +137,17 @@ func computeOutputProperties(_ ctx: Context) {
     }
     if let f = features { ctx.x86Features = f & ~1 }
     ctx.execStack = ctx.options.zExecstack || ctx.objects.contains { $0.hasExecStackNote }
+}
+
+/// Reads --version-script files into the patterns that decide what a shared library exports.
+func loadVersionScripts(_ ctx: Context) throws(LinkError) {
+    for path in ctx.options.versionScripts {
+        let f = try MappedFile.open(path)
+        let text = String(decoding: f.bytes, as: UTF8.self)
+        let vs = try parseVersionScript(text, path: path)
+        ctx.globalPatterns += vs.globals
+        for l in vs.locals { if l == "*" { ctx.localAll = true } else { ctx.localPatterns.append(l) } }
+    }
 }
 
 /// GOT slots for local symbols named by a GOT relocation that cannot be relaxed.

@@ -14,11 +14,14 @@ func dynamicRelocKind(_ ctx: Context, _ obj: ObjectFile, _ sec: InputSection, _ 
         return ctx.isPIC ? .relative : .none
     }
     let s = ctx.symbols[obj.symbolIds[rel.sym - obj.firstGlobal]]
-    switch s.kind {
-    case .shared:
+    if s.isPreemptible {
         if s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) != 0 {
             return ctx.isPIC ? .relative : .none
         }
+        return .symbolic
+    }
+    switch s.kind {
+    case .shared:
         return .symbolic
     case .undefined, .lazy:
         return .none   // weak undefined: stays 0
@@ -89,7 +92,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
         var sym = Symbol(name: NameRef(UnsafeRawPointer(bitPattern: 1)!, 0))
         var isLocal = true
         var targetDead = false
-        if rel.sym != 0 && rel.sym < obj.firstGlobal && obj.localIfuncs.isEmpty || rel.sym != 0 && rel.sym < obj.firstGlobal && obj.localIfuncs[rel.sym] == nil {
+        if rel.sym != 0 && rel.sym < obj.firstGlobal && obj.promotedLocals.isEmpty || rel.sym != 0 && rel.sym < obj.firstGlobal && obj.promotedLocals[rel.sym] == nil {
             let shndx = obj.symShndx(rel.sym)
             if shndx == UInt32(SHN.abs) {
                 S = obj.symValue(rel.sym)
@@ -104,7 +107,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             }
         } else if rel.sym != 0 {
             isLocal = false
-            id = rel.sym < obj.firstGlobal ? obj.localIfuncs[rel.sym]! : obj.symbolIds[rel.sym - obj.firstGlobal]
+            id = rel.sym < obj.firstGlobal ? obj.promotedLocals[rel.sym]! : obj.symbolIds[rel.sym - obj.firstGlobal]
             sym = syms[id]
             S = sym.value
             if sym.isUndefined { S = 0 }
@@ -114,7 +117,8 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             if !alloc { writeValue(loc, width, sec.name.hasPrefix(".debug_loc") || sec.name.hasPrefix(".debug_ranges") ? 1 : 0) }
             continue
         }
-        let imported = !isLocal && sym.kind == .shared
+        let imported = !isLocal && sym.isPreemptible
+        let sharedOut = ctx.isShared
         @inline(__always) func gotEntry(_ index: Int32) -> UInt64 { index < 0 ? 0 : gotAddr + UInt64(index) * 8 }
 
         switch type {
@@ -213,11 +217,21 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             loc.w64(0, S &+ UInt64(bitPattern: A) &- ctx.tlsEnd)
         case R_X86_64.dtpoff32:
             // After LD→LE relaxation, code uses offsets from the thread pointer.
-            let base = alloc ? ctx.tlsEnd : ctx.tlsStart
+            let base = alloc && !sharedOut ? ctx.tlsEnd : ctx.tlsStart
             loc.w32(0, UInt32(truncatingIfNeeded: S &+ UInt64(bitPattern: A) &- base))
         case R_X86_64.dtpoff64:
-            let base = alloc ? ctx.tlsEnd : ctx.tlsStart
+            let base = alloc && !sharedOut ? ctx.tlsEnd : ctx.tlsStart
             loc.w64(0, S &+ UInt64(bitPattern: A) &- base)
+        case R_X86_64.tlsgd where sharedOut:
+            writePC32(ctx, sec, rel, loc, gotEntry(sym.tlsGdIndex) &+ UInt64(bitPattern: A) &- P)
+        case R_X86_64.tlsld where sharedOut:
+            writePC32(ctx, sec, rel, loc, gotEntry(ctx.synth.tlsLdGotIndex) &+ UInt64(bitPattern: A) &- P)
+        case R_X86_64.gotpc32Tlsdesc where sharedOut:
+            writePC32(ctx, sec, rel, loc, gotEntry(sym.tlsDescIndex) &+ UInt64(bitPattern: A) &- P)
+        case R_X86_64.tlsdescCall where sharedOut:
+            break
+        case R_X86_64.gottpoff where sharedOut:
+            writePC32(ctx, sec, rel, loc, gotEntry(sym.gotTpIndex) &+ UInt64(bitPattern: A) &- P)
         case R_X86_64.tlsgd:
             // lea x@tlsgd(%rip),%rdi ; call __tls_get_addr → LE or IE.
             guard rel.offset >= 4, Int(rel.offset) + 12 <= Int(sec.size) else { badTLS(ctx, sec, rel); continue }
@@ -345,7 +359,7 @@ func badTLS(_ ctx: Context, _ sec: InputSection, _ rel: Rela) {
 /// The address references to `sym` through its PLT (or IFUNC stub) use.
 @inline(__always) func pltAddress(_ ctx: Context, _ sym: Symbol) -> UInt64 {
     guard let plt = ctx.synth.plt else { return 0 }
-    if sym.kind == .shared { return plt.addr + 16 + UInt64(sym.pltIndex) * 16 }
+    if sym.flags & SymbolFlag.inLazyPlt != 0 { return plt.addr + 16 + UInt64(sym.pltIndex) * 16 }
     let lazy = ctx.synth.pltSymbols.count
     let header: UInt64 = lazy > 0 ? 16 : 0
     return plt.addr + header + UInt64(lazy) * 16 + UInt64(sym.pltIndex) * 16

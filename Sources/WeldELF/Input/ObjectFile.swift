@@ -29,7 +29,7 @@ public final class ObjectFile: @unchecked Sendable {
     public var x86Features: UInt32? = nil
     public var isAlive = true
     /// Local IFUNC symbols get a hidden global entry so they can have a PLT stub: sym → id.
-    public var localIfuncs: [Int: Int32] = [:]
+    public var promotedLocals: [Int: Int32] = [:]
     public let isFromArchive: Bool
 
     public init(displayName: String, base: UnsafeRawPointer, size: Int, priority: Int64, isFromArchive: Bool) {

@@ -55,7 +55,7 @@ func planSymbolTable(_ ctx: Context) -> SymbolTableLayout {
     // Linker-defined symbols, then imports (undefined in .symtab).
     l.extraStart = n; l.extraStrStart = b
     for (id, _) in ctx.linkerSymbols { l.extraGlobals.append(id) }
-    for id in ctx.synth.dynsyms where ctx.symbols[id].kind == .shared { l.extraGlobals.append(id) }
+    for id in ctx.synth.dynsyms where ctx.symbols[id].isDynamicImport { l.extraGlobals.append(id) }
     for id in l.extraGlobals { n += 1; b += ctx.symbols[id].name.count + 1 }
     l.symbolCount = n; l.stringBytes = b
     return l
@@ -103,9 +103,9 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
     var idx = l.extraStart, so = l.extraStrStart
     for id in l.extraGlobals {
         let s = ctx.symbols[id]
-        if s.kind == .shared {
+        if s.kind == .shared || s.isUndefined {
             let copied = s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias) != 0
-            put(idx, name: s.name, strOff: so, info: (s.binding == STB.weak ? STB.weak : STB.global) << 4 | (s.type == STT.gnuIfunc ? STT.func : s.type), other: 0,
+            put(idx, name: s.name, strOff: so, info: (s.binding == STB.weak || (s.isUndefined && !s.referencedStrongly) ? STB.weak : STB.global) << 4 | (s.type == STT.gnuIfunc ? STT.func : s.type), other: 0,
                 shndx: copied ? UInt16(ctx.synth.bss?.headerIndex ?? 0) : SHN.undef, value: copied || s.flags & SymbolFlag.needsCanonicalPlt != 0 ? s.value : 0, size: s.size)
         } else {
             let sec = ctx.outputSections.first { $0.isAlloc && $0.addr <= s.value && s.value <= $0.addr + $0.size }

@@ -62,10 +62,10 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         for i in 1..<max(so.symbolCount, 1) {
             let id = so.symbolIds[i]
             if id < 0 { continue }
-            if so.symShndx(i) == SHN.undef {
-                syms[id].referencedByShared = true
-                continue
-            }
+            // An executable exports what a library references, and what a library also
+            // defines (so the executable's definition interposes the library's).
+            syms[id].referencedByShared = true
+            if so.symShndx(i) == SHN.undef { continue }
             // Non-default versions (foo@V, hidden) only satisfy references that name them.
             if so.symVersionHidden(i) { continue }
             if so.symVersion(i) == 0 { continue } // VER_NDX_LOCAL
@@ -218,15 +218,29 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     }
     if ctx.diag.hasErrors { throw LinkError("") }
 
-    // Local IFUNCs need PLT stubs like global ones: give each a hidden global entry.
+    // Local IFUNCs need PLT stubs like global ones, and (in a shared library) local TLS
+    // variables reached through the GOT need GOT slots: give each a hidden global entry.
     for obj in ctx.objects {
-        for i in 1..<max(obj.firstGlobal, 1) where obj.symType(i) == STT.gnuIfunc && obj.symSection(i)?.alive == true {
+        var promote = Set<Int>()
+        for i in 1..<max(obj.firstGlobal, 1) where obj.symType(i) == STT.gnuIfunc { promote.insert(i) }
+        if ctx.isShared {
+            for case let sec? in obj.sections where sec.alive && sec.flags & SHF.alloc != 0 {
+                for r in 0..<sec.relocCount {
+                    let rel = sec.reloc(r)
+                    let t = rel.type
+                    if rel.sym > 0 && rel.sym < obj.firstGlobal && (t == R_X86_64.tlsgd || t == R_X86_64.gottpoff || t == R_X86_64.gotpc32Tlsdesc) {
+                        promote.insert(rel.sym)
+                    }
+                }
+            }
+        }
+        for i in promote.sorted() where obj.symSection(i)?.alive == true {
             let id = syms.intern("\(obj.symName(i).string)@weld.local.\(obj.index).\(i)")
             syms[id].kind = .strong
             syms[id].fileIndex = obj.index
             syms[id].symIndex = Int32(i)
             syms[id].visibility = STV.hidden
-            obj.localIfuncs[i] = id
+            obj.promotedLocals[i] = id
             ctx.localIfuncs.append(id)
         }
     }

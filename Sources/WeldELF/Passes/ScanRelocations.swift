@@ -48,17 +48,19 @@ func scanRelocations(_ ctx: Context) {
                 // In an executable, GD and LD sequences are relaxed: their __tls_get_addr call
                 // disappears, so its relocation needs nothing.
                 if (t == R_X86_64.tlsgd || t == R_X86_64.tlsld) && ctx.options.outputKind == .executable { r += 1 }
+                if t == R_X86_64.tlsld && ctx.isShared { ctx.needsTlsLd.store(true, ordering: .relaxed) }
+
                 if t == R_X86_64.none || rel.sym == 0 { continue }
                 let id: Int32
                 if rel.sym < obj.firstGlobal {
                     // Local targets need nothing shared, except local IFUNCs (a PLT stub).
-                    guard let lid = obj.localIfuncs[rel.sym] else { continue }
+                    guard let lid = obj.promotedLocals[rel.sym] else { continue }
                     id = lid
                 } else {
                     id = obj.symbolIds[rel.sym - obj.firstGlobal]
                 }
                 let s = syms[id]
-                if s.isUndefined {
+                if s.isUndefined && !s.isPreemptible {
                     // A weak undefined symbol read through the GOT gets a slot holding 0.
                     if alloc && isGotRelocation(t) { syms.setFlag(id, SymbolFlag.needsGot) }
                     if alloc && obj.symBind(rel.sym) != STB.weak && !ctx.options.unresolvedIgnoreAll && !isLinkerDefinedLater(ctx, id) {
@@ -67,7 +69,8 @@ func scanRelocations(_ ctx: Context) {
                     continue
                 }
                 if !alloc { continue }
-                let imported = s.kind == .shared
+                let imported = s.isPreemptible
+                let sharedOut = ctx.isShared
                 let ifunc = s.flags & SymbolFlag.isIfunc != 0
                 switch t {
                 case R_X86_64.plt32:
@@ -79,6 +82,10 @@ func scanRelocations(_ ctx: Context) {
                         if t == R_X86_64.r64 && (pic || sec.flags & SHF.write != 0) {
                             break // a symbolic dynamic relocation does it
                         }
+                        if sharedOut {
+                            ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(t)) against symbol \(s.name.string) cannot be used when making a shared object; recompile with -fPIC")
+                            break
+                        }
                         if s.type == STT.func || s.type == STT.gnuIfunc {
                             syms.setFlag(id, SymbolFlag.needsPlt | SymbolFlag.needsCanonicalPlt)
                         } else {
@@ -87,14 +94,23 @@ func scanRelocations(_ ctx: Context) {
                     }
                 case R_X86_64.gotpcrel, R_X86_64.gotpcrelx, R_X86_64.rexGotpcrelx, R_X86_64.got32,
                      R_X86_64.gotpcrel64, R_X86_64.got64, R_X86_64.gotplt64:
-                    let canRelax = !imported && !ifunc && !(pic && s.isAbsolute)
+                    let canRelax = !imported && !ifunc && !(pic && s.isAbsolute) && !s.isUndefined
                     if gotRelaxation(sec, rel, canRelax: canRelax) == .none {
                         syms.setFlag(id, ifunc ? (SymbolFlag.needsGot | SymbolFlag.needsPlt) : SymbolFlag.needsGot)
                     }
-                case R_X86_64.tlsgd, R_X86_64.gotpc32Tlsdesc:
-                    if imported { syms.setFlag(id, SymbolFlag.needsGotTp) }
+                case R_X86_64.tlsgd:
+                    if sharedOut { syms.setFlag(id, SymbolFlag.needsTlsGd) }
+                    else if imported { syms.setFlag(id, SymbolFlag.needsGotTp) }
+                case R_X86_64.gotpc32Tlsdesc:
+                    if sharedOut { syms.setFlag(id, SymbolFlag.needsTlsDesc) }
+                    else if imported { syms.setFlag(id, SymbolFlag.needsGotTp) }
                 case R_X86_64.gottpoff:
-                    if imported || !canRelaxIE(sec, rel) { syms.setFlag(id, SymbolFlag.needsGotTp) }
+                    if sharedOut { syms.setFlag(id, SymbolFlag.needsGotTp); ctx.needsStaticTLS.store(true, ordering: .relaxed) }
+                    else if imported || !canRelaxIE(sec, rel) { syms.setFlag(id, SymbolFlag.needsGotTp) }
+                case R_X86_64.tpoff32, R_X86_64.tpoff64:
+                    if sharedOut {
+                        ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(t)) against \(s.name.string) cannot be used when making a shared object; recompile with -fPIC")
+                    }
                 case R_X86_64.pltoff64:
                     if imported || ifunc { syms.setFlag(id, SymbolFlag.needsPlt) }
                 default:

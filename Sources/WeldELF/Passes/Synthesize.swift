@@ -42,8 +42,9 @@ func synthesize(_ ctx: Context) throws(LinkError) {
 
     // PLT entries for imported functions; IRELATIVE stubs for IFUNCs defined here.
     for id in ordered where syms[id].flags & SymbolFlag.needsPlt != 0 {
-        if syms[id].kind == .shared {
+        if syms[id].isPreemptible {
             syms[id].pltIndex = Int32(synth.pltSymbols.count)
+            syms[id].flags |= SymbolFlag.inLazyPlt
             synth.pltSymbols.append(id)
         } else if syms[id].flags & SymbolFlag.isIfunc != 0 && syms[id].isDefinedInObject {
             syms[id].pltIndex = Int32(synth.ipltSymbols.count)
@@ -61,6 +62,18 @@ func synthesize(_ ctx: Context) throws(LinkError) {
             syms[id].gotTpIndex = Int32(synth.got.count)
             synth.got.append(.tpOffset(id))
         }
+        if f & SymbolFlag.needsTlsGd != 0 {
+            syms[id].tlsGdIndex = Int32(synth.got.count)
+            synth.got.append(.tlsModule(id)); synth.got.append(.tlsOffset(id))
+        }
+        if f & SymbolFlag.needsTlsDesc != 0 {
+            syms[id].tlsDescIndex = Int32(synth.got.count)
+            synth.got.append(.tlsDesc(id)); synth.got.append(.tlsDescHigh)
+        }
+    }
+    if ctx.needsTlsLd.load(ordering: .relaxed) {
+        synth.tlsLdGotIndex = Int32(synth.got.count)
+        synth.got.append(.tlsModule(-1)); synth.got.append(.tlsOffset(-1))
     }
     for id in synth.ipltSymbols {
         let slot = Int32(synth.got.count)
@@ -73,7 +86,7 @@ func synthesize(_ ctx: Context) throws(LinkError) {
         var dyn: [Int32] = []
         for id in ordered {
             let s = syms[id]
-            if s.kind == .shared && s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) == 0 && s.referenced {
+            if s.isDynamicImport && s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) == 0 && s.referenced {
                 dyn.append(id)
             }
         }
@@ -84,8 +97,9 @@ func synthesize(_ ctx: Context) throws(LinkError) {
             let s = syms[id]
             var export = false
             if s.kind == .shared && s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) != 0 { export = true }
-            else if s.isDefinedInObject && s.visibility == STV.default && s.binding != STB.local {
-                if ctx.isShared || o.exportDynamic || s.referencedByShared || exportNames.contains(s.name.string) { export = true }
+            else if s.isDefinedInObject && (s.visibility == STV.default || s.visibility == STV.protected) && s.binding != STB.local && s.fileIndex >= 0 {
+                if ctx.isShared { export = !ctx.versionScriptLocal(s.name) }
+                else if o.exportDynamic || s.referencedByShared || exportNames.contains(s.name.string) { export = true }
             }
             if export { dyn.append(id) }
         }

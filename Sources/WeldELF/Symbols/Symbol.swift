@@ -46,6 +46,11 @@ public struct Symbol: @unchecked Sendable {
     public var isDefinedInObject: Bool { kind == .strong || kind == .weak || kind == .common }
     public var isImported: Bool { kind == .shared }
     public var isUndefined: Bool { kind == .undefined || kind == .lazy }
+    /// Bound at run time: an import, or (in a shared library) a default-visibility definition
+    /// another module may interpose.
+    @inline(__always) public var isPreemptible: Bool { flags & SymbolFlag.isPreemptible != 0 }
+    /// Preemptible and not defined in this output.
+    @inline(__always) public var isDynamicImport: Bool { isPreemptible && !isDefinedInObject }
 }
 
 /// Per-symbol needs found by the relocation scan, merged with an atomic OR.
@@ -62,4 +67,5 @@ public enum SymbolFlag {
     public static let isPreemptible: UInt32 = 1 << 9
     public static let hasDynamicRelocs: UInt32 = 1 << 10
     public static let isCopyAlias: UInt32 = 1 << 11
+    public static let inLazyPlt: UInt32 = 1 << 12
 }

@@ -121,6 +121,7 @@ func dynamicEntries(_ ctx: Context) -> [(Int64, UInt64)] {
     if o.zNow { flags |= DF.bindNow; flags1 |= DF.one_now }
     if o.zOrigin { flags |= DF.origin; flags1 |= DF.one_origin }
     if s.hasTextRelocs { flags |= DF.textrel; e.append((DT.textrel, 0)) }
+    if ctx.needsStaticTLS.load(ordering: .relaxed) { flags |= DF.staticTLS }
     if o.bsymbolic { flags |= DF.symbolic }
     if o.pie && !ctx.isShared { flags1 |= DF.one_pie }
     if o.zNodelete { flags1 |= DF.one_nodelete }
@@ -132,19 +133,30 @@ func dynamicEntries(_ ctx: Context) -> [(Int64, UInt64)] {
     return e
 }
 
-/// The dynamic relocation a GOT slot needs, or nil if its value is known at link time.
-/// Shared by the size computation and the writer so they always agree.
-func gotDynamicReloc(_ ctx: Context, _ e: GotEntryKind) -> UInt32? {
+/// The dynamic relocation a GOT slot needs (its type, and whether it names the symbol), or
+/// nil if the slot's value is known at link time. Shared by the size computation and the
+/// writer so they always agree.
+func gotDynamicReloc(_ ctx: Context, _ e: GotEntryKind) -> (type: UInt32, withSymbol: Bool)? {
     if ctx.isStatic { return nil }
+    let syms = ctx.symbols
+    func preemptible(_ id: Int32) -> Bool { id >= 0 && syms[id].isPreemptible && syms[id].flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) == 0 }
     switch e {
     case .address(let id):
-        let sym = ctx.symbols[id]
-        if sym.kind == .shared && sym.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) == 0 { return R_X86_64.globDat }
+        if preemptible(id) { return (R_X86_64.globDat, true) }
+        let sym = syms[id]
         if sym.isUndefined || sym.isAbsolute { return nil }
-        return ctx.isPIC ? R_X86_64.relative : nil
+        return ctx.isPIC ? (R_X86_64.relative, false) : nil
     case .tpOffset(let id):
-        return ctx.symbols[id].kind == .shared ? R_X86_64.tpoff64 : nil
-    case .ifunc:
+        if preemptible(id) { return (R_X86_64.tpoff64, true) }
+        return ctx.isShared ? (R_X86_64.tpoff64, false) : nil
+    case .ifunc, .tlsDescHigh:
         return nil // IRELATIVE goes to .rela.plt
+    case .tlsModule(let id):
+        if preemptible(id) { return (R_X86_64.dtpmod64, true) }
+        return ctx.isShared ? (R_X86_64.dtpmod64, false) : nil
+    case .tlsOffset(let id):
+        return preemptible(id) ? (R_X86_64.dtpoff64, true) : nil
+    case .tlsDesc(let id):
+        return (R_X86_64.tlsdesc, preemptible(id))
     }
 }

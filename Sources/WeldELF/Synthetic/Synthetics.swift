@@ -5,6 +5,10 @@ public enum GotEntryKind: Sendable {
     case address(Int32)          // the symbol's address (GLOB_DAT if imported)
     case tpOffset(Int32)         // the symbol's offset from the thread pointer (TPOFF64 if imported)
     case ifunc(Int32)            // resolved by IRELATIVE (static links and local IFUNCs)
+    case tlsModule(Int32)        // DTPMOD64: the module id (-1: this module, for local-dynamic)
+    case tlsOffset(Int32)        // DTPOFF64: offset in the module's TLS block (-1: 0)
+    case tlsDesc(Int32)          // TLSDESC: two slots, one relocation on the first
+    case tlsDescHigh             // the second slot of a TLS descriptor
 }
 
 /// A dynamic relocation, ready to be written as Elf64_Rela once addresses are known.
@@ -21,6 +25,7 @@ public struct Synthetics: Sendable {
     public var pltSymbols: [Int32] = []      // lazy-binding PLT entries (imported functions)
     public var ipltSymbols: [Int32] = []     // IFUNCs defined in this output (IRELATIVE GOT slots)
     public var ipltGotIndex: [Int32] = []
+    public var tlsLdGotIndex: Int32 = -1
     public var copySymbols: [Int32] = []
     public var copyAliases: [Int32] = []     // symbols at the same address in the DSO as a copied one
     public var dynsyms: [Int32] = []         // dynsym index - 1 → symbol id

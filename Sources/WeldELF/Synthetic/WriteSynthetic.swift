@@ -25,9 +25,10 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
             let e = p + (k + 1) * 24
             let sym = syms[id]
             e.w32(0, s.dynstr.lookup(sym.name))
-            let bind = sym.binding == STB.weak ? STB.weak : STB.global
+            let weakImport = sym.isUndefined && !sym.referencedStrongly
+            let bind = sym.binding == STB.weak || weakImport ? STB.weak : STB.global
             var type = sym.type
-            if sym.kind == .shared {
+            if sym.kind == .shared || sym.isUndefined {
                 let defined = sym.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias) != 0
                 let canonical = sym.flags & SymbolFlag.needsCanonicalPlt != 0 && !defined
                 if type == STT.gnuIfunc { type = STT.func }
@@ -84,16 +85,21 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
         var i = 0
         let gotAddr = s.gotSection?.addr ?? 0
         for (k, e) in s.got.enumerated() {
-            guard let type = gotDynamicReloc(ctx, e) else { continue }
+            guard let (type, withSymbol) = gotDynamicReloc(ctx, e) else { continue }
             let off = gotAddr + UInt64(k) * 8
+            var id: Int32 = -1
             switch e {
-            case .address(let id):
-                let sym = syms[id]
-                if type == R_X86_64.globDat { writeRela(p, i, offset: off, type: type, sym: UInt32(sym.dynsymIndex), addend: 0) }
-                else { writeRela(p, i, offset: off, type: type, sym: 0, addend: Int64(bitPattern: sym.value)) }
-            case .tpOffset(let id):
+            case .address(let x), .tpOffset(let x), .tlsModule(let x), .tlsOffset(let x), .tlsDesc(let x), .ifunc(let x): id = x
+            case .tlsDescHigh: break
+            }
+            if withSymbol {
                 writeRela(p, i, offset: off, type: type, sym: UInt32(syms[id].dynsymIndex), addend: 0)
-            case .ifunc: break
+            } else {
+                // Local targets: an address (RELATIVE) or an offset in this module's TLS block.
+                var addend: UInt64 = 0
+                if id >= 0 { addend = type == R_X86_64.relative ? syms[id].value : syms[id].value &- ctx.tlsStart }
+                if type == R_X86_64.dtpmod64 { addend = 0 }
+                writeRela(p, i, offset: off, type: type, sym: 0, addend: Int64(bitPattern: addend))
             }
             i += 1
         }
@@ -122,11 +128,17 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
             switch e {
             case .address(let id):
                 let sym = syms[id]
-                if gotDynamicReloc(ctx, e) != R_X86_64.globDat { v = sym.isUndefined ? 0 : sym.value }
+                if gotDynamicReloc(ctx, e)?.withSymbol != true { v = sym.isUndefined ? 0 : sym.value }
             case .tpOffset(let id):
-                v = syms[id].kind == .shared ? 0 : syms[id].value &- ctx.tlsEnd
+                v = gotDynamicReloc(ctx, e) != nil ? 0 : syms[id].value &- ctx.tlsEnd
             case .ifunc(let id):
                 v = resolverAddress(ctx, id)
+            case .tlsModule:
+                v = ctx.isShared ? 0 : 1   // an executable is module 1
+            case .tlsOffset(let id):
+                v = (id < 0 || gotDynamicReloc(ctx, e) != nil) ? 0 : syms[id].value &- ctx.tlsStart
+            case .tlsDesc, .tlsDescHigh:
+                v = 0
             }
             p.w64(k * 8, v)
         }
