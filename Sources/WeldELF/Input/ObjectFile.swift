@@ -19,6 +19,8 @@ public final class ObjectFile: @unchecked Sendable {
     public var strtab: UnsafeRawPointer? = nil
     public var strtabSize = 0
     public var symtabShndx: UnsafeRawPointer? = nil
+    /// Length of each symbol's name (validated against the string table by parse()).
+    public var nameLengths: [UInt32] = []
     /// Global symbol id for each global symbol (index - firstGlobal).
     public var symbolIds: [Int32] = []
     public var groups: [(signature: NameRef, members: [UInt32])] = []
@@ -41,10 +43,8 @@ public final class ObjectFile: @unchecked Sendable {
 
     // MARK: symbol fields (24-byte Elf64_Sym)
     @inline(__always) public func symName(_ i: Int) -> NameRef {
-        let p = symtab! + i * 24
-        let off = Int(p.u32(0))
-        let len = strtab!.cStringLength(off, limit: strtabSize - off) ?? 0
-        return NameRef(strtab! + off, len)
+        // Lengths were measured once when the table was validated.
+        NameRef(strtab! + Int(symtab!.u32(i * 24)), Int(nameLengths[i]))
     }
     @inline(__always) public func symInfo(_ i: Int) -> UInt8 { symtab!.u8(i * 24 + 4) }
     @inline(__always) public func symBind(_ i: Int) -> UInt8 { symInfo(i) >> 4 }
@@ -89,10 +89,12 @@ public final class ObjectFile: @unchecked Sendable {
         if shoff > UInt64(size) || shoff % 8 != 0 && shoff > UInt64(size) - 64 { throw corrupt("section header offset 0x\(hex(shoff)) is outside the file") }
         if shnum == 0 {
             if shoff + 64 > UInt64(size) { throw corrupt("section header offset 0x\(hex(shoff)) is outside the file") }
-            shnum = Int(b.u64(Int(shoff) + 32))  // sh_size of section 0 holds the real count
+            let count = b.u64(Int(shoff) + 32)  // sh_size of section 0 holds the real count
+            if count > (UInt64(size) - shoff) / 64 { throw corrupt("\(count) section headers at offset 0x\(hex(shoff)) run past the end of the file (\(size) bytes)") }
+            shnum = Int(count)
         }
-        if shstrndx == Int(SHN.xindex) { shstrndx = Int(b.u32(Int(shoff) + 40)) }
         if UInt64(shnum) > (UInt64(size) - shoff) / 64 { throw corrupt("\(shnum) section headers at offset 0x\(hex(shoff)) run past the end of the file (\(size) bytes)") }
+        if shstrndx == Int(SHN.xindex) && shnum > 0 { shstrndx = Int(b.u32(Int(shoff) + 40)) }
         let sh = b + Int(shoff)
         @inline(__always) func hdr(_ i: Int) -> UnsafeRawPointer { sh + i * 64 }
         // Every section's contents must lie inside the file.
@@ -132,12 +134,15 @@ public final class ObjectFile: @unchecked Sendable {
             if link >= shnum || link == 0 { throw corrupt("symbol table links to section \(link), out of range") }
             strtab = b + Int(hdr(link).u64(24))
             strtabSize = Int(hdr(link).u64(32))
-            // Validate every symbol's name and section index once.
+            // Validate every symbol's name and section index once, keeping name lengths.
+            nameLengths = [UInt32](repeating: 0, count: symbolCount)
             for s in 0..<symbolCount {
                 let nameOff = Int(symtab!.u32(s * 24))
-                if nameOff >= strtabSize && !(nameOff == 0) || strtabSize > 0 && strtab!.cStringLength(nameOff, limit: strtabSize - nameOff) == nil {
+                if nameOff == 0 && strtabSize == 0 { continue }
+                guard nameOff < strtabSize, let len = strtab!.cStringLength(nameOff, limit: strtabSize - nameOff) else {
                     throw corrupt("symbol \(s) has a name offset 0x\(hex(UInt64(nameOff))) outside the string table or without a terminator")
                 }
+                nameLengths[s] = UInt32(len)
                 let shndx = symtab!.u16(s * 24 + 6)
                 if shndx == SHN.xindex {
                     if symtabShndx == nil { throw corrupt("symbol \(s) uses SHN_XINDEX but there is no .symtab_shndx section") }
