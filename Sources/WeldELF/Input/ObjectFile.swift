@@ -108,8 +108,16 @@ public final class ObjectFile: @unchecked Sendable {
             }
         }
         if shstrndx >= shnum { throw corrupt("section name table index \(shstrndx) is out of range (\(shnum) sections)") }
-        let shstr = b + Int(hdr(shstrndx).u64(24))
-        let shstrSize = Int(hdr(shstrndx).u64(32))
+        // A table the parser reads (names, strings) must lie inside the file whatever its type
+        // says: the loop above skips SHT_NOBITS and section 0.
+        func tableBytes(_ i: Int, _ what: String) throws(LinkError) -> (UnsafeRawPointer, Int) {
+            let off = hdr(i).u64(24), sz = hdr(i).u64(32)
+            if off > UInt64(size) || sz > UInt64(size) - off {
+                throw corrupt("\(what) (section \(i), offset 0x\(hex(off)), size 0x\(hex(sz))) extends past the end of the file (\(size) bytes)")
+            }
+            return (b + Int(off), Int(sz))
+        }
+        let (shstr, shstrSize) = try tableBytes(shstrndx, "section name table")
         sections = [InputSection?](repeating: nil, count: shnum)
         sectionNames = [NameRef](repeating: NameRef(shstr, 0), count: shnum)
         var symtabIndex = -1
@@ -132,8 +140,7 @@ public final class ObjectFile: @unchecked Sendable {
             if firstGlobal > symbolCount || firstGlobal == 0 && symbolCount > 0 { throw corrupt("symbol table sh_info \(firstGlobal) is out of range (\(symbolCount) symbols)") }
             let link = Int(h.u32(40))
             if link >= shnum || link == 0 { throw corrupt("symbol table links to section \(link), out of range") }
-            strtab = b + Int(hdr(link).u64(24))
-            strtabSize = Int(hdr(link).u64(32))
+            (strtab, strtabSize) = try tableBytes(link, "symbol string table")
             // Validate every symbol's name and section index once, keeping name lengths.
             nameLengths = [UInt32](repeating: 0, count: symbolCount)
             for s in 0..<symbolCount {
