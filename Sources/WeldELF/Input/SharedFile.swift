@@ -82,8 +82,8 @@ public final class SharedFile: @unchecked Sendable {
                         let link = Int(h.u32(40))
                         if link < shnum {
                             let (s, ssz) = try checked(link)
-                            let off = Int(p.u64(k + 8))
-                            if off < ssz, let len = s.cStringLength(off, limit: ssz - off) {
+                            let val = p.u64(k + 8), off = Int(truncatingIfNeeded: val)
+                            if val < UInt64(ssz), let len = s.cStringLength(off, limit: ssz - off) {
                                 soname = String(decoding: UnsafeRawBufferPointer(start: s + off, count: len), as: UTF8.self)
                             }
                         }
