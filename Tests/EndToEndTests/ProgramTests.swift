@@ -95,6 +95,38 @@ struct ProgramTests {
         }
     }
 
+    /// Same inputs and options must give byte-identical output (DESIGN.md, Determinism).
+    @Test("weld's output is deterministic", .enabled(if: Weld.shouldRun, Comment(rawValue: Weld.missingMessage)),
+          arguments: Corpus.programs.map(\.name))
+    func deterministic(_ name: String) async throws {
+        try #require(Weld.path != nil, Comment(rawValue: Weld.missingMessage))
+        let program = try #require(Corpus.program(named: name))
+        // One configuration per program: PIE through gcc when allowed, else the first case.
+        let cases = LinkCase.all.filter { $0.program == name }
+        guard let c = cases.first(where: { $0.mode == .pie && $0.compiler == .gcc }) ?? cases.first else { return }
+        let compiled = await Builder.compile(program, compiler: c.compiler, mode: c.mode)
+        try #require(compiled.failure == nil, Comment(rawValue: compiled.failure ?? ""))
+        var outputs: [Data] = []
+        var commands: [String] = []
+        for round in 0..<2 {
+            let dir = "\(Paths.work)/determinism/\(name)/\(round)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let exe = dir + "/weld.out"   // same file name: it may appear in the output
+            let argv = try #require(Builder.linkCommand(program, c, linker: .weld, compiled: compiled, output: exe))
+            let r = await ProcessRunner.run(argv, timeout: 600, scratch: dir)
+            try #require(r.termination.isSuccess, Comment(rawValue: Report.step("weld link failed", r)))
+            outputs.append(try Data(contentsOf: URL(fileURLWithPath: exe)))
+            commands.append(r.commandLine)
+            if !Paths.keepOutputs { try? FileManager.default.removeItem(atPath: exe) }
+        }
+        if outputs[0] != outputs[1] {
+            let firstDiff = zip(outputs[0], outputs[1]).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            Issue.record(Comment(rawValue: "two weld links of \(c.testDescription) differ: sizes \(outputs[0].count) and "
+                + "\(outputs[1].count), first differing byte at offset \(firstDiff.map { String($0, radix: 16) } ?? "end") (hex)\n"
+                + commands.joined(separator: "\n")))
+        }
+    }
+
     @Test("corpus is complete and well-formed")
     func corpusIsWellFormed() {
         if ProcessInfo.processInfo.environment["WELD_E2E_PROGRAMS"] == nil {
