@@ -3,7 +3,7 @@
 # noisy machine the minimum is the most repeatable figure for comparing two builds.
 # Usage: scripts/phase-min.sh WELD WORKLOAD_DIR [N] [extra weld args...]
 set -euo pipefail
-weld=$1; dir=$2; n=${3:-5}; shift 3 || shift $#
+weld=$(realpath "$1"); dir=$2; n=${3:-5}; shift 3 || shift $#
 cd "$dir"
 for _ in $(seq "$n"); do
   "$weld" @link.rsp -o /tmp/phase-min.out --time-report=json "$@" 2>&1 >/dev/null | tail -1

@@ -46,6 +46,9 @@ public enum ELFDriver {
 
     static func link(_ options: Options) -> Int32 {
         let ctx = Context(options: options)
+        // The context lives until the process exits: freeing hundreds of thousands of
+        // sections and symbols one by one would only delay the exit.
+        _ = Unmanaged.passRetained(ctx)
         let timer = PhaseTimer.shared
         var output: OutputFile? = nil
         do {

@@ -11,17 +11,19 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) {
     let relaDyn: UnsafeMutableRawPointer? = ctx.synth.relaDyn.map { buf + Int($0.offset) + ctx.synth.staticDynRelocCount * 24 }
 
     // Copy and relocate input sections: one job per member, all sections at once.
-    var jobs: [(OutputSection, InputSection)] = []
-    for os in ctx.outputSections where !os.isNoBits {
+    // Jobs as (output section, member) index pairs: no references to retain per job.
+    var jobs: [(Int32, Int32)] = []
+    for (i, os) in ctx.outputSections.enumerated() where !os.isNoBits {
         switch os.content {
         case .inputs, .merged:
-            for m in os.members where m.pieces == nil && !m.isNoBits { jobs.append((os, m)) }
+            for (k, m) in os.members.enumerated() where m.pieces == nil && !m.isNoBits { jobs.append((Int32(i), Int32(k))) }
         default: break
         }
     }
     PhaseTimer.shared.phase("copy and relocate") {
-        Parallel.forEach(jobs.count) { j in
-            let (os, m) = jobs[j]
+        Parallel.forEach(jobs.count, minChunk: 16) { j in
+            let os = ctx.outputSections[Int(jobs[j].0)]
+            let m = os.members[Int(jobs[j].1)]
             let dst = buf + Int(os.offset + m.outOffset)
             dst.copyMemory(from: m.data, byteCount: Int(m.size))
             if m.relocCount > 0 { applyRelocations(ctx, m, out: dst, outBase: os.addr + m.outOffset, relaDyn: relaDyn) }
