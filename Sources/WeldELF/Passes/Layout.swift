@@ -188,8 +188,7 @@ func mergeAndSizeSections(_ ctx: Context) {
         var off = bss.size
         for id in ctx.commonSymbols {
             let s = ctx.symbols[id]
-            let obj = ctx.objects[Int(s.fileIndex)]
-            let align = max(obj.symValue(Int(s.symIndex)), 1)
+            let align = max(s.commonAlign, 1)
             off = alignUp(off, align)
             bss.align = max(bss.align, align)
             ctx.symbols[id].value = off   // offset in .bss until addresses are assigned

@@ -1,44 +1,43 @@
 import WeldCore
 
-/// Symbol resolution and archive extraction.
+/// Symbol resolution and archive extraction, in parallel and deterministic.
 ///
-/// Objects are parsed in parallel and their names interned concurrently; then each file's
-/// symbols are registered in priority (command-line) order, so the winner of every conflict
-/// is the same whatever the thread count. Archive members are extracted in waves: a member is
-/// loaded when a non-weak reference needs a symbol it defines, whatever the order of the
-/// archive and the reference on the command line (as lld and mold do).
+/// Every definition has a rank: its kind (strong < weak < common < shared library) and then
+/// its command-line priority. Each file proposes its definitions with an atomic minimum on
+/// the symbol's rank, in parallel; the winner is the same whatever the thread count, because
+/// the minimum does not depend on the order of the proposals. Archive members are extracted
+/// in waves: a member is loaded when a non-weak reference needs a symbol it defines, whatever
+/// the order of the archive and the reference on the command line (as lld and mold do).
 func resolveSymbols(_ ctx: Context) throws(LinkError) {
     let syms = ctx.symbols
     let o = ctx.options
 
-    // Shared libraries first: they are never extracted lazily, so parse them all now.
-    var sharedErrors: [LinkError?] = Parallel.map(ctx.shareds.count) { i -> LinkError? in
+    // Shared libraries are never extracted lazily, so parse them all now.
+    let sharedErrors: [LinkError?] = Parallel.map(ctx.shareds.count) { i -> LinkError? in
         do { try ctx.shareds[i].parse(); return nil } catch { return error as? LinkError ?? LinkError("\(error)") }
     }
     if let e = sharedErrors.compactMap({ $0 }).first { throw e }
-    sharedErrors = []
 
-    // Lazy symbols from archive symbol tables.
-    for (ai, ar) in ctx.archives.enumerated() {
+    // Lazy symbols from archive symbol tables: the lowest member priority offering a name.
+    for ar in ctx.archives {
         let a = ar.archive
         if !a.hasSymbolTable && !ar.wholeArchive && !a.members.isEmpty {
             throw LinkError("\(a.file.path): archive has no symbol table (run ranlib on it)")
         }
         syms.reserve(a.symbolCount)
-        let ids = Parallel.map(a.symbolCount, minChunk: 1024) { i -> Int32 in
+        Parallel.forEach(a.symbolCount, minChunk: 1024) { i in
             let n = a.symbolName(i)
-            return syms.intern(NameRef(n.baseAddress!, n.count))
+            let id = syms.intern(NameRef(n.baseAddress!, n.count))
+            syms.atomicMin(id, \.lazyKey, UInt64(ar.priority) + UInt64(a.symbolMember(i)) + 1)
         }
-        for i in 0..<a.symbolCount {
-            let id = ids[i]
-            let member = a.symbolMember(i)
-            let prio = ar.priority + Int64(member) + 1
-            if prio < syms[id].lazyPriority {
-                syms[id].lazyPriority = prio
-                syms[id].lazyArchive = Int32(ai)
-                syms[id].lazyMember = Int32(member)
-            }
-        }
+    }
+    let archivePriorities = ctx.archives.map { UInt64($0.priority) }
+    func lazyMember(_ key: UInt64) -> (Int, Int) {
+        // The archive with the largest priority not above the key.
+        var lo = 0, hi = archivePriorities.count
+        while lo < hi { let mid = (lo + hi) / 2; if archivePriorities[mid] < key { lo = mid + 1 } else { hi = mid } }
+        let a = lo - 1
+        return (a, Int(key - archivePriorities[a] - 1))
     }
 
     // Wrapping: references to W go to __wrap_W, references to __real_W go to W.
@@ -49,7 +48,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         wrapMap[realRef] = real
     }
 
-    // Register shared library definitions (in priority order).
+    // Shared library definitions and references.
     for (si, so) in ctx.shareds.enumerated() {
         so.index = Int32(si)
         syms.reserve(so.symbolCount)
@@ -58,40 +57,32 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             return syms.intern(so.symName(i))
         }
     }
-    for so in ctx.shareds {
+    Parallel.forEach(ctx.shareds.count) { si in
+        let so = ctx.shareds[si]
         for i in 1..<max(so.symbolCount, 1) {
             let id = so.symbolIds[i]
             if id < 0 { continue }
             // An executable exports what a library references, and what a library also
             // defines (so the executable's definition interposes the library's).
-            syms[id].referencedByShared = true
+            syms.setFlag(id, SymbolFlag.referencedByShared)
             if so.symShndx(i) == SHN.undef { continue }
             // Non-default versions (foo@V, hidden) only satisfy references that name them.
-            if so.symVersionHidden(i) { continue }
-            if so.symVersion(i) == 0 { continue } // VER_NDX_LOCAL
-            if syms[id].kind.rawValue > DefinitionKind.shared.rawValue ||
-               (syms[id].kind == .shared && so.priority < syms[id].priority) {
-                syms[id].kind = .shared
-                syms[id].fileIndex = so.index
-                syms[id].symIndex = Int32(i)
-                syms[id].priority = so.priority
-            }
+            if so.symVersionHidden(i) || so.symVersion(i) == 0 { continue }
+            syms.atomicMin(id, \.rank, symbolRank(.shared, so.priority))
         }
     }
 
     // Symbols the command line asks for count as strong references.
     var rootNames = o.undefined
     if let e = o.entry { rootNames.append(e) } else if ctx.options.outputKind == .executable { rootNames.append("_start") }
-    for n in rootNames {
-        let id = syms.intern(n)
-        syms[id].referencedStrongly = true
-        syms[id].referenced = true
-    }
+    for n in rootNames { syms.setFlag(syms.intern(n), SymbolFlag.referenced | SymbolFlag.referencedStrongly) }
 
-    // COMDAT signatures are interned like symbols (in parallel); the owner of each is the
-    // first file, in priority order, that registers it.
+    // COMDAT signatures are interned like symbols; a group is owned by the file of lowest
+    // priority among those of the first wave that has it.
     let comdatTable = SymbolTable(expected: 1 << 12)
-    var comdatOwner: [Int64] = []
+    var comdatOwner = UnsafeMutablePointer<UInt64>.allocate(capacity: 0)
+    var comdatCapacity = 0
+
     var pending: [ObjectFile] = ctx.objects
     ctx.objects = []
     for ar in ctx.archives where ar.wholeArchive {
@@ -102,121 +93,163 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     pending.sort { $0.priority < $1.priority }
 
     while !pending.isEmpty {
-        // Parse and intern the wave in parallel.
         let wave = pending
         pending = []
+        for obj in wave { obj.index = Int32(ctx.objects.count); ctx.objects.append(obj) }
+        // 1. Parse and intern, in parallel.
         let errors: [LinkError?] = Parallel.map(wave.count) { i -> LinkError? in
             do { try wave[i].parse(); return nil } catch { return error as? LinkError ?? LinkError("\(error)") }
         }
         if let e = errors.compactMap({ $0 }).first { throw e }
         syms.reserve(wave.reduce(0) { $0 + max($1.symbolCount - $1.firstGlobal, 0) })
         comdatTable.reserve(wave.reduce(0) { $0 + $1.groups.count })
+        let comdatsBefore = comdatTable.count
         Parallel.forEach(wave.count) { f in
             let obj = wave[f]
             obj.groupIds = obj.groups.map { comdatTable.intern($0.signature) }
-            let n = obj.symbolCount - obj.firstGlobal
-            obj.symbolIds = [Int32](unsafeUninitializedCapacity: max(n, 0)) { buf, count in
-                for k in 0..<max(n, 0) { buf[k] = syms.intern(obj.symName(obj.firstGlobal + k)) }
-                count = max(n, 0)
+            let n = max(obj.symbolCount - obj.firstGlobal, 0)
+            obj.symbolIds = [Int32](unsafeUninitializedCapacity: n) { buf, count in
+                for k in 0..<n { buf[k] = syms.intern(obj.symName(obj.firstGlobal + k)) }
+                count = n
             }
         }
-        // Register in priority order.
-        var toLoad: [(Int32, Int32)] = []
-        for obj in wave {
-            obj.index = Int32(ctx.objects.count)
-            ctx.objects.append(obj)
-            // COMDAT: the first group with a signature wins; the members of later ones are dropped.
-            if comdatOwner.count < comdatTable.count { comdatOwner += [Int64](repeating: -1, count: comdatTable.count - comdatOwner.count) }
-            for (g, gid) in zip(obj.groups, obj.groupIds) {
-                let owner = comdatOwner[Int(gid)]
-                if owner >= 0 && owner != obj.priority {
-                    for m in g.members { obj.sections[Int(m)]?.alive = false }
-                } else {
-                    comdatOwner[Int(gid)] = obj.priority
-                }
+        // 2. COMDAT owners: groups first seen in this wave go to the lowest priority.
+        if comdatTable.count > comdatCapacity {
+            let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: comdatTable.count * 2)
+            bigger.update(from: comdatOwner, count: comdatCapacity)
+            bigger.advanced(by: comdatCapacity).initialize(repeating: .max, count: comdatTable.count * 2 - comdatCapacity)
+            comdatOwner.deallocate()
+            comdatOwner = bigger
+            comdatCapacity = comdatTable.count * 2
+        }
+        let owners = comdatOwner
+        Parallel.forEach(wave.count) { f in
+            let obj = wave[f]
+            for gid in obj.groupIds where owners[Int(gid)] == .max || Int(gid) >= comdatsBefore {
+                atomicMin(owners + Int(gid), UInt64(obj.priority))
+            }
+        }
+        // 3. Drop the members of groups owned by another file; propose definitions.
+        Parallel.forEach(wave.count) { f in
+            let obj = wave[f]
+            for (g, gid) in zip(obj.groups, obj.groupIds) where owners[Int(gid)] != UInt64(obj.priority) {
+                for m in g.members { obj.sections[Int(m)]?.alive = false }
             }
             for k in 0..<obj.symbolIds.count {
                 let i = obj.firstGlobal + k
                 var id = obj.symbolIds[k]
-                let bind = obj.symBind(i)
                 let vis = obj.symVisibility(i)
+                if vis != STV.default { syms.setFlag(id, visibilityFlag(vis)) }
                 let shndx = obj.symShndx(i)
-                if vis != STV.default {
-                    let cur = syms[id].visibility
-                    if cur == STV.default || vis < cur { syms[id].visibility = vis }
-                }
                 let isCommon = shndx == UInt32(SHN.common)
                 let defined = shndx != UInt32(SHN.undef)
                 // A definition in a dropped COMDAT member resolves to the kept copy.
                 let deadDef = defined && !isCommon && shndx < UInt32(SHN.loreserve) && obj.sections[Int(shndx)].map { !$0.alive } ?? false
                 if !defined || deadDef {
                     if !deadDef, let w = wrapMap[id] { id = w; obj.symbolIds[k] = w }
-                    syms[id].referenced = true
-                    if bind != STB.weak && !deadDef {
-                        syms[id].referencedStrongly = true
-                        let s = syms[id]
-                        if s.lazyArchive >= 0 && (s.kind == .undefined || s.kind == .lazy || (s.kind == .shared && s.lazyPriority < s.priority)) {
-                            toLoad.append((s.lazyArchive, s.lazyMember))
-                        }
-                    }
+                    let strong = obj.symBind(i) != STB.weak && !deadDef
+                    syms.setFlag(id, strong ? (SymbolFlag.referenced | SymbolFlag.referencedStrongly) : SymbolFlag.referenced)
                     continue
                 }
-                let kind: DefinitionKind = isCommon ? .common : (bind == STB.weak ? .weak : .strong)
-                let cur = syms[id]
-                if cur.kind == .strong && kind == .strong {
-                    if !o.allowMultipleDefinition {
-                        let first = cur.fileIndex >= 0 && Int(cur.fileIndex) < ctx.objects.count
-                            ? definedAtText(ctx.objects[Int(cur.fileIndex)], symbol: Int(cur.symIndex), place: definitionPlace(ctx, cur))
-                            : definitionPlace(ctx, cur)
-                        let second = definedAtText(obj, symbol: i, place: "\(obj.displayName):(\(obj.symSection(i).map { $0.name.string } ?? "*ABS*")+0x\(hex(obj.symValue(i))))")
-                        ctx.diag.error("duplicate symbol: \(cur.name.string)\n>>> defined at \(first)\n>>> defined at \(second)")
-                    }
-                    continue
-                }
-                if kind == .common && cur.kind == .common {
-                    // Commons merge: the largest size and alignment win (alignment is in st_value).
-                    if obj.symSize(i) > syms[id].size { syms[id].size = obj.symSize(i) }
-                    if obj.symValue(i) > ctx.objects[Int(cur.fileIndex)].symValue(Int(cur.symIndex)) {
-                        syms[id].fileIndex = obj.index; syms[id].symIndex = Int32(i)
-                        syms[id].size = max(syms[id].size, obj.symSize(i))
-                    }
-                    continue
-                }
-                if kind.rawValue < cur.kind.rawValue || (kind == cur.kind && obj.priority < cur.priority && kind != .weak) {
-                    if kind == .common && cur.kind == .weak { /* a weak definition beats a common */ continue }
-                    let prevSize = cur.kind == .common ? cur.size : 0
-                    syms[id].kind = kind
-                    syms[id].fileIndex = obj.index
-                    syms[id].symIndex = Int32(i)
-                    syms[id].priority = obj.priority
-                    syms[id].size = max(obj.symSize(i), kind == .common ? prevSize : 0)
-                } else if kind == .common && cur.kind == .strong && o.warnCommon {
-                    ctx.diag.warning("common of \(cur.name.string) overridden by definition")
+                let kind: DefinitionKind = isCommon ? .common : (obj.symBind(i) == STB.weak ? .weak : .strong)
+                syms.atomicMin(id, \.rank, symbolRank(kind, obj.priority))
+                if isCommon {
+                    syms.atomicMax(id, \.commonSize, obj.symSize(i))
+                    syms.atomicMax(id, \.commonAlign, obj.symValue(i))
                 }
             }
         }
-        // Members needed by this wave's references, in a deterministic order.
-        toLoad.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-        for (a, m) in toLoad {
-            let ar = ctx.archives[Int(a)]
-            if ar.loaded[Int(m)] { continue }
-            if let obj = try memberObject(ar, Int(m)) { pending.append(obj) }
+        // 4. Members this wave's strong references need.
+        let wanted: [[UInt64]] = Parallel.map(wave.count) { f in
+            let obj = wave[f]
+            var keys: [UInt64] = []
+            for k in 0..<obj.symbolIds.count {
+                let i = obj.firstGlobal + k
+                if obj.symShndx(i) != UInt32(SHN.undef) || obj.symBind(i) == STB.weak { continue }
+                let s = syms[obj.symbolIds[k]]
+                if needsExtraction(s) { keys.append(s.lazyKey) }
+            }
+            return keys
         }
-        // References resolved later by a new member may also need re-checking: symbols still
-        // lazy and strongly referenced by an earlier wave are caught by the loop below.
-        if pending.isEmpty {
+        var keys = wanted.flatMap { $0 }
+        if keys.isEmpty {
+            // Stragglers: references from earlier waves whose definer went away are rare, but
+            // check every strongly referenced symbol once before finishing.
             for id in 0..<Int32(syms.count) {
                 let s = syms[id]
-                if s.name.count < 0 || !s.referencedStrongly || s.lazyArchive < 0 { continue }
-                if s.kind == .undefined || s.kind == .lazy || (s.kind == .shared && s.lazyPriority < s.priority) {
-                    let ar = ctx.archives[Int(s.lazyArchive)]
-                    if !ar.loaded[Int(s.lazyMember)], let obj = try memberObject(ar, Int(s.lazyMember)) { pending.append(obj) }
-                }
+                if s.name.count >= 0 && s.referencedStrongly && needsExtraction(s) { keys.append(s.lazyKey) }
             }
-            pending.sort { $0.priority < $1.priority }
+        }
+        keys.sort()
+        var last: UInt64 = .max
+        for key in keys where key != last {
+            last = key
+            let (a, m) = lazyMember(key)
+            let ar = ctx.archives[a]
+            if ar.loaded[m] { continue }
+            if let obj = try memberObject(ar, m) { pending.append(obj) }
+        }
+        pending.sort { $0.priority < $1.priority }
+    }
+    comdatOwner.deallocate()
+
+    // 5. Every file learns whether it won each of its definitions; losers that clash are
+    //    duplicate definitions. Each symbol has one winner, so no two threads write it.
+    let duplicates: [[(Int32, Int)]] = Parallel.map(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
+        var dups: [(Int32, Int)] = []
+        for k in 0..<obj.symbolIds.count {
+            let i = obj.firstGlobal + k
+            let shndx = obj.symShndx(i)
+            if shndx == UInt32(SHN.undef) { continue }
+            let isCommon = shndx == UInt32(SHN.common)
+            if !isCommon && shndx < UInt32(SHN.loreserve), let sec = obj.sections[Int(shndx)], !sec.alive { continue }
+            let id = obj.symbolIds[k]
+            let kind: DefinitionKind = isCommon ? .common : (obj.symBind(i) == STB.weak ? .weak : .strong)
+            let mine = symbolRank(kind, obj.priority)
+            let best = syms[id].rank
+            if best == mine {
+                syms[id].kind = kind
+                syms[id].fileIndex = obj.index
+                syms[id].symIndex = Int32(i)
+                syms[id].priority = obj.priority
+            } else if kind == .strong && rankKind(best) == .strong && !o.allowMultipleDefinition {
+                dups.append((id, i))
+            }
+        }
+        return dups
+    }
+    Parallel.forEach(ctx.shareds.count) { si in
+        let so = ctx.shareds[si]
+        for i in 1..<max(so.symbolCount, 1) {
+            let id = so.symbolIds[i]
+            if id < 0 || so.symShndx(i) == SHN.undef || so.symVersionHidden(i) || so.symVersion(i) == 0 { continue }
+            if syms[id].rank == symbolRank(.shared, so.priority) && syms[id].kind != .shared {
+                syms[id].kind = .shared
+                syms[id].fileIndex = so.index
+                syms[id].symIndex = Int32(i)
+                syms[id].priority = so.priority
+            }
+        }
+    }
+    for (f, list) in duplicates.enumerated() {
+        let obj = ctx.objects[f]
+        for (id, i) in list {
+            let cur = syms[id]
+            let first = cur.fileIndex >= 0 && Int(cur.fileIndex) < ctx.objects.count
+                ? definedAtText(ctx.objects[Int(cur.fileIndex)], symbol: Int(cur.symIndex), place: definitionPlace(ctx, cur))
+                : definitionPlace(ctx, cur)
+            let second = definedAtText(obj, symbol: i, place: "\(obj.displayName):(\(obj.symSection(i).map { $0.name.string } ?? "*ABS*")+0x\(hex(obj.symValue(i))))")
+            ctx.diag.error("duplicate symbol: \(cur.name.string)\n>>> defined at \(first)\n>>> defined at \(second)")
         }
     }
     if ctx.diag.hasErrors { throw LinkError("") }
+    // Visibility: the most constraining of all references and definitions.
+    Parallel.forEach(syms.count, minChunk: 4096) { idx in
+        let f = syms[Int32(idx)].flags
+        if f & (SymbolFlag.visInternal | SymbolFlag.visHidden | SymbolFlag.visProtected) == 0 { return }
+        syms[Int32(idx)].visibility = f & SymbolFlag.visInternal != 0 ? STV.internal : f & SymbolFlag.visHidden != 0 ? STV.hidden : STV.protected
+    }
 
     // Local IFUNCs need PLT stubs like global ones, and (in a shared library) local TLS
     // variables reached through the GOT need GOT slots: give each a hidden global entry.
@@ -262,6 +295,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             if obj.symType(i) == STT.gnuIfunc { syms[id].flags |= SymbolFlag.isIfunc }
         case .common:
             syms[id].type = STT.object
+            syms[id].size = s.commonSize
         case .shared:
             let so = ctx.shareds[Int(s.fileIndex)]
             let i = Int(s.symIndex)
@@ -283,12 +317,15 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         }
     }
     // Shared libraries that satisfy a reference (or are not --as-needed) become DT_NEEDED.
-    for id in 0..<Int32(syms.count) {
-        let s = syms[id]
-        if s.name.count >= 0 && s.kind == .shared && s.referenced {
-            ctx.shareds[Int(s.fileIndex)].isNeeded = true
+    let neededBy: [Bool] = Parallel.map(ctx.shareds.count) { si in
+        let so = ctx.shareds[si]
+        for i in 1..<max(so.symbolCount, 1) {
+            let id = so.symbolIds[i]
+            if id >= 0 && syms[id].kind == .shared && syms[id].fileIndex == so.index && syms[id].referenced { return true }
         }
+        return false
     }
+    for (si, so) in ctx.shareds.enumerated() where neededBy[si] { so.isNeeded = true }
     for so in ctx.shareds where !so.asNeeded { so.isNeeded = true }
 }
 
@@ -322,5 +359,33 @@ func definitionPlace(_ ctx: Context, _ s: Symbol) -> String {
         return "\(obj.displayName):(\(sec)+0x\(hex(obj.symValue(i))))"
     case .shared: return ctx.shareds[Int(s.fileIndex)].path
     default: return "(nowhere)"
+    }
+}
+
+/// Rank of a definition: kind first, then command-line priority. Lower wins.
+@inline(__always) func symbolRank(_ kind: DefinitionKind, _ priority: Int64) -> UInt64 {
+    UInt64(kind.rawValue) << 58 | UInt64(priority)
+}
+@inline(__always) func rankKind(_ rank: UInt64) -> DefinitionKind {
+    rank == .max ? .undefined : DefinitionKind(rawValue: UInt8(rank >> 58)) ?? .undefined
+}
+@inline(__always) func rankPriority(_ rank: UInt64) -> UInt64 { rank & ((1 << 58) - 1) }
+
+/// Whether a strong reference to `s` should pull in the archive member offering it: nothing
+/// in an object defines it, and no shared library that comes before the archive does.
+@inline(__always) func needsExtraction(_ s: Symbol) -> Bool {
+    if s.lazyKey == .max { return false }
+    let kind = rankKind(s.rank)
+    if kind == .strong || kind == .weak || kind == .common { return false }
+    if kind == .shared { return s.lazyKey < rankPriority(s.rank) }
+    return true
+}
+
+@inline(__always) func visibilityFlag(_ v: UInt8) -> UInt32 {
+    switch v {
+    case STV.internal: return SymbolFlag.visInternal
+    case STV.hidden: return SymbolFlag.visHidden
+    case STV.protected: return SymbolFlag.visProtected
+    default: return 0
     }
 }

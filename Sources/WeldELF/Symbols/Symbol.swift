@@ -16,13 +16,19 @@ public struct Symbol: @unchecked Sendable {
     public var fileIndex: Int32 = -1        // object index (strong/weak/common) or shared index
     public var symIndex: Int32 = -1         // index in that file's symbol table
     public var priority: Int64 = .max
-    public var lazyArchive: Int32 = -1      // best archive offering this symbol
-    public var lazyMember: Int32 = -1
-    public var lazyPriority: Int64 = .max
+    /// Best definition so far: `symbolRank(kind, priority)`, lowered with an atomic minimum.
+    public var rank: UInt64 = .max
+    /// Best archive member offering this name: its priority (archive priority + member + 1).
+    public var lazyKey: UInt64 = .max
+    public var commonSize: UInt64 = 0       // largest size among common definitions
+    public var commonAlign: UInt64 = 0      // largest alignment among common definitions
     public var visibility: UInt8 = STV.default  // most constraining seen on any reference/definition
-    public var referencedStrongly = false   // some object has a non-weak undefined reference
-    public var referenced = false
-    public var referencedByShared = false   // a shared library leaves it undefined
+    public var referenced: Bool {
+        get { flags & SymbolFlag.referenced != 0 }
+        set { if newValue { flags |= SymbolFlag.referenced } else { flags &= ~SymbolFlag.referenced } }
+    }
+    public var referencedStrongly: Bool { flags & SymbolFlag.referencedStrongly != 0 }
+    public var referencedByShared: Bool { flags & SymbolFlag.referencedByShared != 0 }
     // After resolution
     public var type: UInt8 = STT.notype
     public var binding: UInt8 = STB.global
@@ -68,4 +74,10 @@ public enum SymbolFlag {
     public static let hasDynamicRelocs: UInt32 = 1 << 10
     public static let isCopyAlias: UInt32 = 1 << 11
     public static let inLazyPlt: UInt32 = 1 << 12
+    public static let referenced: UInt32 = 1 << 13          // some object refers to it
+    public static let referencedStrongly: UInt32 = 1 << 14  // ... with a non-weak reference
+    public static let referencedByShared: UInt32 = 1 << 15  // a shared library names it
+    public static let visInternal: UInt32 = 1 << 16
+    public static let visHidden: UInt32 = 1 << 17
+    public static let visProtected: UInt32 = 1 << 18
 }

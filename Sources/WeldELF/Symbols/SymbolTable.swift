@@ -121,6 +121,38 @@ public final class SymbolTable: @unchecked Sendable {
     }
 }
 
+extension SymbolTable {
+    /// Lowers a UInt64 field of symbol `id` to `value` if smaller, atomically.
+    @inline(__always) public func atomicMin(_ id: Int32, _ field: WritableKeyPath<Symbol, UInt64>, _ value: UInt64) {
+        let p = (UnsafeMutableRawPointer(symbols + Int(id)) + MemoryLayout<Symbol>.offset(of: field)!).assumingMemoryBound(to: UInt64.self)
+        WeldELF.atomicMin(p, value)
+    }
+    /// Raises a UInt64 field of symbol `id` to `value` if larger, atomically.
+    @inline(__always) public func atomicMax(_ id: Int32, _ field: WritableKeyPath<Symbol, UInt64>, _ value: UInt64) {
+        let p = (UnsafeMutableRawPointer(symbols + Int(id)) + MemoryLayout<Symbol>.offset(of: field)!).assumingMemoryBound(to: UInt64.self)
+        p.withMemoryRebound(to: Atomic<UInt64>.self, capacity: 1) { a in
+            var cur = a.pointee.load(ordering: .relaxed)
+            while value > cur {
+                let (done, now) = a.pointee.compareExchange(expected: cur, desired: value, ordering: .relaxed)
+                if done { return }
+                cur = now
+            }
+        }
+    }
+}
+
+/// Lowers `*p` to `value` if smaller, atomically (a CAS loop that stops once not smaller).
+@inline(__always) func atomicMin(_ p: UnsafeMutablePointer<UInt64>, _ value: UInt64) {
+    p.withMemoryRebound(to: Atomic<UInt64>.self, capacity: 1) { a in
+        var cur = a.pointee.load(ordering: .relaxed)
+        while value < cur {
+            let (done, now) = a.pointee.compareExchange(expected: cur, desired: value, ordering: .relaxed)
+            if done { return }
+            cur = now
+        }
+    }
+}
+
 /// A minimal atomic view over a UInt32 in memory (the flags word of a Symbol).
 struct UnsafeAtomic {
     let p: UnsafeMutablePointer<UInt32>
