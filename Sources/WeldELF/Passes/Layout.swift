@@ -247,18 +247,33 @@ func assignAddresses(_ ctx: Context) {
     var tlsStart: UInt64 = 0, tlsEndAddr: UInt64 = 0, tlsAlign: UInt64 = 1, tlsFile: UInt64 = 0, tlsOffset: UInt64 = 0
     var relroStart: UInt64 = 0, relroEnd: UInt64 = 0, relroOffset: UInt64 = 0
     var tlsSeen = false
-    for os in secs where os.isAlloc {
+    // Each segment's address and offset agree modulo the largest alignment in it (at least a
+    // page), so p_align can promise that alignment: glibc aligns a PIE's load address to it.
+    let allocs = secs.filter { $0.isAlloc }
+    var segmentAlign: [UInt64] = Array(repeating: page, count: allocs.count)
+    do {
+        var start = 0
+        for i in 0...allocs.count {
+            if i == allocs.count || (i > start && loadClass(allocs[i]) != loadClass(allocs[start])) {
+                let m = allocs[start..<i].reduce(page) { max($0, $1.align) }
+                for k in start..<i { segmentAlign[k] = m }
+                start = i
+            }
+        }
+    }
+    for (ai, os) in allocs.enumerated() {
         let c = loadClass(os)
         if c != current {
+            let modulus = segmentAlign[ai]
             if current == 2 {
                 // After RELRO: pad its segment to the page end (so mprotect covers it all)
                 // and start the next one on a fresh page in the file and in memory.
                 loads[loads.count - 1].memsz = alignUp(vaddr, page) - loads[loads.count - 1].vaddr
                 offset = alignUp(offset, page)
-                vaddr = alignUp(vaddr, page)
+                vaddr = alignUp(vaddr, modulus) + (offset % modulus)
             } else if current >= 0 {
                 // A new segment starts on a new page; the file offset stays congruent.
-                vaddr = alignUp(vaddr, page) + (offset % page)
+                vaddr = alignUp(vaddr, modulus) + (offset % modulus)
             }
             current = c
             var seg = Segment(type: PT.load, flags: [PF.r, PF.r | PF.x, PF.r | PF.w, PF.r | PF.w][c])

@@ -57,7 +57,16 @@ func defineLinkerSymbols(_ ctx: Context) {
         }
         syms[id].kind = .strong
         syms[id].fileIndex = -2
-        syms[id].isAbsolute = true
+        // An alias takes its target's nature now, before relocations are scanned: whether it
+        // is absolute decides which dynamic relocations refer to it.
+        if case .alias(let target, _) = value {
+            let t = syms[target]
+            syms[id].isAbsolute = t.isAbsolute
+            syms[id].section = t.section
+            syms[id].type = t.type
+        } else {
+            syms[id].isAbsolute = true
+        }
         ctx.linkerSymbols.append((id, value))
     }
 }

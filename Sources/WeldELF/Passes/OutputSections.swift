@@ -81,7 +81,9 @@ func createOutputSections(_ ctx: Context) {
             if sec.isNoBits && os.type != SHT.nobits && os.members.isEmpty { os.type = SHT.nobits }
             os.flags &= ~(sec.flags & SHF.merge == 0 ? (SHF.merge | SHF.strings) : 0)
             os.align = max(os.align, sec.align)
-            if sec.flags & SHF.merge != 0 { os.entsize = max(os.entsize, sec.entsize) }
+            // The output keeps SHF_MERGE only if every member is mergeable with one entry size.
+            if sec.flags & SHF.merge != 0 && (os.members.isEmpty || os.entsize == sec.entsize) { os.entsize = sec.entsize }
+            else { os.flags &= ~(SHF.merge | SHF.strings) }
             os.members.append(sec)
         }
     }

@@ -1,4 +1,7 @@
 import WeldCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Creates the sections weld makes itself and decides their contents: GOT and PLT entries,
 /// copy relocations, the dynamic symbol table and its hash tables, version needs, and
@@ -10,14 +13,35 @@ func synthesize(_ ctx: Context) throws(LinkError) {
     var synth = Synthetics()
     let dynamicOutput = !ctx.isStatic
 
-    // Symbols in deterministic order: objects' globals, then shared libraries' dynsyms.
-    var ordered: [Int32] = []
-    var seen = [Bool](repeating: false, count: syms.count)
-    for obj in ctx.objects {
-        for id in obj.symbolIds where !seen[Int(id)] { seen[Int(id)] = true; ordered.append(id) }
+    // The symbols that need anything from this pass, found in parallel and put in a canonical
+    // order (definitions by file and index, then imports by library and index): the same at
+    // any thread count, whatever order the scan saw them in.
+    let exportNames = Set(o.exportDynamicSymbols)
+    let needs = SymbolFlag.needsGot | SymbolFlag.needsPlt | SymbolFlag.needsCopy | SymbolFlag.needsGotTp |
+        SymbolFlag.needsTlsGd | SymbolFlag.needsTlsDesc | SymbolFlag.needsCanonicalPlt
+    let chunks = 64
+    let found: [[Int32]] = Parallel.map(chunks) { c in
+        var out: [Int32] = []
+        let lo = syms.count * c / chunks, hi = syms.count * (c + 1) / chunks
+        for idx in lo..<hi {
+            let s = syms[Int32(idx)]
+            if s.name.count < 0 { continue }
+            var want = s.flags & needs != 0
+            if !want && dynamicOutput {
+                if s.isDynamicImport { want = s.referenced }
+                else if s.isDefinedInObject && s.fileIndex >= 0 && (s.visibility == STV.default || s.visibility == STV.protected) {
+                    want = ctx.isShared || o.exportDynamic || s.referencedByShared || (!exportNames.isEmpty && exportNames.contains(s.name.string))
+                }
+            }
+            if want { out.append(Int32(idx)) }
+        }
+        return out
     }
-    for (id, _) in ctx.linkerSymbols where !seen[Int(id)] { seen[Int(id)] = true; ordered.append(id) }
-    for id in ctx.localIfuncs where !seen[Int(id)] { seen[Int(id)] = true; ordered.append(id) }
+    var ordered = found.flatMap { $0 }
+    for (id, _) in ctx.linkerSymbols { ordered.append(id) }
+    ordered.append(contentsOf: ctx.localIfuncs)
+    ordered = canonicalOrder(ctx, ordered)
+    let seen = Set(ordered)
 
     // Copy relocations: space in .bss for imported data that non-PIC code addresses directly.
     var copyAlign: [UInt64] = []
@@ -91,8 +115,6 @@ func synthesize(_ ctx: Context) throws(LinkError) {
             }
         }
         synth.firstExportedDynsym = dyn.count + 1
-        var exportNames = Set(o.exportDynamicSymbols)
-        if exportNames.isEmpty { exportNames = [] }
         for id in ordered {
             let s = syms[id]
             var export = false
@@ -104,7 +126,7 @@ func synthesize(_ ctx: Context) throws(LinkError) {
             if export { dyn.append(id) }
         }
         // Other names of copied objects (environ's __environ) must point at the copy too.
-        for id in synth.copyAliases where !seen[Int(id)] { dyn.append(id) }
+        for id in synth.copyAliases where !seen.contains(id) { dyn.append(id) }
         // Sort the exported part by GNU hash bucket, as .gnu.hash requires.
         let exported = dyn.count - (synth.firstExportedDynsym - 1)
         synth.gnuHashBuckets = max(1, exported / 4)
@@ -180,4 +202,28 @@ func elfHash(_ n: NameRef) -> UInt32 {
         h &= ~g
     }
     return h
+}
+
+/// Sorts symbols into a canonical order and removes repeats: object definitions by (file,
+/// index), then library symbols by (library, index), then the rest by name.
+func canonicalOrder(_ ctx: Context, _ ids: [Int32]) -> [Int32] {
+    let syms = ctx.symbols
+    func key(_ id: Int32) -> (Int, Int64, Int64) {
+        let s = syms[id]
+        if s.isDefinedInObject && s.fileIndex >= 0 { return (0, Int64(s.fileIndex), Int64(s.symIndex)) }
+        if s.kind == .shared { return (1, Int64(s.fileIndex), Int64(s.symIndex)) }
+        return (2, 0, 0)
+    }
+    var sorted = ids.sorted { a, b in
+        let ka = key(a), kb = key(b)
+        if ka != kb { return ka < kb }
+        if ka.0 < 2 { return false }
+        let na = syms[a].name, nb = syms[b].name
+        let c = memcmp(na.ptr, nb.ptr, min(na.count, nb.count))
+        return c != 0 ? c < 0 : na.count < nb.count
+    }
+    var w = 0
+    for i in 0..<sorted.count where i == 0 || sorted[i] != sorted[w - 1] { sorted[w] = sorted[i]; w += 1 }
+    sorted.removeLast(sorted.count - w)
+    return sorted
 }
