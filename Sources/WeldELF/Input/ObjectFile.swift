@@ -145,11 +145,13 @@ public final class ObjectFile: @unchecked Sendable {
             nameLengths = [UInt32](repeating: 0, count: symbolCount)
             for s in 0..<symbolCount {
                 let nameOff = Int(symtab!.u32(s * 24))
-                if nameOff == 0 && strtabSize == 0 { continue }
-                guard nameOff < strtabSize, let len = strtab!.cStringLength(nameOff, limit: strtabSize - nameOff) else {
-                    throw corrupt("symbol \(s) has a name offset 0x\(hex(UInt64(nameOff))) outside the string table or without a terminator")
+                // An empty string table leaves every name empty; the section index is still checked.
+                if !(nameOff == 0 && strtabSize == 0) {
+                    guard nameOff < strtabSize, let len = strtab!.cStringLength(nameOff, limit: strtabSize - nameOff) else {
+                        throw corrupt("symbol \(s) has a name offset 0x\(hex(UInt64(nameOff))) outside the string table or without a terminator")
+                    }
+                    nameLengths[s] = UInt32(len)
                 }
-                nameLengths[s] = UInt32(len)
                 let shndx = symtab!.u16(s * 24 + 6)
                 if shndx == SHN.xindex {
                     if symtabShndx == nil { throw corrupt("symbol \(s) uses SHN_XINDEX but there is no .symtab_shndx section") }

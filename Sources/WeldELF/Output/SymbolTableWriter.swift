@@ -108,7 +108,10 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
             put(idx, name: s.name, strOff: so, info: (s.binding == STB.weak || (s.isUndefined && !s.referencedStrongly) ? STB.weak : STB.global) << 4 | (s.type == STT.gnuIfunc ? STT.func : s.type), other: 0,
                 shndx: copied ? UInt16(ctx.synth.bss?.headerIndex ?? 0) : SHN.undef, value: copied || s.flags & SymbolFlag.needsCanonicalPlt != 0 ? s.value : 0, size: s.size)
         } else {
-            let sec = ctx.outputSections.first { $0.isAlloc && $0.addr <= s.value && s.value <= $0.addr + $0.size }
+            // The section holding the address (a symbol at a section's end belongs to it only
+            // if no section starts there).
+            let sec = ctx.outputSections.first { $0.isAlloc && $0.addr <= s.value && s.value < $0.addr + $0.size }
+                ?? ctx.outputSections.first { $0.isAlloc && $0.addr <= s.value && s.value <= $0.addr + $0.size }
             put(idx, name: s.name, strOff: so, info: STB.global << 4 | STT.notype, other: 0,
                 shndx: s.isAbsolute ? SHN.abs : UInt16(sec?.headerIndex ?? Int(SHN.abs)), value: s.value, size: 0)
         }
