@@ -5,7 +5,8 @@ import Glibc
 /// The output, created at its final size in a temporary file beside the target, mapped, and
 /// written in place by any number of threads (each to its own slice). `commit()` renames it
 /// over the target; a link that fails before that leaves the old output untouched, and the
-/// temporary file is removed on error and on SIGINT/SIGTERM.
+/// temporary file is removed on error, on SIGINT/SIGTERM/SIGHUP and on a crash. SIGXFSZ is
+/// ignored, so `ulimit -f` is an error like a full disk.
 public final class OutputFile: @unchecked Sendable {
     public let path: String
     public let tempPath: String
@@ -21,14 +22,18 @@ public final class OutputFile: @unchecked Sendable {
         let dir: String
         if let slash = path.lastIndex(of: "/") { dir = String(path[..<slash]) + "/" } else { dir = "" }
         let base = path.split(separator: "/").last.map(String.init) ?? path
-        var template = Array("\(dir).\(base).weld-tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        // The signal handlers watch the name buffer before mkstemp fills it in, so there is no
+        // moment when the temporary file exists and a signal would leave it behind.
+        let template = strdup("\(dir).\(base).weld-tmp-XXXXXX")!
+        OutputFile.installCleanup(template)
+        let fd = mkstemp(template)
         if fd < 0 {
-            throw LinkError("cannot create output file \(path): \(String(cString: strerror(errno)))")
+            let e = errno
+            OutputFile.clearCleanup()
+            throw LinkError("cannot create output file \(path): \(String(cString: strerror(e)))")
         }
-        self.tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        self.tempPath = String(cString: template)
         self.fd = fd
-        OutputFile.installCleanup(tempPath)
         // Permissions follow the umask, as a compiler-created file would.
         let mask = umask(0); umask(mask)
         fchmod(fd, (executable ? 0o777 : 0o666) & ~mask)
@@ -76,18 +81,44 @@ public final class OutputFile: @unchecked Sendable {
         OutputFile.removeTemp()
     }
 
-    static func installCleanup(_ path: String) {
-        liveTempPath = strdup(path)
-        let handler: @convention(c) (Int32) -> Void = { sig in
+    /// Signals after which the temporary file is removed: interruptions, and crashes (a trap
+    /// while writing must not leave a half-written file beside the output either).
+    static let cleanupSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGBUS, SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGFPE]
+    nonisolated(unsafe) static var previousActions: UnsafeMutablePointer<sigaction>? = nil
+
+    /// Takes ownership of `path` (a malloc'ed C string) as the temporary file to remove.
+    static func installCleanup(_ path: UnsafeMutablePointer<CChar>) {
+        liveTempPath = path
+        if previousActions != nil { return }   // handlers are installed once per process
+        // `ulimit -f`: with SIGXFSZ ignored, posix_fallocate/ftruncate fail with EFBIG and the
+        // link ends with an error (exit 1) instead of a signal.
+        signal(SIGXFSZ, SIG_IGN)
+        let previous = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)   // NSIG on Linux
+        previous.initialize(repeating: sigaction(), count: 65)
+        previousActions = previous
+        var action = sigaction()
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_SIGINFO
+        action.__sigaction_handler.sa_sigaction = { sig, info, _ in
             if let p = OutputFile.liveTempPath { unlink(p) }
-            signal(sig, SIG_DFL)
-            raise(sig)
+            let fault = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE
+            if fault, let info, info.pointee.si_code > 0 {
+                // A fault: back to the previous handler (Swift's crash report, or the default);
+                // returning re-executes the faulting instruction, which faults into it.
+                sigaction(sig, OutputFile.previousActions! + Int(sig), nil)
+            } else {
+                // Sent by a process or the terminal: die of it, as a shell expects.
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
         }
-        signal(SIGINT, handler)
-        signal(SIGTERM, handler)
-        signal(SIGHUP, handler)
-        signal(SIGXFSZ, handler)
-        signal(SIGBUS, handler)
+        for sig in cleanupSignals {
+            sigaction(sig, nil, previous + Int(sig))
+            // A signal ignored when weld started (nohup, `cmd &` in a script) stays ignored.
+            let old = previous[Int(sig)].__sigaction_handler.sa_handler
+            if unsafeBitCast(old, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
+            sigaction(sig, &action, nil)
+        }
     }
 
     static func removeTemp() {
