@@ -10,7 +10,9 @@ let fastFlags: [SwiftSetting] = [
 let package = Package(
     name: "weld",
     targets: [
-        .target(name: "WeldCore", swiftSettings: fastFlags),
+        // OpenSSL's libcrypto (Debian: libssl-dev) for the build-id SHA-1/SHA-256; see Sources/CLibCrypto.
+        .target(name: "CLibCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "WeldCore", dependencies: ["CLibCrypto"], swiftSettings: fastFlags),
         .target(name: "WeldELF", dependencies: ["WeldCore"], swiftSettings: fastFlags),
         .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF"], swiftSettings: fastFlags),
         .testTarget(name: "WeldCoreTests", dependencies: ["WeldCore"]),
