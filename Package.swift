@@ -17,7 +17,7 @@ let package = Package(
         .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF"], swiftSettings: fastFlags),
         .testTarget(name: "WeldCoreTests", dependencies: ["WeldCore"]),
         .testTarget(name: "WeldELFTests", dependencies: ["WeldELF", "WeldCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: [], resources: []),
+        .testTarget(name: "EndToEndTests", dependencies: [], exclude: ["elflint-allowlist.txt"]),
     ],
     swiftLanguageModes: [.v5]
 )
