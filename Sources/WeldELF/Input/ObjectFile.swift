@@ -180,7 +180,11 @@ public final class ObjectFile: @unchecked Sendable {
                 if flags & SHF.execinstr != 0 { hasExecStackNote = true }
                 continue
             }
-            if name.equals(".note.gnu.property") { parseGNUProperty(b + Int(h.u64(24)), Int(h.u64(32))); continue }
+            if name.equals(".note.gnu.property") {
+                if t == SHT.nobits { throw corrupt("section .note.gnu.property has no contents (SHT_NOBITS)") }
+                parseGNUProperty(b + Int(h.u64(24)), Int(h.u64(32)))
+                continue
+            }
             if flags & SHF.exclude != 0 && flags & SHF.alloc == 0 { continue }
             if name.hasPrefix(".gnu.lto_") || name.hasPrefix(".llvm.lto") {
                 throw LinkError("\(displayName): is an LTO object (section \(name.string)); weld does not support LTO yet: compile without -flto")
