@@ -121,6 +121,7 @@ public final class ObjectFile: @unchecked Sendable {
         sections = [InputSection?](repeating: nil, count: shnum)
         sectionNames = [NameRef](repeating: NameRef(shstr, 0), count: shnum)
         var symtabIndex = -1
+        var symtabShndxSize = 0
         for i in 0..<shnum {
             let nameOff = Int(hdr(i).u32(0))
             guard nameOff < shstrSize || (nameOff == 0 && shstrSize == 0), let len = shstr.cStringLength(nameOff, limit: shstrSize - nameOff) else {
@@ -129,7 +130,7 @@ public final class ObjectFile: @unchecked Sendable {
             sectionNames[i] = NameRef(shstr + nameOff, len)
             let t = hdr(i).u32(4)
             if t == SHT.symtab { symtabIndex = i }
-            if t == SHT.symtabShndx { symtabShndx = b + Int(hdr(i).u64(24)) }
+            if t == SHT.symtabShndx { symtabShndx = b + Int(hdr(i).u64(24)); symtabShndxSize = Int(hdr(i).u64(32)) }
         }
         if symtabIndex >= 0 {
             let h = hdr(symtabIndex)
@@ -155,6 +156,7 @@ public final class ObjectFile: @unchecked Sendable {
                 let shndx = symtab!.u16(s * 24 + 6)
                 if shndx == SHN.xindex {
                     if symtabShndx == nil { throw corrupt("symbol \(s) uses SHN_XINDEX but there is no .symtab_shndx section") }
+                    if s * 4 + 4 > symtabShndxSize { throw corrupt("symbol \(s) uses SHN_XINDEX but .symtab_shndx has only \(symtabShndxSize / 4) entries") }
                     if Int(symtabShndx!.u32(s * 4)) >= shnum { throw corrupt("symbol \(s) (\(symName(s).string)) has section index out of range") }
                 } else if shndx < SHN.loreserve && Int(shndx) >= shnum {
                     throw corrupt("symbol \(s) (\(symName(s).string)) has section index \(shndx), out of range (\(shnum) sections)")
