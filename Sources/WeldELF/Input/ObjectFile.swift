@@ -130,13 +130,14 @@ public final class ObjectFile: @unchecked Sendable {
             sectionNames[i] = NameRef(shstr + nameOff, len)
             let t = hdr(i).u32(4)
             if t == SHT.symtab { symtabIndex = i }
-            if t == SHT.symtabShndx { symtabShndx = b + Int(hdr(i).u64(24)); symtabShndxSize = Int(hdr(i).u64(32)) }
+            if t == SHT.symtabShndx { (symtabShndx, symtabShndxSize) = try tableBytes(i, "extended section index table") }
         }
         if symtabIndex >= 0 {
             let h = hdr(symtabIndex)
             if h.u64(56) != 24 { throw corrupt("symbol table entry size is \(h.u64(56)), expected 24") }
-            symtab = b + Int(h.u64(24))
-            symbolCount = Int(h.u64(32) / 24)
+            let (p, sz) = try tableBytes(symtabIndex, "symbol table")
+            symtab = p
+            symbolCount = sz / 24
             firstGlobal = Int(h.u32(44))
             if firstGlobal > symbolCount || firstGlobal == 0 && symbolCount > 0 { throw corrupt("symbol table sh_info \(firstGlobal) is out of range (\(symbolCount) symbols)") }
             let link = Int(h.u32(40))
