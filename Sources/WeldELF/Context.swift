@@ -34,6 +34,14 @@ public final class Context: @unchecked Sendable {
     public var shoff: UInt64 = 0
     public var shstrtab: [UInt8] = []
     public var symtabLayout = SymbolTableLayout()
+    /// Allocated output sections by name, built once on first use after layout (linker-defined
+    /// symbols and .dynamic entries look sections up by name, from several threads).
+    public private(set) lazy var allocSectionsByName = Lazy<[String: OutputSection]> { [unowned(unsafe) self] in
+        var map: [String: OutputSection] = [:]
+        for os in self.outputSections where os.isAlloc && map[os.name] == nil { map[os.name] = os }
+        return map
+    }
+    public func allocSection(_ name: String) -> OutputSection? { allocSectionsByName.value[name] }
     public var linkerSymbols: [(Int32, LinkerSymbolValue)] = []
     /// GOT slots for local symbols that a non-relaxable GOT reference names: (file << 32 | sym) → slot.
     public var localGot: [Int64: Int32] = [:]

@@ -58,6 +58,7 @@ public enum ELFDriver {
             try timer.phase("parse and resolve symbols") { () throws in try resolveSymbols(ctx) }
             try check(ctx)
             computeOutputProperties(ctx)
+            if options.gcSections { garbageCollectSections(ctx) }
             timer.phase("create output sections") { createOutputSections(ctx) }
             defineLinkerSymbols(ctx)
             try loadVersionScripts(ctx)
@@ -75,13 +76,14 @@ public enum ELFDriver {
                 throw LinkError("relocations against read-only sections would need text relocations (-z text); recompile with -fPIC")
             }
             timer.phase("layout") { layout(ctx) }
+            _ = ctx.allocSectionsByName   // create the lazy index now, before threads share it
             timer.phase("finalize symbols") { finalizeSymbolAddresses(ctx) }
             try check(ctx)
             let out = try timer.phase("create output file") { () throws -> OutputFile in
                 try OutputFile(path: options.output, size: Int(ctx.fileSize), executable: options.outputKind != .relocatable)
             }
             output = out
-            timer.phase("write") { writeOutput(ctx, out) }
+            try timer.phase("write") { () throws in try writeOutput(ctx, out) }
             try check(ctx)
             if let bid = ctx.synth.buildID {
                 timer.phase("build id") {

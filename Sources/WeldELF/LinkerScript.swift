@@ -120,9 +120,13 @@ private let fullScriptCommands: Set<String> = [
     "OUTPUT_SECTION_ORDER", "SORT_SECTIONS",
 ]
 
+/// AS_NEEDED( inside AS_NEEDED( nests at most this deep: the parser recurses, and a hostile
+/// script must end in an error, not a stack overflow (real scripts nest once).
+let maxScriptNesting = 64
+
 /// The body of GROUP( / INPUT( / AS_NEEDED( up to and including its `)`.
 private func parseInputList(_ lx: inout ScriptLexer, into script: inout LibraryScript, opener: ScriptToken,
-                            asNeeded: Bool, inGroup: Bool) throws(LinkError) {
+                            asNeeded: Bool, inGroup: Bool, depth: Int = 0) throws(LinkError) {
     while true {
         let t = try lx.next()
         switch t.kind {
@@ -132,7 +136,10 @@ private func parseInputList(_ lx: inout ScriptLexer, into script: inout LibraryS
             continue
         case .word where lx.equals(t, "AS_NEEDED") && lx.peekIsLParen():
             _ = try lx.next()
-            try parseInputList(&lx, into: &script, opener: t, asNeeded: true, inGroup: inGroup)
+            if depth >= maxScriptNesting {
+                throw lx.error(at: t.start, "AS_NEEDED nested more than \(maxScriptNesting) deep")
+            }
+            try parseInputList(&lx, into: &script, opener: t, asNeeded: true, inGroup: inGroup, depth: depth + 1)
         case .word where lx.hasLibraryPrefix(t):
             guard t.length > 2 else { throw lx.error(at: t.start, "missing library name after -l") }
             script.inputs.append(ScriptInput(path: lx.string(t, dropFirst: 2), isLibrary: true,

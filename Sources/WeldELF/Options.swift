@@ -39,7 +39,8 @@ public struct Options: Sendable {
     public var zRelro = true
     public var zExecstack = false
     public var zText = false
-    public var zSeparateCode = true
+    /// -z separate-code: code gets pages of its own in the file too (lld's default is off).
+    public var zSeparateCode = false
     public var zOrigin = false
     public var zNodelete = false
     public var zInitfirst = false
@@ -55,6 +56,7 @@ public struct Options: Sendable {
     public var discardAll = false
     public var discardLocals = false
     public var gcSections = false
+    public var printGcSections = false
     public var allowMultipleDefinition = false
     public var warnCommon = false
     public var fatalWarnings = false
@@ -196,6 +198,8 @@ extension Options {
             case "-discard-locals", "-X": o.discardLocals = true
             case "-gc-sections": o.gcSections = true
             case "-no-gc-sections": o.gcSections = false
+            case "-print-gc-sections": o.printGcSections = true
+            case "-no-print-gc-sections": o.printGcSections = false
             case "-allow-multiple-definition": o.allowMultipleDefinition = true
             case "-warn-common": o.warnCommon = true
             case "-fatal-warnings": o.fatalWarnings = true
@@ -229,8 +233,8 @@ extension Options {
                  "-gdb-index", "-no-gdb-index", "-disable-verify", "-no-add-needed", "-add-needed",
                  "-warn-once", "-no-warn-rwx-segments", "-warn-rwx-segments", "-no-keep-memory",
                  "-reduce-memory-overheads", "-stats", "-build-id=none", "-dc", "-dp", "-d", "-EL",
-                 "-enable-non-contiguous-regions", "-noinhibit-exec", "-no-print-gc-sections",
-                 "-print-gc-sections", "-icf", "-rosegment", "-no-rosegment", "-nmagic", "-omagic",
+                 "-enable-non-contiguous-regions", "-noinhibit-exec",
+                 "-icf", "-rosegment", "-no-rosegment", "-nmagic", "-omagic",
                  "-fork", "-no-fork", "-Qy", "-Qn", "-allow-multiple-definitions", "-discard-none":
                 break
             case "-v", "-V":

@@ -33,7 +33,8 @@ public struct SymbolTableLayout: Sendable {
 @inline(__always) func ownsGlobal(_ ctx: Context, _ obj: ObjectFile, _ k: Int) -> Bool {
     let id = obj.symbolIds[k]
     let s = ctx.symbols[id]
-    return s.isDefinedInObject && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k)
+    // A definition in a section --gc-sections removed is not written (as lld does).
+    return s.isDefinedInObject && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k) && s.section?.alive != false
 }
 
 func planSymbolTable(_ ctx: Context) -> SymbolTableLayout {

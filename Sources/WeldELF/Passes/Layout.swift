@@ -272,6 +272,8 @@ func assignAddresses(_ ctx: Context) {
                 offset = alignUp(offset, page)
                 vaddr = alignUp(vaddr, modulus) + (offset % modulus)
             } else if current >= 0 {
+                // With -z separate-code no file page holds both code and other bytes.
+                if ctx.options.zSeparateCode && (c == 1 || current == 1) { offset = alignUp(offset, page) }
                 // A new segment starts on a new page; the file offset stays congruent.
                 vaddr = alignUp(vaddr, modulus) + (offset % modulus)
             }

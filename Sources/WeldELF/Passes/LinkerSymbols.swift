@@ -78,7 +78,7 @@ func isCIdentifier(_ s: String) -> Bool {
 
 /// Computes the values of linker-defined symbols after layout.
 func finalizeLinkerSymbols(_ ctx: Context) {
-    func section(_ name: String) -> OutputSection? { ctx.outputSections.first { $0.name == name && $0.isAlloc } }
+    func section(_ name: String) -> OutputSection? { ctx.allocSection(name) }
     let lastAlloc = ctx.outputSections.last { $0.isAlloc }
     for (id, v) in ctx.linkerSymbols {
         var value: UInt64 = 0

@@ -3,14 +3,14 @@ import Glibc
 #endif
 import WeldCore
 
-/// Writes the whole output into the mapped file: headers, then every input section copied and
-/// relocated in parallel (one job per input section), then the synthetic sections.
-func writeOutput(_ ctx: Context, _ out: OutputFile) {
+/// Writes the whole output into the mapped file. The independent parts run as a task graph:
+/// headers, input sections (copied and relocated in parallel, one job per input section),
+/// merged strings and .eh_frame, the symbol table, the other synthetic sections; the
+/// .eh_frame_hdr table waits for .eh_frame, which it reads back.
+func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     let buf = out.base
-    PhaseTimer.shared.phase("write headers") { writeHeaders(ctx, buf) }
     let relaDyn: UnsafeMutableRawPointer? = ctx.synth.relaDyn.map { buf + Int($0.offset) + ctx.synth.staticDynRelocCount * 24 }
 
-    // Copy and relocate input sections: one job per member, all sections at once.
     // Jobs as (output section, member) index pairs: no references to retain per job.
     var jobs: [(Int32, Int32)] = []
     for (i, os) in ctx.outputSections.enumerated() where !os.isNoBits {
@@ -20,32 +20,51 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) {
         default: break
         }
     }
-    PhaseTimer.shared.phase("copy and relocate") {
-        Parallel.forEach(jobs.count, minChunk: 16) { j in
-            let os = ctx.outputSections[Int(jobs[j].0)]
-            let m = os.members[Int(jobs[j].1)]
+    let copyJobs = jobs
+    let pieceSections = ctx.outputSections.filter { !$0.mergedPieces.isEmpty || { if case .ehFrame = $0.content { return true }; return false }($0) }
+    let synthetic = ctx.outputSections.filter { if case .synthetic(let k) = $0.content { return k != .symtab }; return false }
+    let symtab = ctx.outputSections.first { if case .synthetic(.symtab) = $0.content { return true }; return false }
+    let strtab = ctx.outputSections.first { $0.name == ".strtab" && !$0.isAlloc }
+
+    var graph = TaskGraph()
+    graph.add("write headers") { writeHeaders(ctx, buf) }
+    graph.add("copy and relocate") {
+        Parallel.forEach(copyJobs.count, minChunk: 16) { j in
+            let os = ctx.outputSections[Int(copyJobs[j].0)]
+            let m = os.members[Int(copyJobs[j].1)]
             let dst = buf + Int(os.offset + m.outOffset)
             dst.copyMemory(from: m.data, byteCount: Int(m.size))
             if m.relocCount > 0 { applyRelocations(ctx, m, out: dst, outBase: os.addr + m.outOffset, relaDyn: relaDyn) }
         }
-        // Merged strings and .eh_frame records.
-        let pieceSections = ctx.outputSections.filter { !$0.mergedPieces.isEmpty || { if case .ehFrame = $0.content { return true }; return false }($0) }
+    }
+    graph.add("merged strings and .eh_frame") {
         Parallel.forEach(pieceSections.count) { i in
             let os = pieceSections[i]
             if case .ehFrame = os.content { writeEhFrame(ctx, os, buf, relaDyn: relaDyn); return }
-            for m in os.members { guard let p = m.pieces else { continue }
+            for m in os.members {
+                guard let p = m.pieces else { continue }
                 for k in 0..<p.inOffsets.count {
-                    // Every copy of a string writes the same bytes; only the first needs to.
+                    // Every copy of a string writes the same bytes to the same place.
                     (buf + Int(os.offset + p.outOffsets[k])).copyMemory(from: m.data + Int(p.inOffsets[k]), byteCount: Int(p.sizes[k]))
                 }
             }
         }
     }
-    PhaseTimer.shared.phase("synthetic sections") {
-        let synth = ctx.outputSections.filter { if case .synthetic = $0.content { return true }; return false }
-        Parallel.forEach(synth.count) { i in writeSynthetic(ctx, synth[i], buf) }
-        if let hdr = ctx.synth.ehFrameHdr { writeEhFrameHdr(ctx, hdr, buf) }
+    if let symtab, let strtab {
+        graph.add("symbol table") {
+            let p = buf + Int(symtab.offset)
+            memset(p, 0, 24)
+            (buf + Int(strtab.offset)).storeBytes(of: 0, as: UInt8.self)
+            writeSymbolTable(ctx, symtab: p, strtab: buf + Int(strtab.offset))
+        }
     }
+    graph.add("synthetic sections") {
+        Parallel.forEach(synthetic.count) { i in writeSynthetic(ctx, synthetic[i], buf) }
+    }
+    if let hdr = ctx.synth.ehFrameHdr {
+        graph.add(".eh_frame_hdr", dependsOn: ["merged strings and .eh_frame"]) { writeEhFrameHdr(ctx, hdr, buf) }
+    }
+    try graph.run()
 }
 
 func writeHeaders(_ ctx: Context, _ buf: UnsafeMutableRawPointer) {

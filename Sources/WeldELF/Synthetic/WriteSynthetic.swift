@@ -155,11 +155,7 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
     case .ehFrameHdr, .bss, .tbss:
         break
     case .symtab:
-        if let strtab = ctx.outputSections.first(where: { $0.name == ".strtab" }) {
-            memset(p, 0, 24)
-            (buf + Int(strtab.offset)).w8(0, 0)
-            writeSymbolTable(ctx, symtab: p, strtab: buf + Int(strtab.offset))
-        }
+        break // written by its own task (see writeOutput)
     case .strtab:
         break
     case .shstrtab:
@@ -169,7 +165,7 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
 
 func dynamicValue(_ ctx: Context, _ tag: Int64, _ value: UInt64) -> UInt64 {
     let s = ctx.synth
-    func sec(_ name: String) -> OutputSection? { ctx.outputSections.first { $0.name == name && $0.isAlloc } }
+    func sec(_ name: String) -> OutputSection? { ctx.allocSection(name) }
     switch tag {
     case DT.`init`: return ctx.symbols.find("_init").map { ctx.symbols[$0].value } ?? 0
     case DT.fini: return ctx.symbols.find("_fini").map { ctx.symbols[$0].value } ?? 0
