@@ -78,6 +78,26 @@ struct FuzzSmokeTests {
         #expect(left.isEmpty, Comment(rawValue: "temporary files left: \(left)\n" + context))
     }
 
+    /// Hostile inputs too large to keep in Fuzz/regressions (and beyond the fuzzers' input
+    /// sizes): generated here, given to weld, which must report an error naming the file.
+    @Test("a library script with AS_NEEDED nested 300000 deep is an error, not a stack overflow",
+          .enabled(if: Weld.shouldRun, Comment(rawValue: Weld.missingMessage)))
+    func deeplyNestedScript() async throws {
+        let weld = try #require(Weld.path, Comment(rawValue: Weld.missingMessage))
+        let dir = "\(Paths.work)/fuzz-regressions/deep-script"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let n = 300_000
+        let text = "GROUP(" + String(repeating: "AS_NEEDED(", count: n) + "x" + String(repeating: ")", count: n + 1)
+        try text.write(toFile: dir + "/libdeep.so", atomically: false, encoding: .utf8)
+        let r = await ProcessRunner.run([weld, "-o", dir + "/a.out", dir + "/libdeep.so", "-e", "_start"],
+                                        timeout: 60, scratch: dir)
+        let context = Report.step("weld on a deeply nested script (\(r.termination))", r)
+        #expect(r.termination == .exited(1), Comment(rawValue: context))
+        #expect(r.stderrText.contains("libdeep.so"), Comment(rawValue: context))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/a.out"), Comment(rawValue: context))
+    }
+
     @Test("scripts/fuzz.sh 20: every fuzz target runs without a crash (WELD_FUZZ_SMOKE=1 or CI=true)",
           .enabled(if: FuzzInputs.smokeEnabled, "set WELD_FUZZ_SMOKE=1 (or CI=true) to run the fuzz targets"),
           .timeLimit(.minutes(10)))
