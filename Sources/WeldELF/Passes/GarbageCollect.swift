@@ -129,7 +129,6 @@ private func markAndSweep(_ ctx: Context) {
         if claim(Int(sec.file.index), sec.index) { frontier.append(ref(Int(sec.file.index), sec.index)) }
     }
 
-    let parent = UnsafeMutablePointer<UInt64>.allocate(capacity: slotCount); parent.initialize(repeating: .max, count: slotCount)
     // Rounds: each chunk walks depth-first up to `budget` sections and hands back the rest.
     let budget = 2048
     while !frontier.isEmpty {
@@ -143,7 +142,7 @@ private func markAndSweep(_ ctx: Context) {
                 let f = Int(item >> 32), s = Int(item & 0xffff_ffff)
                 let obj = objects[f]
                 let g = graphs[f]
-                @inline(__always) func reach(_ tf: Int, _ ts: Int) { if claim(tf, ts) { parent[fileBase[tf]+ts] = item; stack.append(ref(tf, ts)) } }
+                @inline(__always) func reach(_ tf: Int, _ ts: Int) { if claim(tf, ts) { stack.append(ref(tf, ts)) } }
                 for k in Int(g.depStart[s])..<Int(g.depStart[s + 1]) { reach(f, Int(g.depList[k])) }
                 if g.noFollow[s] { continue }
                 guard let sec = obj.sections[s], sec.relocCount > 0 else { continue }
@@ -170,13 +169,6 @@ private func markAndSweep(_ ctx: Context) {
         frontier = next.flatMap { $0 }
     }
 
-    if let want = getenv("WELD_GC_WHY").map({ String(cString: $0) }) {
-        for (f, obj) in objects.enumerated() { for case let sec? in obj.sections where sec.displayName.contains(want) {
-            var cur = ref(f, sec.index); var line = ""
-            while true { let ff = Int(cur >> 32), ss = Int(cur & 0xffffffff); line += "  <- " + objects[ff].sections[ss]!.displayName + "\n"; let p = parent[fileBase[ff]+ss]; if p == .max { break }; cur = p }
-            fputs("WHY " + line, stderr)
-        } }
-    }
     // Sweep: unmarked sections die.
     let dead: [[Int]] = Parallel.map(objects.count) { f in
         let obj = objects[f]
