@@ -59,6 +59,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
     let obj = sec.file
     let syms = ctx.symbols
     let alloc = sec.flags & SHF.alloc != 0
+    let placeholder = noSymbol
     let gotAddr = ctx.synth.gotSection?.addr ?? 0
     let gotPltAddr = ctx.synth.gotPlt?.addr ?? gotAddr
     var dynIndex = Int(sec.dynRelocStart)
@@ -89,7 +90,8 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
         // Resolve the target.
         var S: UInt64 = 0
         var id: Int32 = -1
-        var sym = Symbol(name: NameRef(UnsafeRawPointer(bitPattern: 1)!, 0))
+        // The target symbol, read in place: copying a Symbol per relocation is costly.
+        var sp = placeholder
         var isLocal = true
         var targetDead = false
         if rel.sym != 0 && rel.sym < obj.firstGlobal && obj.promotedLocals.isEmpty || rel.sym != 0 && rel.sym < obj.firstGlobal && obj.promotedLocals[rel.sym] == nil {
@@ -108,16 +110,16 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
         } else if rel.sym != 0 {
             isLocal = false
             id = rel.sym < obj.firstGlobal ? obj.promotedLocals[rel.sym]! : obj.symbolIds[rel.sym - obj.firstGlobal]
-            sym = syms[id]
-            S = sym.value
-            if sym.isUndefined { S = 0 }
+            sp = syms.symbols + Int(id)
+            S = sp.pointee.value
+            if sp.pointee.isUndefined { S = 0 }
         }
         if targetDead {
             // A reference to a dropped COMDAT copy from debug info: a tombstone, as lld writes.
             if !alloc { writeValue(loc, width, sec.name.hasPrefix(".debug_loc") || sec.name.hasPrefix(".debug_ranges") ? 1 : 0) }
             continue
         }
-        let imported = !isLocal && sym.isPreemptible
+        let imported = !isLocal && sp.pointee.isPreemptible
         let sharedOut = ctx.isShared
         @inline(__always) func gotEntry(_ index: Int32) -> UInt64 { index < 0 ? 0 : gotAddr + UInt64(index) * 8 }
 
@@ -132,26 +134,26 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
                 dynIndex += 1
             case .symbolic:
                 loc.w64(0, UInt64(bitPattern: A))
-                writeRela(relaDyn!, dynIndex, offset: P, type: R_X86_64.r64, sym: UInt32(sym.dynsymIndex), addend: A)
+                writeRela(relaDyn!, dynIndex, offset: P, type: R_X86_64.r64, sym: UInt32(sp.pointee.dynsymIndex), addend: A)
                 dynIndex += 1
             case .irelative:
                 break
             }
         case R_X86_64.pc32, R_X86_64.plt32:
             var target = S
-            if !isLocal && sym.pltIndex >= 0 && (type == R_X86_64.plt32 || imported || sym.flags & SymbolFlag.isIfunc != 0) {
-                target = pltAddress(ctx, sym)
+            if !isLocal && sp.pointee.pltIndex >= 0 && (type == R_X86_64.plt32 || imported || sp.pointee.flags & SymbolFlag.isIfunc != 0) {
+                target = pltAddress(ctx, sp.pointee)
             }
-            if !isLocal && sym.isUndefined && type == R_X86_64.plt32 { target = P &- UInt64(bitPattern: A) &+ 0 } // weak undef call: loops to itself harmlessly? use 0
-            if !isLocal && sym.isUndefined { target = 0 }
+            if !isLocal && sp.pointee.isUndefined && type == R_X86_64.plt32 { target = P &- UInt64(bitPattern: A) &+ 0 } // weak undef call: loops to itself harmlessly? use 0
+            if !isLocal && sp.pointee.isUndefined { target = 0 }
             let v = Int64(bitPattern: target &+ UInt64(bitPattern: A) &- P)
             if !checkRange(ctx, sec, rel, v, bits: 32, signed: true) { continue }
             loc.w32(0, UInt32(truncatingIfNeeded: v))
         case R_X86_64.r32, R_X86_64.r32s:
             var target = S
-            if !isLocal && sym.pltIndex >= 0 && (imported || sym.flags & SymbolFlag.isIfunc != 0) { target = pltAddress(ctx, sym) }
-            if ctx.isPIC && alloc && !(isLocal && obj.symShndx(rel.sym) == UInt32(SHN.abs)) && !(sym.isAbsolute) && rel.sym != 0 {
-                ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(type)) against \(isLocal ? obj.symName(rel.sym).string : sym.name.string) cannot be used when making a PIE object; recompile with -fPIE")
+            if !isLocal && sp.pointee.pltIndex >= 0 && (imported || sp.pointee.flags & SymbolFlag.isIfunc != 0) { target = pltAddress(ctx, sp.pointee) }
+            if ctx.isPIC && alloc && !(isLocal && obj.symShndx(rel.sym) == UInt32(SHN.abs)) && !(sp.pointee.isAbsolute) && rel.sym != 0 {
+                ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(type)) against \(isLocal ? obj.symName(rel.sym).string : sp.pointee.name.string) cannot be used when making a PIE object; recompile with -fPIE")
                 continue
             }
             let v = Int64(bitPattern: target &+ UInt64(bitPattern: A))
@@ -168,7 +170,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
         case R_X86_64.pc8:
             loc.w8(0, UInt8(truncatingIfNeeded: S &+ UInt64(bitPattern: A) &- P))
         case R_X86_64.gotpcrel, R_X86_64.gotpcrelx, R_X86_64.rexGotpcrelx:
-            let canRelax = isLocal ? true : (!imported && !sym.isUndefined && sym.flags & SymbolFlag.isIfunc == 0 && !(ctx.isPIC && sym.isAbsolute))
+            let canRelax = isLocal ? true : (!imported && !sp.pointee.isUndefined && sp.pointee.flags & SymbolFlag.isIfunc == 0 && !(ctx.isPIC && sp.pointee.isAbsolute))
             var relax = gotRelaxation(sec, rel, canRelax: canRelax)
             if isLocal && relax == .none {
                 // A GOT reference to a local: rewrite a mov to lea, whatever the relocation type.
@@ -189,15 +191,15 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             case .none:
                 let g: UInt64
                 if isLocal { g = gotEntry(ctx.localGot[Int64(obj.index) << 32 | Int64(rel.sym)] ?? 0) }
-                else { g = gotEntry(sym.gotIndex) }
+                else { g = gotEntry(sp.pointee.gotIndex) }
                 writePC32(ctx, sec, rel, loc, g &+ UInt64(bitPattern: A) &- P)
             }
         case R_X86_64.gotpcrel64:
-            loc.w64(0, gotEntry(sym.gotIndex) &+ UInt64(bitPattern: A) &- P)
+            loc.w64(0, gotEntry(sp.pointee.gotIndex) &+ UInt64(bitPattern: A) &- P)
         case R_X86_64.got32:
-            loc.w32(0, UInt32(truncatingIfNeeded: gotEntry(sym.gotIndex) &- gotPltAddr &+ UInt64(bitPattern: A)))
+            loc.w32(0, UInt32(truncatingIfNeeded: gotEntry(sp.pointee.gotIndex) &- gotPltAddr &+ UInt64(bitPattern: A)))
         case R_X86_64.got64, R_X86_64.gotplt64:
-            loc.w64(0, gotEntry(sym.gotIndex) &- gotPltAddr &+ UInt64(bitPattern: A))
+            loc.w64(0, gotEntry(sp.pointee.gotIndex) &- gotPltAddr &+ UInt64(bitPattern: A))
         case R_X86_64.gotpc32:
             loc.w32(0, UInt32(truncatingIfNeeded: gotPltAddr &+ UInt64(bitPattern: A) &- P))
         case R_X86_64.gotpc64:
@@ -205,12 +207,12 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
         case R_X86_64.gotoff64:
             loc.w64(0, S &+ UInt64(bitPattern: A) &- gotPltAddr)
         case R_X86_64.pltoff64:
-            let t = (!isLocal && sym.pltIndex >= 0) ? pltAddress(ctx, sym) : S
+            let t = (!isLocal && sp.pointee.pltIndex >= 0) ? pltAddress(ctx, sp.pointee) : S
             loc.w64(0, t &+ UInt64(bitPattern: A) &- gotPltAddr)
         case R_X86_64.size32:
-            loc.w32(0, UInt32(truncatingIfNeeded: (isLocal ? obj.symSize(rel.sym) : sym.size) &+ UInt64(bitPattern: A)))
+            loc.w32(0, UInt32(truncatingIfNeeded: (isLocal ? obj.symSize(rel.sym) : sp.pointee.size) &+ UInt64(bitPattern: A)))
         case R_X86_64.size64:
-            loc.w64(0, (isLocal ? obj.symSize(rel.sym) : sym.size) &+ UInt64(bitPattern: A))
+            loc.w64(0, (isLocal ? obj.symSize(rel.sym) : sp.pointee.size) &+ UInt64(bitPattern: A))
         case R_X86_64.tpoff32:
             loc.w32(0, UInt32(truncatingIfNeeded: S &+ UInt64(bitPattern: A) &- ctx.tlsEnd))
         case R_X86_64.tpoff64:
@@ -223,15 +225,15 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             let base = alloc && !sharedOut ? ctx.tlsEnd : ctx.tlsStart
             loc.w64(0, S &+ UInt64(bitPattern: A) &- base)
         case R_X86_64.tlsgd where sharedOut:
-            writePC32(ctx, sec, rel, loc, gotEntry(sym.tlsGdIndex) &+ UInt64(bitPattern: A) &- P)
+            writePC32(ctx, sec, rel, loc, gotEntry(sp.pointee.tlsGdIndex) &+ UInt64(bitPattern: A) &- P)
         case R_X86_64.tlsld where sharedOut:
             writePC32(ctx, sec, rel, loc, gotEntry(ctx.synth.tlsLdGotIndex) &+ UInt64(bitPattern: A) &- P)
         case R_X86_64.gotpc32Tlsdesc where sharedOut:
-            writePC32(ctx, sec, rel, loc, gotEntry(sym.tlsDescIndex) &+ UInt64(bitPattern: A) &- P)
+            writePC32(ctx, sec, rel, loc, gotEntry(sp.pointee.tlsDescIndex) &+ UInt64(bitPattern: A) &- P)
         case R_X86_64.tlsdescCall where sharedOut:
             break
         case R_X86_64.gottpoff where sharedOut:
-            writePC32(ctx, sec, rel, loc, gotEntry(sym.gotTpIndex) &+ UInt64(bitPattern: A) &- P)
+            writePC32(ctx, sec, rel, loc, gotEntry(sp.pointee.gotTpIndex) &+ UInt64(bitPattern: A) &- P)
         case R_X86_64.tlsgd:
             // lea x@tlsgd(%rip),%rdi ; call __tls_get_addr → LE or IE.
             guard rel.offset >= 4, Int(rel.offset) + 12 <= Int(sec.size) else { badTLS(ctx, sec, rel); continue }
@@ -239,7 +241,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             if imported {
                 let bytes: [UInt8] = [0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x03, 0x05, 0, 0, 0, 0]
                 writeBytes(loc - 4, bytes)
-                let g = gotEntry(sym.gotTpIndex)
+                let g = gotEntry(sp.pointee.gotTpIndex)
                 (loc - 4 + 12).w32(0, UInt32(truncatingIfNeeded: g &- (P &- 4 &+ 16)))
             } else {
                 let bytes: [UInt8] = [0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80, 0, 0, 0, 0]
@@ -259,7 +261,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             }
             r += 1
         case R_X86_64.gottpoff:
-            if !imported && sym.gotTpIndex < 0 && canRelaxIE(sec, rel) {
+            if !imported && sp.pointee.gotTpIndex < 0 && canRelaxIE(sec, rel) {
                 let op = sec.data.u8(Int(rel.offset) - 2)
                 let modrm = sec.data.u8(Int(rel.offset) - 1)
                 let reg = (modrm >> 3) & 7
@@ -273,7 +275,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
                 loc.w8(-1, 0xc0 | reg)
                 loc.w32(0, UInt32(truncatingIfNeeded: S &+ UInt64(bitPattern: 0) &- ctx.tlsEnd))
             } else {
-                let g = isLocal ? 0 : gotEntry(sym.gotTpIndex)
+                let g = isLocal ? 0 : gotEntry(sp.pointee.gotTpIndex)
                 writePC32(ctx, sec, rel, loc, g &+ UInt64(bitPattern: A) &- P)
             }
         case R_X86_64.gotpc32Tlsdesc:
@@ -281,7 +283,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             guard rel.offset >= 3 else { badTLS(ctx, sec, rel); continue }
             if imported {
                 loc.w8(-2, 0x8b)
-                writePC32(ctx, sec, rel, loc, gotEntry(sym.gotTpIndex) &+ UInt64(bitPattern: A) &- P)
+                writePC32(ctx, sec, rel, loc, gotEntry(sp.pointee.gotTpIndex) &+ UInt64(bitPattern: A) &- P)
             } else {
                 let rex = sec.data.u8(Int(rel.offset) - 3)
                 let reg = (sec.data.u8(Int(rel.offset) - 1) >> 3) & 7
@@ -298,6 +300,13 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
         }
     }
 }
+
+/// What a relocation against a local symbol "targets": never read for anything but defaults.
+let noSymbol: UnsafeMutablePointer<Symbol> = {
+    let p = UnsafeMutablePointer<Symbol>.allocate(capacity: 1)
+    p.initialize(to: Symbol(name: NameRef(UnsafeRawPointer(bitPattern: 1)!, 0)))
+    return p
+}()
 
 @inline(__always) func relocWidth(_ t: UInt32) -> Int {
     switch t {

@@ -31,7 +31,7 @@ public final class OutputSection: @unchecked Sendable {
     public var headerIndex: Int = 0         // index in the section header table
     public var nameOffset: UInt32 = 0       // in .shstrtab
     /// Unique merged strings, in first-seen order (merged sections only).
-    public var mergedPieces: [(ptr: UnsafeRawPointer, size: Int)] = []
+    public var mergedPieces: [(ptr: UnsafeRawPointer, size: Int, out: UInt64)] = []
     /// Number of dynamic relocations each member emits, turned into offsets by a prefix sum.
     public var dynRelocStart: [Int] = []
 

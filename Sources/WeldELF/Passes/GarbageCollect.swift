@@ -38,43 +38,119 @@ private typealias SectionRef = UInt64
 
 /// What one object contributes before marking, computed per file in parallel.
 private struct FileGraph {
-    /// Sections live from the start.
+    /// Sections live from the start (possibly in other files: a CIE's personality routine).
     var roots: [SectionRef] = []
     /// Sections whose relocations are not followed (non-alloc, .eh_frame).
     var noFollow: [Bool] = []
-    /// Dependent sections, CSR by section index: depStart[s]..<depStart[s+1] in depList.
+    /// Dependent sections of the same file, CSR by section index: depStart[s]..<depStart[s+1].
     var depStart: [Int32] = []
     var depList: [Int32] = []
 }
+
+/// The marking loop's view of one input section slot: plain values, no references.
+private struct Slot {
+    var relocs: UnsafeRawPointer? = nil     // nil: nothing to follow
+    var relocCount: Int32 = 0
+    var depStart: Int32 = 0                 // range in the flat dependents array
+    var depEnd: Int32 = 0
+}
+
+/// The marking loop's view of one object file.
+private struct FileView {
+    var symtab: UnsafeRawPointer? = nil
+    var symtabShndx: UnsafeRawPointer? = nil
+    var firstGlobal = 0
+    var symbolIds: UnsafePointer<Int32>? = nil
+    var slotBase = 0
+}
+
+/// `symTarget` values: a definition's section, nothing, or a `__start_`/`__stop_` list.
+private let noTarget: UInt64 = .max
+private let startStopTag: UInt64 = 1 << 62
 
 private func markAndSweep(_ ctx: Context) {
     let syms = ctx.symbols
     let objects = ctx.objects
     let o = ctx.options
+    var T = monotonicNanos()
+    func lap(_ n: String) { let t = monotonicNanos(); fputs("GC \(n) \(Double(t - T) / 1e6)\n", stderr); T = t }
 
-    // One mark per input section slot; slots of missing or already dropped sections start
-    // marked so they are never enqueued.
+    // One slot per input section; slots of missing or already dropped sections start marked
+    // so they are never enqueued.
     var fileBase = [Int](repeating: 0, count: objects.count + 1)
     for (f, obj) in objects.enumerated() { fileBase[f + 1] = fileBase[f] + obj.sections.count }
     let slotCount = max(fileBase[objects.count], 1)
     let marks = UnsafeMutablePointer<Atomic<UInt8>>.allocate(capacity: slotCount)
-    defer { marks.deallocate() }
+    let slots = UnsafeMutablePointer<Slot>.allocate(capacity: slotCount)
+    let files = UnsafeMutablePointer<FileView>.allocate(capacity: max(objects.count, 1))
+    defer { marks.deallocate(); slots.deallocate(); files.deallocate() }
+    if fileBase[objects.count] == 0 { marks.initialize(to: Atomic<UInt8>(1)); slots.initialize(to: Slot()) }
+
+    lap("alloc")
+    // Per-file roots and dependency edges, and the flat per-slot view.
+    let graphs: [FileGraph] = Parallel.map(objects.count) { f in buildFileGraph(ctx, objects[f], f) }
+    lap("graphs")
+    var depBase = [Int](repeating: 0, count: objects.count + 1)
+    for f in 0..<objects.count { depBase[f + 1] = depBase[f] + graphs[f].depList.count }
+    let deps = UnsafeMutablePointer<SectionRef>.allocate(capacity: max(depBase[objects.count], 1))
+    defer { deps.deallocate() }
     Parallel.forEach(objects.count) { f in
         let obj = objects[f]
+        let g = graphs[f]
+        let base = fileBase[f]
+        // The symbol ids array is not mutated during this pass, so its storage stays put.
+        let ids = obj.symbolIds.withUnsafeBufferPointer { $0.baseAddress }
+        (files + f).initialize(to: FileView(symtab: obj.symtab, symtabShndx: obj.symtabShndx, firstGlobal: obj.firstGlobal,
+                                            symbolIds: ids, slotBase: base))
         for (s, sec) in obj.sections.enumerated() {
-            (marks + fileBase[f] + s).initialize(to: Atomic<UInt8>(sec?.alive == true ? 0 : 1))
+            let live = sec?.alive == true
+            (marks + base + s).initialize(to: Atomic<UInt8>(live ? 0 : 1))
+            var slot = Slot()
+            if let sec, live, !g.noFollow[s], sec.relocCount > 0 {
+                slot.relocs = sec.relocs
+                slot.relocCount = Int32(sec.relocCount)
+            }
+            slot.depStart = Int32(depBase[f]) + g.depStart[s]
+            slot.depEnd = Int32(depBase[f]) + g.depStart[s + 1]
+            (slots + base + s).initialize(to: slot)
         }
+        for (k, d) in g.depList.enumerated() { (deps + depBase[f] + k).initialize(to: ref(f, Int(d))) }
     }
-    if fileBase[objects.count] == 0 { marks.initialize(to: Atomic<UInt8>(1)) }
-    @inline(__always) func claim(_ f: Int, _ s: Int) -> Bool {
-        let m = marks + fileBase[f] + s
+    lap("slots")
+    @inline(__always) func claim(_ r: SectionRef) -> Bool {
+        let m = marks + fileBase[Int(r >> 32)] + Int(r & 0xffff_ffff)
         if m.pointee.load(ordering: .relaxed) != 0 { return false }
         return m.pointee.exchange(1, ordering: .relaxed) == 0
     }
 
-    // Per-file roots and dependency edges.
-    let graphs: [FileGraph] = Parallel.map(objects.count) { f in buildFileGraph(ctx, objects[f], f) }
+    // __start_SEC / __stop_SEC that the linker will define: symbol id → the sections named SEC.
+    var startStopIds: [Int32: Int] = [:]
+    var startStopLists: [[SectionRef]] = []
+    for (f, obj) in objects.enumerated() {
+        for case let sec? in obj.sections where sec.alive && sec.flags & SHF.alloc != 0 && isCIdentifier(sec.name) {
+            let name = sec.name.string
+            for prefix in ["__start_", "__stop_"] {
+                guard let id = syms.find(prefix + name), syms[id].isUndefined else { continue }
+                if startStopIds[id] == nil { startStopIds[id] = startStopLists.count; startStopLists.append([]) }
+                startStopLists[startStopIds[id]!].append(ref(f, sec.index))
+            }
+        }
+    }
 
+    lap("startstop")
+    // Where a relocation against each global symbol leads.
+    let symCount = syms.count
+    let symTarget = UnsafeMutablePointer<UInt64>.allocate(capacity: max(symCount, 1))
+    defer { symTarget.deallocate() }
+    Parallel.forEach(symCount, minChunk: 4096) { idx in
+        let s = syms[Int32(idx)]
+        var t = noTarget
+        if s.isDefinedInObject, let sec = s.section, sec.file.index >= 0 { t = ref(Int(sec.file.index), sec.index) }
+        (symTarget + idx).initialize(to: t)
+    }
+    for (id, k) in startStopIds { symTarget[Int(id)] = startStopTag | UInt64(k) }
+
+    lap("symtarget")
     // Symbol roots.
     var rootSyms: [Int32] = []
     var rootNames = o.undefined
@@ -92,10 +168,10 @@ private func markAndSweep(_ ctx: Context) {
         let chunks = 64
         let found: [[Int32]] = Parallel.map(chunks) { c in
             var out: [Int32] = []
-            let lo = syms.count * c / chunks, hi = syms.count * (c + 1) / chunks
-            for idx in lo..<hi {
+            let lo = symCount * c / chunks, hi = symCount * (c + 1) / chunks
+            for idx in lo..<hi where symTarget[idx] < startStopTag {
                 let s = syms[Int32(idx)]
-                if s.name.count < 0 || s.section == nil || !s.isDefinedInObject || s.fileIndex < 0 { continue }
+                if s.name.count < 0 || s.fileIndex < 0 { continue }
                 if !(s.visibility == STV.default || s.visibility == STV.protected) || s.binding == STB.local { continue }
                 let export: Bool
                 if ctx.isShared { export = !local.isLocal(s.name) }
@@ -107,30 +183,20 @@ private func markAndSweep(_ ctx: Context) {
         for list in found { rootSyms += list }
     }
 
-    // __start_SEC / __stop_SEC that the linker will define: symbol id → the sections named SEC.
-    var startStop: [Int32: [SectionRef]] = [:]
-    for (f, obj) in objects.enumerated() {
-        for case let sec? in obj.sections where sec.alive && sec.flags & SHF.alloc != 0 && isCIdentifier(sec.name) {
-            let name = sec.name.string
-            for prefix in ["__start_", "__stop_"] {
-                guard let id = syms.find(prefix + name), syms[id].isUndefined else { continue }
-                startStop[id, default: []].append(ref(f, sec.index))
-            }
-        }
-    }
-
+    lap("rootsyms")
     // The first frontier: claimed roots, in a fixed order.
     var frontier: [SectionRef] = []
     for g in graphs {
-        for r in g.roots where claim(Int(r >> 32), Int(r & 0xffff_ffff)) { frontier.append(r) }
+        for r in g.roots where claim(r) { frontier.append(r) }
     }
     for id in rootSyms {
-        guard let sec = syms[id].section, syms[id].isDefinedInObject, sec.file.index >= 0 else { continue }
-        if claim(Int(sec.file.index), sec.index) { frontier.append(ref(Int(sec.file.index), sec.index)) }
+        let t = symTarget[Int(id)]
+        if t < startStopTag && claim(t) { frontier.append(t) }
     }
 
+    lap("frontier")
     // Rounds: each chunk walks depth-first up to `budget` sections and hands back the rest.
-    let budget = 2048
+    let budget = 4096
     while !frontier.isEmpty {
         let work = frontier
         let chunks = min(work.count, max(1, Parallel.threadCount * 4))
@@ -139,29 +205,32 @@ private func markAndSweep(_ ctx: Context) {
             var visited = 0
             while visited < budget, let item = stack.popLast() {
                 visited += 1
-                let f = Int(item >> 32), s = Int(item & 0xffff_ffff)
-                let obj = objects[f]
-                let g = graphs[f]
-                @inline(__always) func reach(_ tf: Int, _ ts: Int) { if claim(tf, ts) { stack.append(ref(tf, ts)) } }
-                for k in Int(g.depStart[s])..<Int(g.depStart[s + 1]) { reach(f, Int(g.depList[k])) }
-                if g.noFollow[s] { continue }
-                guard let sec = obj.sections[s], sec.relocCount > 0 else { continue }
-                let firstGlobal = obj.firstGlobal
-                for r in 0..<sec.relocCount {
-                    let rel = sec.reloc(r)
-                    let sym = rel.sym
-                    if sym == 0 || rel.type == R_X86_64.none { continue }
-                    if sym < firstGlobal {
-                        if let t = obj.symSection(sym) { reach(f, t.index) }
-                        continue
+                let fv = files[Int(item >> 32)]
+                let slot = slots[fv.slotBase + Int(item & 0xffff_ffff)]
+                for k in Int(slot.depStart)..<Int(slot.depEnd) where claim(deps[k]) { stack.append(deps[k]) }
+                guard let relocs = slot.relocs else { continue }
+                let fileTag = item & 0xffff_ffff_0000_0000
+                let symtab = fv.symtab!
+                for r in 0..<Int(slot.relocCount) {
+                    let info = relocs.u64(r * 24 + 8)
+                    let sym = Int(info >> 32)
+                    if sym == 0 || UInt32(truncatingIfNeeded: info) == R_X86_64.none { continue }
+                    var t: SectionRef
+                    if sym < fv.firstGlobal {
+                        // A local symbol: its own section (indexes were validated by parse()).
+                        let raw = symtab.u16(sym * 24 + 6)
+                        if raw == SHN.xindex { t = fileTag | UInt64(fv.symtabShndx!.u32(sym * 4)) }
+                        else if raw == SHN.undef || raw >= SHN.loreserve { continue }
+                        else { t = fileTag | UInt64(raw) }
+                    } else {
+                        t = symTarget[Int(fv.symbolIds![sym - fv.firstGlobal])]
+                        if t >= startStopTag {
+                            if t == noTarget { continue }
+                            for x in startStopLists[Int(t & 0xffff_ffff)] where claim(x) { stack.append(x) }
+                            continue
+                        }
                     }
-                    let id = obj.symbolIds[sym - firstGlobal]
-                    let target = syms[id]
-                    if let t = target.section {
-                        if target.isDefinedInObject && t.file.index >= 0 { reach(Int(t.file.index), t.index) }
-                    } else if !startStop.isEmpty && target.isUndefined, let secs = startStop[id] {
-                        for x in secs { reach(Int(x >> 32), Int(x & 0xffff_ffff)) }
-                    }
+                    if claim(t) { stack.append(t) }
                 }
             }
             return stack
@@ -169,6 +238,7 @@ private func markAndSweep(_ ctx: Context) {
         frontier = next.flatMap { $0 }
     }
 
+    lap("mark")
     // Sweep: unmarked sections die.
     let dead: [[Int]] = Parallel.map(objects.count) { f in
         let obj = objects[f]
@@ -179,6 +249,7 @@ private func markAndSweep(_ ctx: Context) {
         }
         return list
     }
+    lap("sweep")
     if o.printGcSections {
         // Command-line order: files by priority (archive members after their archive's
         // position, by member index), sections by index.

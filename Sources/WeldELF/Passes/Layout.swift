@@ -154,32 +154,55 @@ func mergeAndSizeSections(_ ctx: Context) {
             os.size = off + 4 // a zero terminator
         case .inputs, .merged:
             var off: UInt64 = 0
-            struct Key: Hashable {
-                let hash: UInt64, ptr: UnsafeRawPointer, size: Int, align: UInt64
-                static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.size == b.size && a.align == b.align && memcmp(a.ptr, b.ptr, a.size) == 0 }
-                func hash(into h: inout Hasher) { h.combine(hash) }
-            }
-            var merged: [Key: UInt64] = [:]
-            var pending: [(InputSection, Int)] = []
             for m in os.members where m.pieces == nil {
                 off = alignUp(off, m.align)
                 m.outOffset = off
                 off += m.size
             }
-            for m in os.members where m.pieces != nil {
-                let p = m.pieces!
-                m.outOffset = 0
-                for k in 0..<p.inOffsets.count {
-                    let key = Key(hash: p.hashes[k], ptr: m.data + Int(p.inOffsets[k]), size: Int(p.sizes[k]), align: m.align)
-                    if let existing = merged[key] { p.outOffsets[k] = existing; continue }
-                    off = alignUp(off, m.align)
-                    merged[key] = off
-                    p.outOffsets[k] = off
-                    os.mergedPieces.append((key.ptr, key.size))
-                    pending.append((m, k))
-                    off += UInt64(p.sizes[k])
+            // Deduplicate pieces with an open-addressing table over their precomputed hashes;
+            // the first occurrence (command-line order) of each string decides its place.
+            var total = 0
+            for m in os.members { if let p = m.pieces { total += p.inOffsets.count } }
+            if total == 0 { os.size = off; return }
+            var cap = 16
+            while cap < total * 2 { cap <<= 1 }
+            let mask = cap - 1
+            var slots = [Int32](repeating: -1, count: cap)
+            var unique: [(ptr: UnsafeRawPointer, size: Int, out: UInt64)] = []
+            var uniqueHash: [UInt64] = []
+            var uniqueAlign: [UInt64] = []
+            unique.reserveCapacity(total / 2)
+            slots.withUnsafeMutableBufferPointer { slots in
+                for m in os.members {
+                    guard let p = m.pieces else { continue }
+                    m.outOffset = 0
+                    let align = m.align
+                    for k in 0..<p.inOffsets.count {
+                        let h = p.hashes[k], size = Int(p.sizes[k]), ptr = m.data + Int(p.inOffsets[k])
+                        var i = Int(truncatingIfNeeded: h) & mask
+                        while true {
+                            let u = slots[i]
+                            if u < 0 {
+                                off = alignUp(off, align)
+                                slots[i] = Int32(unique.count)
+                                unique.append((ptr, size, off))
+                                uniqueHash.append(h)
+                                uniqueAlign.append(align)
+                                p.outOffsets[k] = off
+                                off += UInt64(size)
+                                break
+                            }
+                            let e = unique[Int(u)]
+                            if uniqueHash[Int(u)] == h && e.size == size && uniqueAlign[Int(u)] == align && memcmp(e.ptr, ptr, size) == 0 {
+                                p.outOffsets[k] = e.out
+                                break
+                            }
+                            i = (i + 1) & mask
+                        }
+                    }
                 }
             }
+            os.mergedPieces = unique
             os.size = off
         }
     }

@@ -41,12 +41,11 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
         Parallel.forEach(pieceSections.count) { i in
             let os = pieceSections[i]
             if case .ehFrame = os.content { writeEhFrame(ctx, os, buf, relaDyn: relaDyn); return }
-            for m in os.members {
-                guard let p = m.pieces else { continue }
-                for k in 0..<p.inOffsets.count {
-                    // Every copy of a string writes the same bytes to the same place.
-                    (buf + Int(os.offset + p.outOffsets[k])).copyMemory(from: m.data + Int(p.inOffsets[k]), byteCount: Int(p.sizes[k]))
-                }
+            // Each unique string once, in parallel chunks.
+            let pieces = os.mergedPieces
+            let base = buf + Int(os.offset)
+            Parallel.forEach(pieces.count, minChunk: 4096) { k in
+                (base + Int(pieces[k].out)).copyMemory(from: pieces[k].ptr, byteCount: pieces[k].size)
             }
         }
     }
