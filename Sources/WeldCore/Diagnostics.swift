@@ -21,6 +21,8 @@ public final class Diagnostics: @unchecked Sendable {
     public var fatalWarnings = false
     public var suppressWarnings = false
     public var programName = "weld"
+    /// --trace: print each input file (and archive member) as it is loaded.
+    public var traceInputs = false
 
     public var hasErrors: Bool { errorCount.load(ordering: .relaxed) > 0 }
     public var errors: Int { errorCount.load(ordering: .relaxed) }

@@ -32,6 +32,7 @@ public enum ELFDriver {
         if options.verbose { print("weld \(weldVersion) (compatible with GNU linkers)") }
         if options.inputs.isEmpty && options.verbose { return 0 }
         Diagnostics.shared.fatalWarnings = options.fatalWarnings
+        Diagnostics.shared.traceInputs = options.trace
         if options.threads > 0 { Parallel.threadCount = options.threads }
         let status = link(options)
         if let fmt = options.timeReport {
@@ -78,6 +79,7 @@ public enum ELFDriver {
             timer.phase("layout") { layout(ctx) }
             _ = ctx.allocSectionsByName   // create the lazy index now, before threads share it
             timer.phase("finalize symbols") { finalizeSymbolAddresses(ctx) }
+            try writeLinkMap(ctx)
             try check(ctx)
             let out = try timer.phase("create output file") { () throws -> OutputFile in
                 try OutputFile(path: options.output, size: Int(ctx.fileSize), executable: options.outputKind != .relocatable)

@@ -43,6 +43,7 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
             throw error
         }
         priority += 1 << 24
+        if ctx.options.trace { print(path) }
         let bytes = file.bytes
         if bytes.count >= 4 && file.base.u32(0) == 0x464c_457f {
             let type = bytes.count >= 18 ? file.base.u16(16) : 0

@@ -18,6 +18,12 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     }
     if let e = sharedErrors.compactMap({ $0 }).first { throw e }
 
+    // Size the table once for what the inputs announce, so it rarely has to grow (a growth
+    // rehashes every name).
+    let announced = ctx.archives.reduce(0) { $0 + $1.archive.symbolCount } + ctx.shareds.reduce(0) { $0 + $1.symbolCount } +
+        ctx.objects.reduce(0) { $0 + $1.size / 64 }
+    syms.reserve(announced + announced / 4)
+
     // Lazy symbols from archive symbol tables: the lowest member priority offering a name.
     for ar in ctx.archives {
         let a = ar.archive
@@ -335,6 +341,7 @@ func memberObject(_ ar: ArchiveInput, _ m: Int) throws(LinkError) -> ObjectFile?
     let member = ar.archive.members[m]
     let name = "\(ar.path)(\(member.name))"
     let prio = ar.priority + Int64(m) + 1
+    if Diagnostics.shared.traceInputs { print(name) }
     if let thin = member.thinPath {
         let f = try MappedFile.open(thin)
         if f.size >= 4 && f.base.u32(0) != 0x464c_457f { return nil }
