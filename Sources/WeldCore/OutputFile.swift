@@ -62,6 +62,20 @@ public final class OutputFile: @unchecked Sendable {
         }
     }
 
+    /// Faults the whole mapping in ahead of the writers, in parallel 4 MiB chunks
+    /// (MADV_POPULATE_WRITE, Linux 5.14+): one batched fault per chunk is cheaper than one
+    /// trap per page in the middle of copying. Harmless where unsupported.
+    public func prefault() {
+        if size == 0 { return }
+        let chunk = 4 << 20
+        let n = (size + chunk - 1) / chunk
+        let base = self.base, size = self.size
+        Parallel.forEach(n) { i in
+            let lo = i * chunk
+            _ = madvise(base + lo, min(chunk, size - lo), 23 /* MADV_POPULATE_WRITE */)
+        }
+    }
+
     /// Unmaps, closes and renames the finished file over the target.
     public func commit() throws(LinkError) {
         if size > 0 { munmap(base, size) }
