@@ -97,6 +97,7 @@ extension Options {
             defer { i += 1 }
             if raw.isEmpty { continue }
             if !raw.hasPrefix("-") || raw == "-" {
+                Prefetcher.shared.start(raw)   // map and read ahead while parsing goes on
                 o.inputs.append(InputSpec(kind: .path(raw), wholeArchive: wholeArchive, asNeeded: asNeeded, staticOnly: staticOnly))
                 continue
             }

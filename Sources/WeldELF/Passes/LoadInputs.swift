@@ -9,14 +9,11 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
     let o = ctx.options
     var priority: Int64 = 0
     var searchPaths = o.searchPaths.map { withSysroot($0, o.sysroot) }
-    let prefetchQueue = DispatchQueue(label: "weld.prefetch", qos: .userInitiated)
     var seenScripts = 0
     var loadedPaths = Set<String>()
 
     func open(_ path: String) throws(LinkError) -> MappedFile {
-        let f = try MappedFile.open(path)
-        prefetchQueue.async { f.prefetch() }
-        return f
+        try Prefetcher.shared.take(path)
     }
 
     func findLibrary(_ name: String, staticOnly: Bool) -> String? {
