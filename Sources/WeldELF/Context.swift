@@ -53,6 +53,30 @@ public final class Context: @unchecked Sendable {
     public var localPatterns: [String] = []
     public var globalPatterns: [String] = []
     public var localAll = false
+    /// Version definitions (.gnu.version_d), index i → version index i + 2; nodes' patterns.
+    public var versionDefinitions: [String] = []
+    public var versionParents: [[String]] = []
+    public var versionPatterns: [(index: UInt16, patterns: [String])] = []
+    /// Versions given by `.symver` in objects: symbol id → (version index, hidden).
+    public var explicitVersions: [Int32: (UInt16, Bool)] = [:]
+    /// The name a `foo@V1` definition has in .dynsym ("foo").
+    public var dynamicNames: [Int32: NameRef] = [:]
+
+    /// The name a symbol has in .dynsym.
+    func dynamicName(_ id: Int32) -> NameRef { dynamicNames[id] ?? symbols[id].name }
+
+    /// Version index for an exported definition named `name` (1 = global, unversioned).
+    func scriptVersion(_ name: String) -> UInt16 {
+        for (index, pats) in versionPatterns where pats.contains(name) { return index }
+        for (index, pats) in versionPatterns where pats.contains(where: { $0 != "*" && globMatch($0, name) }) { return index }
+        for (index, pats) in versionPatterns where pats.contains("*") { return index }
+        return 1
+    }
+    func versionIndex(named v: String) -> UInt16 {
+        if let i = versionDefinitions.firstIndex(of: v) { return UInt16(i + 2) }
+        versionDefinitions.append(v); versionParents.append([])
+        return UInt16(versionDefinitions.count + 1)
+    }
 
     func versionScriptLocal(_ name: NameRef) -> Bool {
         if !localAll && localPatterns.isEmpty { return false }

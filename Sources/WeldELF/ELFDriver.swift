@@ -56,13 +56,13 @@ public enum ELFDriver {
             if options.outputKind == .relocatable { throw LinkError("-r (relocatable output) is not supported yet") }
             try timer.phase("open and map inputs") { () throws in try loadInputs(ctx) }
             ctx.isStatic = !options.pie && !ctx.isShared && ctx.shareds.isEmpty
+            try loadVersionScripts(ctx)
             try timer.phase("parse and resolve symbols") { () throws in try resolveSymbols(ctx) }
             try check(ctx)
             computeOutputProperties(ctx)
             if options.gcSections { garbageCollectSections(ctx) }
             timer.phase("create output sections") { createOutputSections(ctx) }
             defineLinkerSymbols(ctx)
-            try loadVersionScripts(ctx)
             computePreemption(ctx)
             try checkRoots(ctx)
             timer.phase("scan relocations") { scanRelocations(ctx) }
@@ -154,6 +154,11 @@ func loadVersionScripts(_ ctx: Context) throws(LinkError) {
         let text = String(decoding: f.bytes, as: UTF8.self)
         let vs = try parseVersionScript(text, path: path)
         ctx.globalPatterns += vs.globals
+        for node in vs.nodes {
+            let index = ctx.versionIndex(named: node.name)
+            ctx.versionParents[Int(index) - 2] = node.parents
+            ctx.versionPatterns.append((index, node.globals))
+        }
         for l in vs.locals { if l == "*" { ctx.localAll = true } else { ctx.localPatterns.append(l) } }
     }
 }

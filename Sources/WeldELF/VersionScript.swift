@@ -1,12 +1,19 @@
 import WeldCore
 
-/// What a version script says about symbol visibility. weld applies `global:` and `local:`
-/// (with `*` and `?` wildcards) to decide what a shared library exports; version nodes
-/// (`.gnu.version_d`) are not written yet.
+/// What a version script says: which names are global or local (with `*`, `?`, `[...]`
+/// wildcards), and the version nodes (`V1 { global: a; }; V2 { global: b; } V1;`) that
+/// become .gnu.version_d entries.
 struct VersionScript {
     var globals: [String] = []
     var locals: [String] = []
     var versionNames: [String] = []
+    var nodes: [VersionNode] = []
+}
+
+struct VersionNode {
+    var name: String
+    var globals: [String] = []
+    var parents: [String] = []
 }
 
 /// Parses a GNU version script: `{ global: a; b*; local: *; };` or named nodes
@@ -62,7 +69,8 @@ func parseVersionScript(_ text: String, path: String) throws(LinkError) -> Versi
     }
     while k < tokens.count {
         // Optional version name.
-        if tokens[k].0 != "{" { script.versionNames.append(tokens[k].0); k += 1 }
+        var node = VersionNode(name: "")
+        if tokens[k].0 != "{" { script.versionNames.append(tokens[k].0); node.name = tokens[k].0; k += 1 }
         guard k < tokens.count, tokens[k].0 == "{" else { throw err("expected '{'") }
         k += 1
         var isLocal = false
@@ -79,7 +87,7 @@ func parseVersionScript(_ text: String, path: String) throws(LinkError) -> Versi
                 while k < tokens.count && tokens[k].0 != "}" {
                     if tokens[k].0 != ";" {
                         let p = tokens[k].0.hasPrefix("\"") ? String(tokens[k].0.dropFirst()) : tokens[k].0
-                        if isLocal { script.locals.append(p) } else { script.globals.append(p) }
+                        if isLocal { script.locals.append(p) } else { script.globals.append(p); node.globals.append(p) }
                     }
                     k += 1
                 }
@@ -89,7 +97,7 @@ func parseVersionScript(_ text: String, path: String) throws(LinkError) -> Versi
             }
             if t == ";" { k += 1; continue }
             let p = t.hasPrefix("\"") ? String(t.dropFirst()) : t
-            if isLocal { script.locals.append(p) } else { script.globals.append(p) }
+            if isLocal { script.locals.append(p) } else { script.globals.append(p); node.globals.append(p) }
             k += 1
             guard k < tokens.count, tokens[k].0 == ";" else { throw err("expected ';' after '\(p)'") }
             k += 1
@@ -97,7 +105,8 @@ func parseVersionScript(_ text: String, path: String) throws(LinkError) -> Versi
         guard k < tokens.count else { throw err("expected '}'") }
         k += 1
         // Optional parent version names, then ';'.
-        while k < tokens.count && tokens[k].0 != ";" { k += 1 }
+        while k < tokens.count && tokens[k].0 != ";" { node.parents.append(tokens[k].0); k += 1 }
+        if !node.name.isEmpty { script.nodes.append(node) }
         k += 1
     }
     return script

@@ -25,6 +25,8 @@ public final class ObjectFile: @unchecked Sendable {
     public var symbolIds: [Int32] = []
     public var groups: [(signature: NameRef, members: [UInt32])] = []
     public var groupIds: [Int32] = []
+    /// `.symver` definitions (`foo@@V2`, `foo@V1`): global index k, version name, hidden.
+    public var symvers: [(k: Int, version: String, hidden: Bool)] = []
     public var hasExecStackNote = false      // .note.GNU-stack with SHF_EXECINSTR
     public var lacksStackNote = true
     /// GNU_PROPERTY_X86_FEATURE_1_AND bits, nil if the object has no such property.

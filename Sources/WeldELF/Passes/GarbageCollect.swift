@@ -32,27 +32,15 @@ func garbageCollectSections(_ ctx: Context) {
     PhaseTimer.shared.phase("gc sections") { markAndSweep(ctx) }
 }
 
-/// A section as a work item: object index << 32 | section index.
-private typealias SectionRef = UInt64
-@inline(__always) private func ref(_ file: Int, _ sec: Int) -> SectionRef { UInt64(file) << 32 | UInt64(sec) }
+/// Sections are numbered globally: file f's section s is slot `slotBase[f] + s`. Work items,
+/// dependents and symbol targets are slots.
+private typealias SlotIndex = Int
 
-/// What one object contributes before marking, computed per file in parallel.
-private struct FileGraph {
-    /// Sections live from the start (possibly in other files: a CIE's personality routine).
-    var roots: [SectionRef] = []
-    /// Sections whose relocations are not followed (non-alloc, .eh_frame).
-    var noFollow: [Bool] = []
-    /// Dependent sections of the same file, CSR by section index: depStart[s]..<depStart[s+1].
-    var depStart: [Int32] = []
-    var depList: [Int32] = []
-}
-
-/// The marking loop's view of one input section slot: plain values, no references.
+/// The marking loop's view of one input section: plain values, no references.
 private struct Slot {
     var relocs: UnsafeRawPointer? = nil     // nil: nothing to follow
     var relocCount: Int32 = 0
-    var depStart: Int32 = 0                 // range in the flat dependents array
-    var depEnd: Int32 = 0
+    var file: Int32 = 0
 }
 
 /// The marking loop's view of one object file.
@@ -62,95 +50,89 @@ private struct FileView {
     var firstGlobal = 0
     var symbolIds: UnsafePointer<Int32>? = nil
     var slotBase = 0
+    /// Dependents (section indexes of this file), CSR by section: nil when there are none.
+    var depStart: UnsafePointer<Int32>? = nil
+    var depList: UnsafePointer<Int32>? = nil
 }
 
-/// `symTarget` values: a definition's section, nothing, or a `__start_`/`__stop_` list.
-private let noTarget: UInt64 = .max
-private let startStopTag: UInt64 = 1 << 62
+/// What one object contributes besides its slots, computed per file in parallel.
+private struct FileGraph {
+    /// Sections live from the start (possibly in other files: a CIE's personality routine).
+    var roots: [SlotIndex] = []
+    /// Dependents of this file's sections, CSR by section index: depStart[s]..<depStart[s+1].
+    var depStart: [Int32] = []
+    var depList: [Int32] = []
+    /// Sections whose names are C identifiers (candidates for __start_/__stop_).
+    var cNamed: [Int32] = []
+}
+
+/// `symTarget` values: a definition's slot, nothing, or a `__start_`/`__stop_` list.
+private let noTarget: Int = .max
+private let startStopTag: Int = 1 << 62
+
+/// Raw tables the passes below share; each file writes only its own slot range.
+private struct Tables {
+    let slotBase: UnsafeMutablePointer<Int>        // first slot of each file; [count] = total
+    let marks: UnsafeMutablePointer<Atomic<UInt8>> // 1 = live, or not a candidate
+    let slots: UnsafeMutablePointer<Slot>
+    let files: UnsafeMutablePointer<FileView>
+
+    @inline(__always) func claim(_ slot: SlotIndex) -> Bool {
+        let m = marks + slot
+        if m.pointee.load(ordering: .relaxed) != 0 { return false }
+        return m.pointee.exchange(1, ordering: .relaxed) == 0
+    }
+}
 
 private func markAndSweep(_ ctx: Context) {
     let syms = ctx.symbols
     let objects = ctx.objects
     let o = ctx.options
-    var T = monotonicNanos()
-    func lap(_ n: String) { let t = monotonicNanos(); fputs("GC \(n) \(Double(t - T) / 1e6)\n", stderr); T = t }
 
-    // One slot per input section; slots of missing or already dropped sections start marked
-    // so they are never enqueued.
-    var fileBase = [Int](repeating: 0, count: objects.count + 1)
-    for (f, obj) in objects.enumerated() { fileBase[f + 1] = fileBase[f] + obj.sections.count }
-    let slotCount = max(fileBase[objects.count], 1)
-    let marks = UnsafeMutablePointer<Atomic<UInt8>>.allocate(capacity: slotCount)
-    let slots = UnsafeMutablePointer<Slot>.allocate(capacity: slotCount)
-    let files = UnsafeMutablePointer<FileView>.allocate(capacity: max(objects.count, 1))
-    defer { marks.deallocate(); slots.deallocate(); files.deallocate() }
-    if fileBase[objects.count] == 0 { marks.initialize(to: Atomic<UInt8>(1)); slots.initialize(to: Slot()) }
+    let slotBase = UnsafeMutablePointer<Int>.allocate(capacity: objects.count + 1)
+    slotBase[0] = 0
+    for (f, obj) in objects.enumerated() { slotBase[f + 1] = slotBase[f] + obj.sections.count }
+    let slotCount = max(slotBase[objects.count], 1)
+    let t = Tables(slotBase: slotBase, marks: .allocate(capacity: slotCount), slots: .allocate(capacity: slotCount),
+                   files: .allocate(capacity: max(objects.count, 1)))
+    defer { slotBase.deallocate(); t.marks.deallocate(); t.slots.deallocate(); t.files.deallocate() }
+    if slotBase[objects.count] == 0 { t.marks.initialize(to: Atomic<UInt8>(1)); t.slots.initialize(to: Slot()) }
 
-    lap("alloc")
-    // Per-file roots and dependency edges, and the flat per-slot view.
-    let graphs: [FileGraph] = Parallel.map(objects.count) { f in buildFileGraph(ctx, objects[f], f) }
-    lap("graphs")
-    var depBase = [Int](repeating: 0, count: objects.count + 1)
-    for f in 0..<objects.count { depBase[f + 1] = depBase[f] + graphs[f].depList.count }
-    let deps = UnsafeMutablePointer<SectionRef>.allocate(capacity: max(depBase[objects.count], 1))
-    defer { deps.deallocate() }
+    // Per file, in one pass over its sections: slots, marks, roots, dependency edges. The
+    // file views point into `graphs`, which lives (unchanged) until the sweep.
+    let graphs: [FileGraph] = Parallel.map(objects.count) { f in prepareFile(ctx, objects[f], f, t) }
     Parallel.forEach(objects.count) { f in
-        let obj = objects[f]
-        let g = graphs[f]
-        let base = fileBase[f]
-        // The symbol ids array is not mutated during this pass, so its storage stays put.
-        let ids = obj.symbolIds.withUnsafeBufferPointer { $0.baseAddress }
-        (files + f).initialize(to: FileView(symtab: obj.symtab, symtabShndx: obj.symtabShndx, firstGlobal: obj.firstGlobal,
-                                            symbolIds: ids, slotBase: base))
-        for (s, sec) in obj.sections.enumerated() {
-            let live = sec?.alive == true
-            (marks + base + s).initialize(to: Atomic<UInt8>(live ? 0 : 1))
-            var slot = Slot()
-            if let sec, live, !g.noFollow[s], sec.relocCount > 0 {
-                slot.relocs = sec.relocs
-                slot.relocCount = Int32(sec.relocCount)
-            }
-            slot.depStart = Int32(depBase[f]) + g.depStart[s]
-            slot.depEnd = Int32(depBase[f]) + g.depStart[s + 1]
-            (slots + base + s).initialize(to: slot)
-        }
-        for (k, d) in g.depList.enumerated() { (deps + depBase[f] + k).initialize(to: ref(f, Int(d))) }
-    }
-    lap("slots")
-    @inline(__always) func claim(_ r: SectionRef) -> Bool {
-        let m = marks + fileBase[Int(r >> 32)] + Int(r & 0xffff_ffff)
-        if m.pointee.load(ordering: .relaxed) != 0 { return false }
-        return m.pointee.exchange(1, ordering: .relaxed) == 0
+        if graphs[f].depList.isEmpty { return }
+        graphs[f].depStart.withUnsafeBufferPointer { t.files[f].depStart = $0.baseAddress }
+        graphs[f].depList.withUnsafeBufferPointer { t.files[f].depList = $0.baseAddress }
     }
 
     // __start_SEC / __stop_SEC that the linker will define: symbol id → the sections named SEC.
     var startStopIds: [Int32: Int] = [:]
-    var startStopLists: [[SectionRef]] = []
-    for (f, obj) in objects.enumerated() {
-        for case let sec? in obj.sections where sec.alive && sec.flags & SHF.alloc != 0 && isCIdentifier(sec.name) {
-            let name = sec.name.string
+    var startStopLists: [[SlotIndex]] = []
+    for (f, g) in graphs.enumerated() {
+        for s in g.cNamed {
+            let name = objects[f].sections[Int(s)]!.name.string
             for prefix in ["__start_", "__stop_"] {
                 guard let id = syms.find(prefix + name), syms[id].isUndefined else { continue }
                 if startStopIds[id] == nil { startStopIds[id] = startStopLists.count; startStopLists.append([]) }
-                startStopLists[startStopIds[id]!].append(ref(f, sec.index))
+                startStopLists[startStopIds[id]!].append(slotBase[f] + Int(s))
             }
         }
     }
 
-    lap("startstop")
     // Where a relocation against each global symbol leads.
     let symCount = syms.count
-    let symTarget = UnsafeMutablePointer<UInt64>.allocate(capacity: max(symCount, 1))
+    let symTarget = UnsafeMutablePointer<Int>.allocate(capacity: max(symCount, 1))
     defer { symTarget.deallocate() }
     Parallel.forEach(symCount, minChunk: 4096) { idx in
         let s = syms[Int32(idx)]
-        var t = noTarget
-        if s.isDefinedInObject, let sec = s.section, sec.file.index >= 0 { t = ref(Int(sec.file.index), sec.index) }
-        (symTarget + idx).initialize(to: t)
+        var target = noTarget
+        if s.isDefinedInObject, let sec = s.section, sec.file.index >= 0 { target = slotBase[Int(sec.file.index)] + sec.index }
+        (symTarget + idx).initialize(to: target)
     }
-    for (id, k) in startStopIds { symTarget[Int(id)] = startStopTag | UInt64(k) }
+    for (id, k) in startStopIds { symTarget[Int(id)] = startStopTag | k }
 
-    lap("symtarget")
     // Symbol roots.
     var rootSyms: [Int32] = []
     var rootNames = o.undefined
@@ -183,54 +165,57 @@ private func markAndSweep(_ ctx: Context) {
         for list in found { rootSyms += list }
     }
 
-    lap("rootsyms")
     // The first frontier: claimed roots, in a fixed order.
-    var frontier: [SectionRef] = []
+    var frontier: [SlotIndex] = []
     for g in graphs {
-        for r in g.roots where claim(r) { frontier.append(r) }
+        for r in g.roots where t.claim(r) { frontier.append(r) }
     }
     for id in rootSyms {
-        let t = symTarget[Int(id)]
-        if t < startStopTag && claim(t) { frontier.append(t) }
+        let r = symTarget[Int(id)]
+        if r < startStopTag && t.claim(r) { frontier.append(r) }
     }
 
-    lap("frontier")
     // Rounds: each chunk walks depth-first up to `budget` sections and hands back the rest.
     let budget = 4096
     while !frontier.isEmpty {
         let work = frontier
         let chunks = min(work.count, max(1, Parallel.threadCount * 4))
-        let next: [[SectionRef]] = Parallel.map(chunks) { c in
+        let next: [[SlotIndex]] = Parallel.map(chunks) { c in
             var stack = Array(work[(work.count * c / chunks)..<(work.count * (c + 1) / chunks)])
             var visited = 0
             while visited < budget, let item = stack.popLast() {
                 visited += 1
-                let fv = files[Int(item >> 32)]
-                let slot = slots[fv.slotBase + Int(item & 0xffff_ffff)]
-                for k in Int(slot.depStart)..<Int(slot.depEnd) where claim(deps[k]) { stack.append(deps[k]) }
+                let slot = t.slots[item]
+                let fv = t.files[Int(slot.file)]
+                if let ds = fv.depStart {
+                    let s = item - fv.slotBase
+                    for k in Int(ds[s])..<Int(ds[s + 1]) {
+                        let d = fv.slotBase + Int(fv.depList![k])
+                        if t.claim(d) { stack.append(d) }
+                    }
+                }
                 guard let relocs = slot.relocs else { continue }
-                let fileTag = item & 0xffff_ffff_0000_0000
                 let symtab = fv.symtab!
                 for r in 0..<Int(slot.relocCount) {
                     let info = relocs.u64(r * 24 + 8)
                     let sym = Int(info >> 32)
                     if sym == 0 || UInt32(truncatingIfNeeded: info) == R_X86_64.none { continue }
-                    var t: SectionRef
+                    var target: SlotIndex
                     if sym < fv.firstGlobal {
                         // A local symbol: its own section (indexes were validated by parse()).
                         let raw = symtab.u16(sym * 24 + 6)
-                        if raw == SHN.xindex { t = fileTag | UInt64(fv.symtabShndx!.u32(sym * 4)) }
+                        if raw == SHN.xindex { target = fv.slotBase + Int(fv.symtabShndx!.u32(sym * 4)) }
                         else if raw == SHN.undef || raw >= SHN.loreserve { continue }
-                        else { t = fileTag | UInt64(raw) }
+                        else { target = fv.slotBase + Int(raw) }
                     } else {
-                        t = symTarget[Int(fv.symbolIds![sym - fv.firstGlobal])]
-                        if t >= startStopTag {
-                            if t == noTarget { continue }
-                            for x in startStopLists[Int(t & 0xffff_ffff)] where claim(x) { stack.append(x) }
+                        target = symTarget[Int(fv.symbolIds![sym - fv.firstGlobal])]
+                        if target >= startStopTag {
+                            if target == noTarget { continue }
+                            for x in startStopLists[target & 0xffff_ffff] where t.claim(x) { stack.append(x) }
                             continue
                         }
                     }
-                    if claim(t) { stack.append(t) }
+                    if t.claim(target) { stack.append(target) }
                 }
             }
             return stack
@@ -238,76 +223,91 @@ private func markAndSweep(_ ctx: Context) {
         frontier = next.flatMap { $0 }
     }
 
-    lap("mark")
     // Sweep: unmarked sections die.
-    let dead: [[Int]] = Parallel.map(objects.count) { f in
-        let obj = objects[f]
-        var list: [Int] = []
-        for case let sec? in obj.sections where sec.alive && (marks + fileBase[f] + sec.index).pointee.load(ordering: .relaxed) == 0 {
-            sec.alive = false
-            list.append(sec.index)
+    let dead: [[Int32]] = Parallel.map(objects.count) { f in
+        let base = slotBase[f]
+        let n = slotBase[f + 1] - base
+        var list: [Int32] = []
+        for s in 0..<n where t.marks[base + s].load(ordering: .relaxed) == 0 { list.append(Int32(s)) }
+        if !list.isEmpty {
+            let obj = objects[f]
+            for s in list { obj.sections[Int(s)]!.alive = false }
         }
         return list
     }
-    lap("sweep")
+    withExtendedLifetime(graphs) {}
     if o.printGcSections {
         // Command-line order: files by priority (archive members after their archive's
         // position, by member index), sections by index.
         let order = objects.indices.sorted { (objects[$0].priority, $0) < (objects[$1].priority, $1) }
         var text = ""
         for f in order {
-            for s in dead[f] { text += "removing unused section \(objects[f].sections[s]!.displayName)\n" }
+            for s in dead[f] { text += "removing unused section \(objects[f].sections[Int(s)]!.displayName)\n" }
         }
         fputs(text, stderr)
     }
 }
 
-/// Roots and dependency edges of one object.
-private func buildFileGraph(_ ctx: Context, _ obj: ObjectFile, _ f: Int) -> FileGraph {
+/// One pass over an object's sections: fills its slots and marks (sections that are missing
+/// or already dropped start marked, so they are never enqueued), and finds its roots and the
+/// dependencies that are not relocations.
+private func prepareFile(_ ctx: Context, _ obj: ObjectFile, _ f: Int, _ t: Tables) -> FileGraph {
     var g = FileGraph()
-    let n = obj.sections.count
-    g.noFollow = [Bool](repeating: false, count: n)
-    var inGroup = [Bool](repeating: false, count: n)
+    let sections = obj.sections
+    let n = sections.count
+    let base = t.slotBase[f]
+    // The symbol ids array is not mutated while this pass runs, so its storage stays put.
+    let ids = obj.symbolIds.withUnsafeBufferPointer { $0.baseAddress }
+    (t.files + f).initialize(to: FileView(symtab: obj.symtab, symtabShndx: obj.symtabShndx, firstGlobal: obj.firstGlobal,
+                                          symbolIds: ids, slotBase: base))
     var edges: [(from: Int32, to: Int32)] = []
 
-    // COMDAT groups live or die as a unit: each member leads to the next, in a ring.
+    // COMDAT groups live or die as a unit: each live member leads to the next, in a ring.
+    var inGroup = [Bool](repeating: false, count: n)
     for (_, members) in obj.groups {
-        let live = members.compactMap { m -> Int32? in
-            guard Int(m) < n, let s = obj.sections[Int(m)], s.alive else { return nil }
-            return Int32(m)
+        var first: Int32 = -1, prev: Int32 = -1
+        for m in members where Int(m) < n && sections[Int(m)]?.alive == true {
+            inGroup[Int(m)] = true
+            if prev >= 0 { edges.append((prev, Int32(m))) } else { first = Int32(m) }
+            prev = Int32(m)
         }
-        for m in live { inGroup[Int(m)] = true }
-        if live.count > 1 {
-            for k in 0..<live.count { edges.append((live[k], live[(k + 1) % live.count])) }
-        }
+        if prev != first { edges.append((prev, first)) }
     }
 
     let shoff = Int(obj.base.u64(40))
-    for case let sec? in obj.sections where sec.alive {
-        let s = sec.index
-        let alloc = sec.flags & SHF.alloc != 0
-        if !alloc { g.noFollow[s] = true }
-        if sec.flags & SHF.gnuRetain != 0 { g.roots.append(ref(f, s)); continue }
-        if sec.flags & SHF.linkOrder != 0 {
+    for s in 0..<n {
+        var slot = Slot(file: Int32(f))
+        guard let sec = sections[s], sec.alive else {
+            (t.marks + base + s).initialize(to: Atomic<UInt8>(1))
+            (t.slots + base + s).initialize(to: slot)
+            continue
+        }
+        (t.marks + base + s).initialize(to: Atomic<UInt8>(0))
+        let flags = sec.flags
+        let alloc = flags & SHF.alloc != 0
+        if alloc && sec.relocCount > 0 { slot.relocs = sec.relocs; slot.relocCount = Int32(sec.relocCount) }
+        if flags & SHF.gnuRetain != 0 {
+            g.roots.append(base + s)
+        } else if flags & SHF.linkOrder != 0 {
             // Lives with the section named by sh_link.
             let link = Int(obj.base.u32(shoff + s * 64 + 40))
-            if link > 0 && link < n, obj.sections[link] != nil { edges.append((Int32(link), Int32(s))) }
-            continue
+            if link > 0 && link < n, sections[link] != nil { edges.append((Int32(link), Int32(s))) }
+        } else if isEhFrame(sec) {
+            // Kept, but its relocations are read record by record, not followed.
+            slot.relocs = nil
+            g.roots.append(base + s)
+            scanEhFrame(ctx, obj, sec, t, f, &g.roots, &edges)
+        } else if !alloc {
+            if !inGroup[s] { g.roots.append(base + s) }
+        } else if isReserved(sec, inGroup: inGroup[s]) {
+            g.roots.append(base + s)
         }
-        if isEhFrame(sec) {
-            g.noFollow[s] = true
-            g.roots.append(ref(f, s))
-            scanEhFrame(ctx, obj, sec, f, &g.roots, &edges)
-            continue
-        }
-        if !alloc {
-            if !inGroup[s] { g.roots.append(ref(f, s)) }
-            continue
-        }
-        if isReserved(sec, inGroup: inGroup[s]) { g.roots.append(ref(f, s)) }
+        if alloc && isCIdentifier(sec.name) { g.cNamed.append(Int32(s)) }
+        (t.slots + base + s).initialize(to: slot)
     }
 
-    // Edges to CSR.
+    // Edges to CSR, by source section.
+    if edges.isEmpty { return g }
     g.depStart = [Int32](repeating: 0, count: n + 1)
     for e in edges { g.depStart[Int(e.from) + 1] += 1 }
     for i in 0..<n { g.depStart[i + 1] += g.depStart[i] }
@@ -321,7 +321,7 @@ private func buildFileGraph(_ ctx: Context, _ obj: ObjectFile, _ f: Int) -> File
 }
 
 @inline(__always) private func isEhFrame(_ sec: InputSection) -> Bool {
-    (sec.name.equals(".eh_frame") && sec.type == SHT.progbits) || sec.type == SHT.x86_64Unwind
+    sec.type == SHT.x86_64Unwind || (sec.type == SHT.progbits && sec.name.count == 9 && sec.name.equals(".eh_frame"))
 }
 
 /// Sections the loader or the C runtime uses without a relocation naming them.
@@ -332,52 +332,71 @@ private func isReserved(_ sec: InputSection, inGroup: Bool) -> Bool {
     default: break
     }
     let n = sec.name
-    if n.hasPrefix(".note") { return !inGroup }
-    return n.equals(".init") || n.equals(".fini") || n.equals(".jcr") || n.hasPrefix(".init_array") ||
-        n.hasPrefix(".fini_array") || n.hasPrefix(".preinit_array") || n.hasPrefix(".ctors") || n.hasPrefix(".dtors")
+    if n.count < 5 || n.ptr.u8(0) != UInt8(ascii: ".") { return false }
+    switch n.ptr.u8(1) {
+    case UInt8(ascii: "n"): return n.hasPrefix(".note") && !inGroup
+    case UInt8(ascii: "i"): return n.equals(".init") || n.hasPrefix(".init_array")
+    case UInt8(ascii: "f"): return n.equals(".fini") || n.hasPrefix(".fini_array")
+    case UInt8(ascii: "p"): return n.hasPrefix(".preinit_array")
+    case UInt8(ascii: "c"): return n.hasPrefix(".ctors")
+    case UInt8(ascii: "d"): return n.hasPrefix(".dtors")
+    case UInt8(ascii: "j"): return n.equals(".jcr")
+    default: return false
+    }
 }
 
 /// Walks .eh_frame records: a CIE's relocations (personality routines) are roots; an FDE's
 /// first relocation names its function (found as `splitEhFrame` finds it, which decides
 /// whether the FDE is kept), and any later ones (the LSDA) become dependents of that
 /// function's section. The function reference itself keeps nothing alive.
-private func scanEhFrame(_ ctx: Context, _ obj: ObjectFile, _ sec: InputSection, _ f: Int, _ roots: inout [SectionRef],
-                         _ edges: inout [(from: Int32, to: Int32)]) {
+private func scanEhFrame(_ ctx: Context, _ obj: ObjectFile, _ sec: InputSection, _ t: Tables, _ f: Int,
+                         _ roots: inout [SlotIndex], _ edges: inout [(from: Int32, to: Int32)]) {
+    guard let relocs = sec.relocs, let symtab = obj.symtab else { return }
+    let count = sec.relocCount
     let data = sec.data
     let size = Int(sec.size)
+    let base = t.slotBase[f]
     var off = 0
     var r = 0
-    while off + 4 <= size {
+    while off + 4 <= size && r < count {
         let len = Int(data.u32(off))
         if len == 0 || len == 0xffff_ffff || off + 4 + len > size { break } // splitEhFrame reports it
         let end = UInt64(off + 4 + len)
         let isCIE = len < 4 || data.u32(off + 4) == 0
-        while r < sec.relocCount && sec.reloc(r).offset < UInt64(off) { r += 1 }
-        var first = true
-        var function: InputSection? = nil
-        while r < sec.relocCount && sec.reloc(r).offset < end {
-            let rel = sec.reloc(r)
+        while r < count && relocs.u64(r * 24) < UInt64(off) { r += 1 }
+        var function = -1     // FDE: the described function's section index; -2: none
+        while r < count && relocs.u64(r * 24) < end {
+            let info = relocs.u64(r * 24 + 8)
             r += 1
-            if rel.type == R_X86_64.none || rel.sym == 0 { continue }
-            if !isCIE && first { first = false; function = obj.symSection(rel.sym); continue }
-            guard let t = relocTarget(ctx, obj, f, rel.sym) else { continue }
-            if !isCIE, let fn = function, Int(t >> 32) == f {
-                edges.append((Int32(fn.index), Int32(t & 0xffff_ffff)))
-            } else if isCIE || function != nil {
-                roots.append(t)
+            let sym = Int(info >> 32)
+            if UInt32(truncatingIfNeeded: info) == R_X86_64.none || sym == 0 { continue }
+            if !isCIE && function == -1 {
+                // The section the symbol is defined in, in this file (obj.symSection).
+                let raw = symtab.u16(sym * 24 + 6)
+                if raw == SHN.xindex { function = Int(obj.symtabShndx!.u32(sym * 4)) }
+                else if raw == SHN.undef || raw >= SHN.loreserve { function = -2 }
+                else { function = Int(raw) }
+                continue
+            }
+            if function == -2 { continue }  // the FDE is dropped: its LSDA keeps nothing
+            guard let target = relocTarget(ctx, obj, t, f, sym) else { continue }
+            if !isCIE && target - base >= 0 && target - base < obj.sections.count {
+                edges.append((Int32(function), Int32(target - base)))
+            } else {
+                roots.append(target)
             }
         }
         off += 4 + len
     }
 }
 
-/// The section a relocation against symbol `sym` of file `f` reaches: a local symbol's own
+/// The slot a relocation against symbol `sym` of file `f` reaches: a local symbol's own
 /// section, or the section of the global's resolved definition.
-@inline(__always) private func relocTarget(_ ctx: Context, _ obj: ObjectFile, _ f: Int, _ sym: Int) -> SectionRef? {
-    if sym < obj.firstGlobal { return obj.symSection(sym).map { ref(f, $0.index) } }
+private func relocTarget(_ ctx: Context, _ obj: ObjectFile, _ t: Tables, _ f: Int, _ sym: Int) -> SlotIndex? {
+    if sym < obj.firstGlobal { return obj.symSection(sym).map { t.slotBase[f] + $0.index } }
     let s = ctx.symbols[obj.symbolIds[sym - obj.firstGlobal]]
-    guard let t = s.section, s.isDefinedInObject, t.file.index >= 0 else { return nil }
-    return ref(Int(t.file.index), t.index)
+    guard let sec = s.section, s.isDefinedInObject, sec.file.index >= 0 else { return nil }
+    return t.slotBase[Int(sec.file.index)] + sec.index
 }
 
 /// The `local:` patterns of the version scripts, read here because they decide which

@@ -24,6 +24,7 @@ func sectionRank(_ os: OutputSection) -> Int {
         case _ where os.type == SHT.note: return 4
         case ".dynsym": return 5
         case ".gnu.version": return 6
+        case ".gnu.version_d": return 7
         case ".gnu.version_r": return 7
         case ".gnu.hash": return 8
         case ".hash": return 9
@@ -119,7 +120,7 @@ func layout(_ ctx: Context) {
     let index = { (name: String) in UInt32(ctx.outputSections.firstIndex { $0.name == name }.map { $0 + 1 } ?? 0) }
     for os in ctx.outputSections {
         switch os.name {
-        case ".dynsym", ".gnu.version_r": os.link = index(".dynstr")
+        case ".dynsym", ".gnu.version_r", ".gnu.version_d": os.link = index(".dynstr")
         case ".gnu.hash", ".hash", ".gnu.version": os.link = index(".dynsym")
         case ".rela.dyn": os.link = index(".dynsym")
         case ".rela.plt":

@@ -21,7 +21,7 @@ func computePreemption(_ ctx: Context) {
         case .strong, .weak, .common:
             if shared && s.fileIndex >= 0 && s.visibility == STV.default && s.binding != STB.local {
                 preempt = !o.bsymbolic && !(o.bsymbolicFunctions && (s.type == STT.func || s.type == STT.gnuIfunc))
-                if ctx.versionScriptLocal(s.name) { preempt = false }
+                if ctx.versionScriptLocal(s.name) && ctx.explicitVersions[id] == nil { preempt = false }
             }
         }
         if preempt { syms[id].flags |= SymbolFlag.isPreemptible }

@@ -1,4 +1,7 @@
 import WeldCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Symbol resolution and archive extraction, in parallel and deterministic.
 ///
@@ -114,8 +117,24 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             let obj = wave[f]
             obj.groupIds = obj.groups.map { comdatTable.intern($0.signature) }
             let n = max(obj.symbolCount - obj.firstGlobal, 0)
+            // `.symver` names (foo@@V2, foo@V1) exist only if the string table has an '@'.
+            let mayVersion = obj.strtabSize > 0 && memchr(obj.strtab!, Int32(UInt8(ascii: "@")), obj.strtabSize) != nil
             obj.symbolIds = [Int32](unsafeUninitializedCapacity: n) { buf, count in
-                for k in 0..<n { buf[k] = syms.intern(obj.symName(obj.firstGlobal + k)) }
+                for k in 0..<n {
+                    let i = obj.firstGlobal + k
+                    let name = obj.symName(i)
+                    if mayVersion && obj.symShndx(i) != UInt32(SHN.undef), let at = memchr(name.ptr, Int32(UInt8(ascii: "@")), name.count) {
+                        let base = UnsafeRawPointer(at) - name.ptr
+                        let isDefault = base + 1 < name.count && name.ptr.u8(base + 1) == UInt8(ascii: "@")
+                        let verStart = base + (isDefault ? 2 : 1)
+                        let version = String(decoding: UnsafeRawBufferPointer(start: name.ptr + verStart, count: name.count - verStart), as: UTF8.self)
+                        obj.symvers.append((k, version, !isDefault))
+                        // foo@@V2 is the definition of foo; foo@V1 stays a name of its own.
+                        buf[k] = syms.intern(isDefault ? NameRef(name.ptr, base) : name)
+                    } else {
+                        buf[k] = syms.intern(name)
+                    }
+                }
                 count = n
             }
         }
@@ -250,6 +269,37 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         }
     }
     if ctx.diag.hasErrors { throw LinkError("") }
+    // References that name a version (`foo@V1`, from .symver in an object) bind to that
+    // version of a shared library's symbol, default or not.
+    if ctx.objects.contains(where: { obj in obj.symbolIds.contains { syms[$0].isUndefined && syms[$0].referenced && memchr(syms[$0].name.ptr, Int32(UInt8(ascii: "@")), syms[$0].name.count) != nil } }) {
+        for so in ctx.shareds {
+            for i in 1..<max(so.symbolCount, 1) where so.symShndx(i) != SHN.undef && so.symBind(i) != STB.local {
+                let v = Int(so.symVersion(i))
+                guard v >= 2, v < so.versionNames.count, let vname = so.versionNames[v] else { continue }
+                let base = so.symName(i)
+                guard let id = syms.find("\(base.string)@\(vname.string)"), syms[id].isUndefined else { continue }
+                syms[id].kind = .shared
+                syms[id].fileIndex = so.index
+                syms[id].symIndex = Int32(i)
+                syms[id].priority = so.priority
+                ctx.dynamicNames[id] = base
+                so.isNeeded = true
+            }
+        }
+    }
+    // Versions named by `.symver` in the objects that won their symbols.
+    for obj in ctx.objects {
+        for (k, version, hidden) in obj.symvers {
+            let id = obj.symbolIds[k]
+            guard syms[id].fileIndex == obj.index, syms[id].symIndex == Int32(obj.firstGlobal + k) else { continue }
+            ctx.explicitVersions[id] = (ctx.versionIndex(named: version), hidden)
+            if hidden {
+                let full = obj.symName(obj.firstGlobal + k)
+                let base = memchr(full.ptr, Int32(UInt8(ascii: "@")), full.count).map { UnsafeRawPointer($0) - full.ptr } ?? full.count
+                ctx.dynamicNames[id] = NameRef(full.ptr, base)
+            }
+        }
+    }
     // Visibility: the most constraining of all references and definitions.
     Parallel.forEach(syms.count, minChunk: 4096) { idx in
         let f = syms[Int32(idx)].flags

@@ -120,7 +120,7 @@ func synthesize(_ ctx: Context) throws(LinkError) {
             var export = false
             if s.kind == .shared && s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) != 0 { export = true }
             else if s.isDefinedInObject && (s.visibility == STV.default || s.visibility == STV.protected) && s.binding != STB.local && s.fileIndex >= 0 {
-                if ctx.isShared { export = !ctx.versionScriptLocal(s.name) }
+                if ctx.isShared { export = ctx.explicitVersions[id] != nil || !ctx.versionScriptLocal(s.name) }
                 else if o.exportDynamic || s.referencedByShared || exportNames.contains(s.name.string) { export = true }
             }
             if export { dyn.append(id) }
@@ -136,7 +136,7 @@ func synthesize(_ ctx: Context) throws(LinkError) {
         let head = Array(dyn.prefix(synth.firstExportedDynsym - 1))
         let tail = Array(dyn.suffix(exported))
         let nb = UInt32(synth.gnuHashBuckets)
-        let hashes = tail.map { gnuHash(syms[$0].name) }
+        let hashes = tail.map { gnuHash(ctx.dynamicName($0)) }
         let sortedIdx = stableSorted(Array(tail.indices)) { hashes[$0] % nb < hashes[$1] % nb }
         dyn = head + sortedIdx.map { tail[$0] }
         synth.dynsyms = dyn
@@ -146,11 +146,24 @@ func synthesize(_ ctx: Context) throws(LinkError) {
         for so in ctx.shareds where so.isNeeded { synth.neededOffsets.append(synth.dynstr.add(so.soname)) }
         if let s = o.soname { synth.sonameOffset = synth.dynstr.add(s) }
         if !o.rpaths.isEmpty { synth.rpathOffset = synth.dynstr.add(o.rpaths.joined(separator: ":")) }
-        for id in dyn { _ = synth.dynstr.add(syms[id].name) }
+        for id in dyn { _ = synth.dynstr.add(ctx.dynamicNames[id] ?? syms[id].name) }
+        if !ctx.versionDefinitions.isEmpty {
+            let base = o.soname ?? String(o.output.split(separator: "/").last ?? "")
+            synth.verdefNames = [synth.dynstr.add(base)] + ctx.versionDefinitions.map { synth.dynstr.add($0) }
+            synth.verdefHashes = [elfHash(permanentName(base))] + ctx.versionDefinitions.map { elfHash(permanentName($0)) }
+            synth.verdefParents = [[]] + ctx.versionParents.map { ps in ps.map { synth.dynstr.add($0) } }
+        }
 
         // Version needs for imports that name a version of their library.
         var perFile: [Int32: Int] = [:]
-        var nextIndex: UInt16 = 2
+        var nextIndex = UInt16(2 + ctx.versionDefinitions.count)
+        // Definitions: the version .symver or the version script gives them.
+        if !ctx.versionDefinitions.isEmpty {
+            for id in dyn where syms[id].isDefinedInObject {
+                if let (v, hidden) = ctx.explicitVersions[id] { syms[id].versionIndex = hidden ? v | 0x8000 : v }
+                else { syms[id].versionIndex = ctx.scriptVersion(syms[id].name.string) }
+            }
+        }
         for id in dyn where syms[id].kind == .shared {
             let so = ctx.shareds[Int(syms[id].fileIndex)]
             let v = Int(so.symVersion(Int(syms[id].symIndex)))

@@ -26,8 +26,15 @@ func createSyntheticSections(_ ctx: Context) throws(LinkError) {
         let n = s.dynsyms.count + 1
         s.dynsymSection = make(".dynsym", SHT.dynsym, SHF.alloc, .dynsym, size: n * 24, align: 8, entsize: 24)
         s.dynsymSection!.info = 1 // every symbol after the null one is global
-        if !s.verneed.isEmpty {
+        if !s.verneed.isEmpty || !s.verdefNames.isEmpty {
             _ = make(".gnu.version", SHT.gnuVersym, SHF.alloc, .versym, size: n * 2, align: 2, entsize: 2)
+        }
+        if !s.verdefNames.isEmpty {
+            let size = s.verdefNames.count * 28 + s.verdefParents.reduce(0) { $0 + 8 * $1.count }
+            let vd = make(".gnu.version_d", SHT.gnuVerdef, SHF.alloc, .verdef, size: size, align: 8)
+            vd.info = UInt32(s.verdefNames.count)
+        }
+        if !s.verneed.isEmpty {
             let count = s.verneed.reduce(0) { $0 + 16 + 16 * $1.versions.count }
             let vn = make(".gnu.version_r", SHT.gnuVerneed, SHF.alloc, .verneed, size: count, align: 8)
             vn.info = UInt32(s.verneed.count)
@@ -114,9 +121,13 @@ func dynamicEntries(_ ctx: Context) -> [(Int64, UInt64)] {
     } else if s.gotPlt != nil {
         e.append((DT.pltgot, 0))
     }
-    if !s.verneed.isEmpty {
-        e.append((DT.verneed, 0)); e.append((DT.verneednum, UInt64(s.verneed.count))); e.append((DT.versym, 0))
+    if !s.verdefNames.isEmpty {
+        e.append((DT.verdef, 0)); e.append((DT.verdefnum, UInt64(s.verdefNames.count)))
     }
+    if !s.verneed.isEmpty {
+        e.append((DT.verneed, 0)); e.append((DT.verneednum, UInt64(s.verneed.count)))
+    }
+    if !s.verneed.isEmpty || !s.verdefNames.isEmpty { e.append((DT.versym, 0)) }
     var flags: UInt64 = 0, flags1: UInt64 = 0
     if o.zNow { flags |= DF.bindNow; flags1 |= DF.one_now }
     if o.zOrigin { flags |= DF.origin; flags1 |= DF.one_origin }

@@ -38,6 +38,10 @@ public struct Synthetics: Sendable {
     /// Version needs: per shared library, (soname offset, [(version name offset, hash, other index)]).
     public var verneed: [(file: UInt32, versions: [(name: UInt32, hash: UInt32, index: UInt16)])] = []
     public var versionIndexOfSymbol: [Int32: UInt16] = [:]
+    /// .gnu.version_d: names (dynstr offsets) of the base and each definition, their ELF hashes, parents.
+    public var verdefNames: [UInt32] = []
+    public var verdefHashes: [UInt32] = []
+    public var verdefParents: [[UInt32]] = []
     public var gnuHashBuckets = 1
     public var gnuHashBloomWords = 1
     public var gnuHashShift: UInt32 = 26

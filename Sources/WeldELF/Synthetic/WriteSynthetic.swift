@@ -24,7 +24,7 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
         for (k, id) in s.dynsyms.enumerated() {
             let e = p + (k + 1) * 24
             let sym = syms[id]
-            e.w32(0, s.dynstr.lookup(sym.name))
+            e.w32(0, s.dynstr.lookup(ctx.dynamicNames[id] ?? sym.name))
             let weakImport = sym.isUndefined && !sym.referencedStrongly
             let bind = sym.binding == STB.weak || weakImport ? STB.weak : STB.global
             var type = sym.type
@@ -53,7 +53,23 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
         p.w16(0, 0)
         for (k, id) in s.dynsyms.enumerated() {
             let sym = syms[id]
-            p.w16((k + 1) * 2, sym.kind == .shared ? sym.versionIndex : 1)
+            p.w16((k + 1) * 2, sym.kind == .shared || sym.isDefinedInObject ? sym.versionIndex : 1)
+        }
+    case .verdef:
+        // Verdef (20 bytes) + one Verdaux (8) for the name + one per parent.
+        var off = 0
+        for i in 0..<s.verdefNames.count {
+            let parents = s.verdefParents[i]
+            let size = 20 + 8 + 8 * parents.count
+            let e = p + off
+            e.w16(0, 1); e.w16(2, i == 0 ? 1 : 0) /* VER_FLG_BASE */; e.w16(4, UInt16(i + 1)); e.w16(6, UInt16(1 + parents.count))
+            e.w32(8, s.verdefHashes[i]); e.w32(12, 20)
+            e.w32(16, i == s.verdefNames.count - 1 ? 0 : UInt32(size))
+            e.w32(20, s.verdefNames[i]); e.w32(24, parents.isEmpty ? 0 : 8)
+            for (j, par) in parents.enumerated() {
+                e.w32(28 + j * 8, par); e.w32(32 + j * 8, j == parents.count - 1 ? 0 : 8)
+            }
+            off += size
         }
     case .verneed:
         var off = 0
@@ -77,7 +93,7 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
         for i in 0..<n { buckets.w32(i * 4, 0); chains.w32(i * 4, 0) }
         for (k, id) in s.dynsyms.enumerated() {
             let idx = k + 1
-            let b = Int(elfHash(syms[id].name) % UInt32(n))
+            let b = Int(elfHash(ctx.dynamicName(id)) % UInt32(n))
             chains.w32(idx * 4, buckets.r32(b * 4))
             buckets.w32(b * 4, UInt32(idx))
         }
@@ -186,6 +202,7 @@ func dynamicValue(_ ctx: Context, _ tag: Int64, _ value: UInt64) -> UInt64 {
     case DT.jmprel: return s.relaPlt?.addr ?? 0
     case DT.verneed: return sec(".gnu.version_r")?.addr ?? 0
     case DT.versym: return sec(".gnu.version")?.addr ?? 0
+    case DT.verdef: return sec(".gnu.version_d")?.addr ?? 0
     default: return value
     }
 }
@@ -234,7 +251,7 @@ func writeGnuHash(_ ctx: Context, _ p: UnsafeMutableRawPointer) {
     let chains = buckets + nb * 4
     for i in 0..<bloomWords { bloom.w64(i * 8, 0) }
     for i in 0..<nb { buckets.w32(i * 4, 0) }
-    let hashes = exported.map { gnuHash(ctx.symbols[$0].name) }
+    let hashes = exported.map { gnuHash(ctx.dynamicName($0)) }
     for (k, h) in hashes.enumerated() {
         let word = Int((h / 64) % UInt32(bloomWords))
         let bits = (UInt64(1) << UInt64(h % 64)) | (UInt64(1) << UInt64((h >> s.gnuHashShift) % 64))
