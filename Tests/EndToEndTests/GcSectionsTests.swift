@@ -88,6 +88,7 @@ enum GcFixtures {
             __attribute__((visibility("hidden"), noinline)) int weld_lib_hidden_dead(int x) { return x * 5 + 3; }
             __attribute__((visibility("hidden"), noinline)) int weld_lib_hidden_used(int x) { return x + 100; }
             int weld_lib_api(int x) { return weld_lib_hidden_used(x) * 2; }
+            int weld_lib_local_dead(int x) { return x * 9; }
             """,
         "gc_lib_user.c": """
             #include <stdio.h>
@@ -308,6 +309,16 @@ struct GcSectionsTests {
         #expect(dyn.contains("weld_lib_api"), "the exported function must stay in .dynsym")
         #expect(syms.contains("weld_lib_hidden_used"), "a hidden function the export calls is live")
         #expect(!syms.contains("weld_lib_hidden_dead"), "a hidden function nothing calls is dead")
+        #expect(dyn.contains("weld_lib_local_dead"), "without a version script every default-visibility function is exported")
+        // A version script that makes it local lets it go.
+        let map = dir + "/lib.map"
+        try "{ global: weld_lib_api; local: *; };\n".write(toFile: map, atomically: true, encoding: .utf8)
+        let soLocal = dir + "/libweldgc-local.so"
+        _ = try await GcFixtures.linkOK([lib], output: soLocal, flags: ["-shared", "-Wl,--gc-sections", "-Wl,--version-script=" + map])
+        let dynLocal = try await GcFixtures.symbols(soLocal, table: ".dynsym")
+        let symsLocal = try await GcFixtures.symbols(soLocal)
+        #expect(dynLocal.contains("weld_lib_api") && !dynLocal.contains("weld_lib_local_dead"), "the version script exports only weld_lib_api")
+        #expect(!symsLocal.contains("weld_lib_local_dead"), "a function the version script makes local, and nothing calls, is dead")
         let exe = dir + "/user"
         _ = try await GcFixtures.linkOK([user, so], output: exe, flags: ["-pie", "-Wl,--gc-sections", "-Wl,-rpath," + dir])
         let r = await GcFixtures.run(exe)

@@ -146,7 +146,6 @@ private func markAndSweep(_ ctx: Context) {
     if !ctx.isStatic {
         // Everything the output exports to .dynsym (the same test `synthesize` applies).
         let exportNames = Set(o.exportDynamicSymbols)
-        let local = VersionScriptLocals(ctx)
         let chunks = 64
         let found: [[Int32]] = Parallel.map(chunks) { c in
             var out: [Int32] = []
@@ -156,7 +155,7 @@ private func markAndSweep(_ ctx: Context) {
                 if s.name.count < 0 || s.fileIndex < 0 { continue }
                 if !(s.visibility == STV.default || s.visibility == STV.protected) || s.binding == STB.local { continue }
                 let export: Bool
-                if ctx.isShared { export = !local.isLocal(s.name) }
+                if ctx.isShared { export = ctx.explicitVersions[Int32(idx)] != nil || !ctx.versionScriptLocal(s.name) }
                 else { export = o.exportDynamic || s.referencedByShared || (!exportNames.isEmpty && exportNames.contains(s.name.string)) }
                 if export { out.append(Int32(idx)) }
             }
@@ -397,32 +396,6 @@ private func relocTarget(_ ctx: Context, _ obj: ObjectFile, _ t: Tables, _ f: In
     let s = ctx.symbols[obj.symbolIds[sym - obj.firstGlobal]]
     guard let sec = s.section, s.isDefinedInObject, sec.file.index >= 0 else { return nil }
     return t.slotBase[Int(sec.file.index)] + sec.index
-}
-
-/// The `local:` patterns of the version scripts, read here because they decide which
-/// definitions of a shared library are exported (and so are roots) before the driver loads
-/// them. A script that fails to parse adds nothing here; the driver reports it.
-private struct VersionScriptLocals {
-    var globals: [String] = []
-    var locals: [String] = []
-    var localAll = false
-
-    init(_ ctx: Context) {
-        for path in ctx.options.versionScripts {
-            guard let f = try? MappedFile.open(path) else { continue }
-            let text = String(decoding: f.bytes, as: UTF8.self)
-            guard let vs = try? parseVersionScript(text, path: path) else { continue }
-            globals += vs.globals
-            for l in vs.locals { if l == "*" { localAll = true } else { locals.append(l) } }
-        }
-    }
-
-    func isLocal(_ name: NameRef) -> Bool {
-        if !localAll && locals.isEmpty { return false }
-        let n = name.string
-        if globals.contains(where: { globMatch($0, n) }) { return false }
-        return localAll || locals.contains(where: { globMatch($0, n) })
-    }
 }
 
 @inline(__always) private func isCIdentifier(_ n: NameRef) -> Bool {
