@@ -31,17 +31,9 @@ func dynamicRelocKind(_ ctx: Context, _ obj: ObjectFile, _ sec: InputSection, _ 
     }
 }
 
-/// Counts each section's dynamic relocations and gives each section its slice of .rela.dyn.
+/// Gives each section (whose dynamic relocations the scan counted) its slice of .rela.dyn.
 func countDynamicRelocs(_ ctx: Context) {
     if ctx.isStatic { return }
-    Parallel.forEach(ctx.objects.count) { f in
-        let obj = ctx.objects[f]
-        for case let sec? in obj.sections where sec.alive && sec.relocCount > 0 && sec.flags & SHF.alloc != 0 {
-            var n: Int32 = 0
-            for r in 0..<sec.relocCount where dynamicRelocKind(ctx, obj, sec, sec.reloc(r)) != .none { n += 1 }
-            sec.dynRelocCount = n
-        }
-    }
     var next = Int32(0)
     for obj in ctx.objects {
         for case let sec? in obj.sections where sec.dynRelocCount > 0 {

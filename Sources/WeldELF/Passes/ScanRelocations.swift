@@ -40,11 +40,17 @@ func scanRelocations(_ ctx: Context) {
         var undefs: [UndefinedReference] = []
         for case let sec? in obj.sections where sec.alive && sec.relocCount > 0 {
             let alloc = sec.flags & SHF.alloc != 0
+            let countDynamic = alloc && !ctx.isStatic
+            var dynamicRelocs: Int32 = 0
+            defer { sec.dynRelocCount = dynamicRelocs }
             var r = 0
             while r < sec.relocCount {
                 let rel = sec.reloc(r)
                 r += 1
                 let t = rel.type
+                // Whether an R_X86_64_64 becomes a dynamic relocation does not depend on what
+                // the rest of the scan finds (RELATIVE and symbolic both count), so count here.
+                if countDynamic && t == R_X86_64.r64 && dynamicRelocKind(ctx, obj, sec, rel) != .none { dynamicRelocs += 1 }
                 // In an executable, GD and LD sequences are relaxed: their __tls_get_addr call
                 // disappears, so its relocation needs nothing.
                 if (t == R_X86_64.tlsgd || t == R_X86_64.tlsld) && ctx.options.outputKind == .executable { r += 1 }
