@@ -81,12 +81,17 @@ done
 while (( $(jobs -rp | wc -l) > 0 )); do wait -n || status=1; done
 
 if [[ "${WELD_FUZZ_MERGE:-}" == 1 ]]; then
+    # Candidates over WELD_FUZZ_MERGE_MAX bytes (default 32 KiB) are left out: they keep the
+    # committed corpus small (< 5 MB) for a handful of coverage edges.
+    max="${WELD_FUZZ_MERGE_MAX:-32768}"
     for t in "${targets[@]}"; do
         m=".build-fuzz/merge-$t"
-        rm -rf "$m" && mkdir -p "$m"
-        "$out/fuzz-$t" -merge=1 -rss_limit_mb=2048 -timeout=10 "$m" "Fuzz/corpus/$t" ".build-fuzz/work/$t" >/dev/null 2>&1 \
+        rm -rf "$m" "$m-candidates" && mkdir -p "$m" "$m-candidates"
+        find "Fuzz/corpus/$t" ".build-fuzz/work/$t" -type f -size -$((max + 1))c -exec cp {} "$m-candidates/" \;
+        "$out/fuzz-$t" -merge=1 -rss_limit_mb=2048 -timeout=10 "$m" "$m-candidates" >/dev/null 2>&1 \
             && rm -rf "Fuzz/corpus/$t" && mv "$m" "Fuzz/corpus/$t"
-        echo "merged $t: $(ls "Fuzz/corpus/$t" | wc -l) files, $(du -sh "Fuzz/corpus/$t" | cut -f1)"
+        rm -rf "$m-candidates"
+        echo "merged $t: $(ls "Fuzz/corpus/$t" | wc -l) files, $(cat "Fuzz/corpus/$t"/* | wc -c) bytes"
     done
 fi
 (( status == 0 )) && echo "fuzz: no crashes" || echo "fuzz: FAILED"
