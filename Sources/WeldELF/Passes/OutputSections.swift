@@ -38,13 +38,22 @@ struct OutputSectionKey: Hashable {
 /// command-line order), splits mergeable sections into deduplicated strings and .eh_frame
 /// into records, and creates the synthetic sections this output needs.
 func createOutputSections(_ ctx: Context) {
-    // Per-file work in parallel: output names and piece splitting.
-    struct Placement { var key: OutputSectionKey; var section: InputSection }
+    // Per file, in parallel: output names, piece splitting, and the file's sections grouped by
+    // output section (distinct keys in first-seen order) with a summary of their attributes.
+    struct Group {
+        var key: OutputSectionKey
+        var members: [InputSection] = []
+        var first: InputSection
+        var hasBits = false, hasNoBits = false
+        var align: UInt64 = 1
+        var entsize: UInt64 = 0
+        var mergeable = true         // every member SHF_MERGE with one entry size
+    }
     let stripDebug = ctx.options.stripDebug || ctx.options.stripAll
-    let perFile: [[Placement]] = Parallel.map(ctx.objects.count) { f in
+    let perFile: [[Group]] = Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
-        var out: [Placement] = []
-        out.reserveCapacity(obj.sections.count)
+        var groups: [Group] = []
+        var last = -1
         for case let sec? in obj.sections where sec.alive {
             if stripDebug, sec.name.hasPrefix(".debug") { sec.alive = false; continue }
             let name = outputSectionName(sec.name)
@@ -57,36 +66,51 @@ func createOutputSections(_ ctx: Context) {
                 splitMergeable(sec)
             }
             // Sections with the same name but different kinds (e.g. a writable .rodata) stay apart.
-            let relevant = sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls)
-            out.append(Placement(key: OutputSectionKey(name: name, flags: relevant), section: sec))
+            let key = OutputSectionKey(name: name, flags: sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls))
+            // A file has few distinct output sections: the last one or a short linear search.
+            var g = last >= 0 && groups[last].key == key ? last : (groups.firstIndex { $0.key == key } ?? -1)
+            if g < 0 { groups.append(Group(key: key, first: sec)); g = groups.count - 1 }
+            last = g
+            groups[g].members.append(sec)
+            if sec.isNoBits { groups[g].hasNoBits = true } else { groups[g].hasBits = true }
+            groups[g].align = max(groups[g].align, sec.align)
+            if sec.flags & SHF.merge == 0 || (groups[g].entsize != 0 && groups[g].entsize != sec.entsize) { groups[g].mergeable = false }
+            groups[g].entsize = sec.entsize
         }
-        return out
+        return groups
     }
-    var byKey: [OutputSectionKey: OutputSection] = [:]
+    // Output sections in first-seen order (command-line order), attributes combined.
+    var byKey: [OutputSectionKey: Int] = [:]
     var order: [OutputSection] = []
-    for list in perFile {
-        for p in list {
-            let sec = p.section
-            let isEh = sec.pieces != nil && (sec.name.equals(".eh_frame") || sec.type == SHT.x86_64Unwind)
-            let os: OutputSection
-            if let existing = byKey[p.key] { os = existing } else {
+    var lists: [[[InputSection]]] = []
+    var entsizes: [UInt64] = []
+    for groups in perFile {
+        for g in groups {
+            let i: Int
+            if let existing = byKey[g.key] { i = existing } else {
+                let sec = g.first
+                let isEh = sec.pieces != nil && (sec.name.equals(".eh_frame") || sec.type == SHT.x86_64Unwind)
                 var type = sec.type
                 if type == SHT.x86_64Unwind { type = SHT.progbits }
-                os = OutputSection(name: p.key.name.string, type: type, flags: p.key.flags | (sec.flags & (SHF.merge | SHF.strings)),
-                                   content: isEh ? .ehFrame : .inputs)
-                byKey[p.key] = os
+                let os = OutputSection(name: g.key.name.string, type: type, flags: g.key.flags | (sec.flags & (SHF.merge | SHF.strings)),
+                                       content: isEh ? .ehFrame : .inputs)
+                os.type = g.hasBits ? (type == SHT.nobits ? SHT.progbits : type) : SHT.nobits
+                i = order.count
+                byKey[g.key] = i
                 order.append(os)
+                lists.append([])
+                entsizes.append(g.entsize)
             }
-            if !sec.isNoBits && os.type == SHT.nobits { os.type = SHT.progbits }
-            if sec.isNoBits && os.type != SHT.nobits && os.members.isEmpty { os.type = SHT.nobits }
-            os.flags &= ~(sec.flags & SHF.merge == 0 ? (SHF.merge | SHF.strings) : 0)
-            os.align = max(os.align, sec.align)
+            let os = order[i]
+            if g.hasBits && os.type == SHT.nobits { os.type = SHT.progbits }
+            os.align = max(os.align, g.align)
             // The output keeps SHF_MERGE only if every member is mergeable with one entry size.
-            if sec.flags & SHF.merge != 0 && (os.members.isEmpty || os.entsize == sec.entsize) { os.entsize = sec.entsize }
-            else { os.flags &= ~(SHF.merge | SHF.strings) }
-            os.members.append(sec)
+            if !g.mergeable || g.entsize != entsizes[i] { os.flags &= ~(SHF.merge | SHF.strings) }
+            os.entsize = g.entsize
+            lists[i].append(g.members)
         }
     }
+    Parallel.forEach(order.count) { i in order[i].members = lists[i].flatMap { $0 } }
     for os in order where os.flags & SHF.merge == 0 { os.entsize = 0 }
     for os in order where os.name == ".init_array" || os.name == ".fini_array" {
         // Priority order; sections without a priority run last (stable: input order otherwise).

@@ -309,7 +309,8 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
 
     // Local IFUNCs need PLT stubs like global ones, and (in a shared library) local TLS
     // variables reached through the GOT need GOT slots: give each a hidden global entry.
-    for obj in ctx.objects {
+    let promotions: [[Int]] = Parallel.map(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
         var promote = Set<Int>()
         for i in 1..<max(obj.firstGlobal, 1) where obj.symType(i) == STT.gnuIfunc { promote.insert(i) }
         if ctx.isShared {
@@ -323,7 +324,11 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 }
             }
         }
-        for i in promote.sorted() where obj.symSection(i)?.alive == true {
+        return promote.sorted()
+    }
+    for (f, promote) in promotions.enumerated() where !promote.isEmpty {
+        let obj = ctx.objects[f]
+        for i in promote where obj.symSection(i)?.alive == true {
             let id = syms.intern("\(obj.symName(i).string)@weld.local.\(obj.index).\(i)")
             syms[id].kind = .strong
             syms[id].fileIndex = obj.index
@@ -363,15 +368,17 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         }
     }
     // Commons, in file order, become .bss space.
-    for obj in ctx.objects {
+    let commons: [[Int32]] = Parallel.map(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
+        var out: [Int32] = []
         for k in 0..<obj.symbolIds.count {
             let id = obj.symbolIds[k]
             let s = syms[id]
-            if s.kind == .common && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k) {
-                ctx.commonSymbols.append(id)
-            }
+            if s.kind == .common && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k) { out.append(id) }
         }
+        return out
     }
+    ctx.commonSymbols = commons.flatMap { $0 }
     // Shared libraries that satisfy a reference (or are not --as-needed) become DT_NEEDED.
     let neededBy: [Bool] = Parallel.map(ctx.shareds.count) { si in
         let so = ctx.shareds[si]
