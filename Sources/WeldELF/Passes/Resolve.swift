@@ -179,7 +179,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 let kind: DefinitionKind = isCommon ? .common : (obj.symBind(i) == STB.weak ? .weak : .strong)
                 syms.atomicMin(id, \.rank, symbolRank(kind, obj.priority))
                 if isCommon {
-                    syms.atomicMax(id, \.commonSize, obj.symSize(i))
+                    syms.atomicMax(id, \.size, obj.symSize(i))   // commons: the largest size
                     syms.atomicMax(id, \.commonAlign, obj.symValue(i))
                 }
             }
@@ -237,7 +237,6 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 syms[id].kind = kind
                 syms[id].fileIndex = obj.index
                 syms[id].symIndex = Int32(i)
-                syms[id].priority = obj.priority
             } else if kind == .strong && rankKind(best) == .strong && !o.allowMultipleDefinition {
                 dups.append((id, i))
             }
@@ -253,7 +252,6 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 syms[id].kind = .shared
                 syms[id].fileIndex = so.index
                 syms[id].symIndex = Int32(i)
-                syms[id].priority = so.priority
             }
         }
     }
@@ -281,7 +279,6 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 syms[id].kind = .shared
                 syms[id].fileIndex = so.index
                 syms[id].symIndex = Int32(i)
-                syms[id].priority = so.priority
                 ctx.dynamicNames[id] = base
                 so.isNeeded = true
             }
@@ -356,7 +353,6 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             if obj.symType(i) == STT.gnuIfunc { syms[id].flags |= SymbolFlag.isIfunc }
         case .common:
             syms[id].type = STT.object
-            syms[id].size = s.commonSize
         case .shared:
             let so = ctx.shareds[Int(s.fileIndex)]
             let i = Int(s.symIndex)

@@ -15,12 +15,10 @@ public struct Symbol: @unchecked Sendable {
     public var kind: DefinitionKind = .undefined
     public var fileIndex: Int32 = -1        // object index (strong/weak/common) or shared index
     public var symIndex: Int32 = -1         // index in that file's symbol table
-    public var priority: Int64 = .max
     /// Best definition so far: `symbolRank(kind, priority)`, lowered with an atomic minimum.
     public var rank: UInt64 = .max
     /// Best archive member offering this name: its priority (archive priority + member + 1).
     public var lazyKey: UInt64 = .max
-    public var commonSize: UInt64 = 0       // largest size among common definitions
     public var commonAlign: UInt64 = 0      // largest alignment among common definitions
     public var visibility: UInt8 = STV.default  // most constraining seen on any reference/definition
     public var referenced: Bool {
