@@ -108,11 +108,13 @@ private enum Shlib {
         }
     }
 
-    /// Messages from `eu-elflint --gnu-ld` that weld's libraries get now. Each is also given by
-    /// GNU ld's library of the same objects; they are recorded as known issues, not failures.
+    /// Messages from `eu-elflint --gnu-ld` on valid output: GNU ld's library of the same objects
+    /// gets each too. They are recorded as known issues, not failures.
     static let knownElflintMessages: [(pattern: String, why: String)] = [
         ("section [N] '.dynsym': symbol N (*): symbol in dynamic symbol table with non-default visibility",
          "eu-elflint 0.188 rejects STV_PROTECTED symbols in .dynsym, which are valid (and GNU ld's library gets the same message)"),
+        ("section [N] '.note.stapsdt': unknown object file note type N with owner name 'stapsdt' at offset N",
+         "eu-elflint 0.188 does not know SystemTap's notes (GNU ld's libpython3.11.so gets the same messages)"),
     ]
 
     /// Runs eu-elflint on weld's output; messages matching knownElflintMessages become known
@@ -138,8 +140,10 @@ private enum Shlib {
                     Issue.record(Comment(rawValue: "eu-elflint --gnu-ld \(file): \(m)"))
                 }
             } else {
-                let note = referenceMessages.contains(n) ? " (GNU ld's output gets it too)" : " (GNU ld's output does not)"
-                Issue.record(Comment(rawValue: "eu-elflint --gnu-ld \(file): \(m)\(note)"))
+                let note = reference == nil ? "" : referenceMessages.contains(n) ? " (GNU ld's output gets it too)" : " (GNU ld's output does not)"
+                weldSpecific("eu-elflint messages") {
+                    Issue.record(Comment(rawValue: "eu-elflint --gnu-ld \(file): \(m)\(note)"))
+                }
             }
         }
     }
