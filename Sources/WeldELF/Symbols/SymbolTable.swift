@@ -6,11 +6,14 @@ import Synchronization
 /// array of structs. Ids are handed out in whatever order threads win, so nothing derives
 /// output order from ids: output order always comes from walking files in command-line order.
 public final class SymbolTable: @unchecked Sendable {
-    /// Slot value: symbol id + 1, 0 = empty.
-    private var slots: UnsafeMutablePointer<Atomic<Int32>>
+    /// Slot value: the hash's upper 32 bits (a tag that rejects most mismatches without
+    /// touching anything else) and symbol id + 1 in the lower 32; 0 = empty.
+    private var slots: UnsafeMutablePointer<Atomic<UInt64>>
     private var mask: Int
     private let nextId = Atomic<Int32>(0)
     public private(set) var symbols: UnsafeMutablePointer<Symbol>
+    /// Names by id, apart from the (much larger) symbols, so comparisons stay in cache.
+    private var names: UnsafeMutablePointer<NameRef>
     private var hashes: UnsafeMutablePointer<UInt64>
     private var capacity: Int       // of `symbols`, half the slot count
 
@@ -19,13 +22,16 @@ public final class SymbolTable: @unchecked Sendable {
     public init(expected: Int) {
         var n = 1024
         while n < expected * 2 { n <<= 1 }
-        slots = UnsafeMutablePointer<Atomic<Int32>>.allocate(capacity: n)
-        for i in 0..<n { (slots + i).initialize(to: Atomic<Int32>(0)) }
+        slots = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: n)
+        for i in 0..<n { (slots + i).initialize(to: Atomic<UInt64>(0)) }
         mask = n - 1
         capacity = n / 2
         symbols = UnsafeMutablePointer<Symbol>.allocate(capacity: capacity)
+        names = UnsafeMutablePointer<NameRef>.allocate(capacity: capacity)
         hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
     }
+
+    @inline(__always) static func slotValue(_ h: UInt64, _ id: Int32) -> UInt64 { (h & 0xffff_ffff_0000_0000) | UInt64(UInt32(id + 1)) }
 
     /// Makes room for `more` new names before a parallel insertion round (not thread-safe:
     /// call between rounds). Ids stay the same.
@@ -34,13 +40,13 @@ public final class SymbolTable: @unchecked Sendable {
         if need <= capacity { return }
         var n = (mask + 1)
         while n / 2 < need { n <<= 1 }
-        let newSlots = UnsafeMutablePointer<Atomic<Int32>>.allocate(capacity: n)
-        for i in 0..<n { (newSlots + i).initialize(to: Atomic<Int32>(0)) }
+        let newSlots = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: n)
+        for i in 0..<n { (newSlots + i).initialize(to: Atomic<UInt64>(0)) }
         let newMask = n - 1
-        for id in 0..<count {
+        for id in 0..<count where names[id].count >= 0 {
             var i = Int(truncatingIfNeeded: hashes[id]) & newMask
             while newSlots[i].load(ordering: .relaxed) != 0 { i = (i + 1) & newMask }
-            newSlots[i].store(Int32(id + 1), ordering: .relaxed)
+            newSlots[i].store(SymbolTable.slotValue(hashes[id], Int32(id)), ordering: .relaxed)
         }
         slots.deallocate()
         slots = newSlots
@@ -49,6 +55,10 @@ public final class SymbolTable: @unchecked Sendable {
         newSymbols.moveInitialize(from: symbols, count: count)
         symbols.deallocate()
         symbols = newSymbols
+        let newNames = UnsafeMutablePointer<NameRef>.allocate(capacity: n / 2)
+        newNames.moveInitialize(from: names, count: count)
+        names.deallocate()
+        names = newNames
         let newHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: n / 2)
         newHashes.moveInitialize(from: hashes, count: count)
         hashes.deallocate()
@@ -61,24 +71,29 @@ public final class SymbolTable: @unchecked Sendable {
     @inline(__always)
     public func intern(_ name: NameRef) -> Int32 {
         let h = fastHash(name.ptr, name.count)
+        let tag = h & 0xffff_ffff_0000_0000
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let v = slots[i].load(ordering: .acquiring)
             if v == 0 {
                 // Claim an id first, publish it with a CAS; if another thread took the slot,
-                // retry there (our id becomes a hole that nothing refers to).
+                // look at what it put there (our id becomes a hole that nothing refers to).
                 let id = nextId.add(1, ordering: .relaxed).oldValue
                 precondition(Int(id) < capacity, "symbol table overflow: reserve() was not called")
                 (symbols + Int(id)).initialize(to: Symbol(name: name))
+                (names + Int(id)).initialize(to: name)
                 hashes[Int(id)] = h
-                let (won, current) = slots[i].compareExchange(expected: 0, desired: id + 1, ordering: .acquiringAndReleasing)
+                let (won, current) = slots[i].compareExchange(expected: 0, desired: SymbolTable.slotValue(h, id), ordering: .acquiringAndReleasing)
                 if won { return id }
                 (symbols + Int(id)).pointee.name = NameRef(name.ptr, -1) // hole: matches nothing
-                let other = current - 1
-                if hashes[Int(other)] == h && symbols[Int(other)].name == name { return other }
-            } else {
-                let id = v - 1
-                if hashes[Int(id)] == h && symbols[Int(id)].name == name { return id }
+                names[Int(id)] = NameRef(name.ptr, -1)
+                if current & 0xffff_ffff_0000_0000 == tag {
+                    let other = Int32(truncatingIfNeeded: current & 0xffff_ffff) - 1
+                    if names[Int(other)] == name { return other }
+                }
+            } else if v & 0xffff_ffff_0000_0000 == tag {
+                let id = Int32(truncatingIfNeeded: v & 0xffff_ffff) - 1
+                if names[Int(id)] == name { return id }
             }
             i = (i + 1) & mask
         }
@@ -87,12 +102,15 @@ public final class SymbolTable: @unchecked Sendable {
     /// Looks up a name without inserting it.
     public func find(_ name: NameRef) -> Int32? {
         let h = fastHash(name.ptr, name.count)
+        let tag = h & 0xffff_ffff_0000_0000
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let v = slots[i].load(ordering: .acquiring)
             if v == 0 { return nil }
-            let id = v - 1
-            if hashes[Int(id)] == h && symbols[Int(id)].name == name { return id }
+            if v & 0xffff_ffff_0000_0000 == tag {
+                let id = Int32(truncatingIfNeeded: v & 0xffff_ffff) - 1
+                if names[Int(id)] == name { return id }
+            }
             i = (i + 1) & mask
         }
     }
