@@ -35,6 +35,8 @@ public final class ObjectFile: @unchecked Sendable {
     /// Local IFUNC symbols get a hidden global entry so they can have a PLT stub: sym → id.
     public var promotedLocals: [Int: Int32] = [:]
     public let isFromArchive: Bool
+    /// The archive's file name for members ("libfoo.a"), for --exclude-libs.
+    public var archiveName: String? = nil
 
     public init(displayName: String, base: UnsafeRawPointer, size: Int, priority: Int64, isFromArchive: Bool) {
         self.displayName = displayName; self.base = base; self.size = size; self.priority = priority

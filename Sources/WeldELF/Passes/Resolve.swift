@@ -297,6 +297,20 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             }
         }
     }
+    // --exclude-libs: definitions from those archives are hidden from the dynamic symbol table.
+    if !o.excludeLibs.isEmpty {
+        let all = o.excludeLibs.contains("ALL")
+        Parallel.forEach(ctx.objects.count) { f in
+            let obj = ctx.objects[f]
+            guard let ar = obj.archiveName, all || o.excludeLibs.contains(ar) else { return }
+            for k in 0..<obj.symbolIds.count {
+                let id = obj.symbolIds[k]
+                if syms[id].fileIndex == obj.index && syms[id].symIndex == Int32(obj.firstGlobal + k) && syms[id].isDefinedInObject {
+                    syms.setFlag(id, SymbolFlag.visHidden)
+                }
+            }
+        }
+    }
     // Visibility: the most constraining of all references and definitions.
     Parallel.forEach(syms.count, minChunk: 4096) { idx in
         let f = syms[Int32(idx)].flags
@@ -398,7 +412,9 @@ func memberObject(_ ar: ArchiveInput, _ m: Int) throws(LinkError) -> ObjectFile?
     if let thin = member.thinPath {
         let f = try MappedFile.open(thin)
         if f.size >= 4 && f.base.u32(0) != 0x464c_457f { return nil }
-        return ObjectFile(displayName: name, base: f.base, size: f.size, priority: prio, isFromArchive: true)
+        let obj = ObjectFile(displayName: name, base: f.base, size: f.size, priority: prio, isFromArchive: true)
+        obj.archiveName = ar.path.split(separator: "/").last.map(String.init)
+        return obj
     }
     guard let data = ar.archive.memberData(m) else { return nil }
     // Archives may hold non-object members (e.g. a text file); only ELF ones are linked.
@@ -406,7 +422,9 @@ func memberObject(_ ar: ArchiveInput, _ m: Int) throws(LinkError) -> ObjectFile?
         if ar.wholeArchive { return nil }
         throw LinkError("\(name): archive member is not an ELF object")
     }
-    return ObjectFile(displayName: name, base: data.baseAddress!, size: data.count, priority: prio, isFromArchive: true)
+    let obj = ObjectFile(displayName: name, base: data.baseAddress!, size: data.count, priority: prio, isFromArchive: true)
+    obj.archiveName = ar.path.split(separator: "/").last.map(String.init)
+    return obj
 }
 
 /// "file.o:(.text+0x10)" for a symbol's current definition.
