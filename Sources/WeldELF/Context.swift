@@ -62,6 +62,32 @@ public final class Context: @unchecked Sendable {
     /// The name a `foo@V1` definition has in .dynsym ("foo").
     public var dynamicNames: [Int32: NameRef] = [:]
 
+    /// Names exported by --export-dynamic-symbol and --dynamic-list (patterns allowed).
+    public var exportPatterns: [String] = []
+    private var exportExact: Set<String> = []
+    private var exportWildcards: [String] = []
+    func setExportPatterns(_ patterns: [String]) {
+        exportPatterns = patterns
+        for p in patterns {
+            if p.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) { exportWildcards.append(p) } else { exportExact.insert(p) }
+        }
+    }
+
+    /// Whether a definition goes to .dynsym: in a shared library every default or protected
+    /// definition a version script does not make local; in an executable what --export-dynamic,
+    /// --export-dynamic-symbol or --dynamic-list name, and what a shared library refers to.
+    /// Used by the synthetic sections and by --gc-sections (as roots), so both agree.
+    func exportsDefinition(_ id: Int32) -> Bool {
+        let s = symbols[id]
+        guard s.isDefinedInObject, s.fileIndex >= 0, s.visibility == STV.default || s.visibility == STV.protected,
+              s.binding != STB.local else { return false }
+        if isShared { return explicitVersions[id] != nil || !versionScriptLocal(s.name) }
+        if options.exportDynamic || s.referencedByShared { return true }
+        if exportExact.isEmpty && exportWildcards.isEmpty { return false }
+        let n = s.name.string
+        return exportExact.contains(n) || exportWildcards.contains { globMatch($0, n) }
+    }
+
     /// The name a symbol has in .dynsym.
     func dynamicName(_ id: Int32) -> NameRef { dynamicNames[id] ?? symbols[id].name }
 

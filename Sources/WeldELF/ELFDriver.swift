@@ -57,6 +57,7 @@ public enum ELFDriver {
             try timer.phase("open and map inputs") { () throws in try loadInputs(ctx) }
             ctx.isStatic = !options.pie && !ctx.isShared && ctx.shareds.isEmpty
             try loadVersionScripts(ctx)
+            try loadDynamicLists(ctx)
             try timer.phase("parse and resolve symbols") { () throws in try resolveSymbols(ctx) }
             try check(ctx)
             computeOutputProperties(ctx)
@@ -161,6 +162,16 @@ func loadVersionScripts(_ ctx: Context) throws(LinkError) {
         }
         for l in vs.locals { if l == "*" { ctx.localAll = true } else { ctx.localPatterns.append(l) } }
     }
+}
+
+/// --dynamic-list files (`{ sym; pattern*; };`) and --export-dynamic-symbol names.
+func loadDynamicLists(_ ctx: Context) throws(LinkError) {
+    var patterns = ctx.options.exportDynamicSymbols
+    for path in ctx.options.dynamicLists {
+        let f = try MappedFile.open(path)
+        patterns += try parseVersionScript(String(decoding: f.bytes, as: UTF8.self), path: path).globals
+    }
+    ctx.setExportPatterns(patterns)
 }
 
 /// GOT slots for local symbols named by a GOT relocation that cannot be relaxed.

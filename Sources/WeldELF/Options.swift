@@ -70,6 +70,7 @@ public struct Options: Sendable {
     public var verbose = false
     public var allowShlibUndefined: Bool? = nil
     public var versionScripts: [String] = []
+    public var dynamicLists: [String] = []
     /// --exclude-libs: archives whose symbols are not exported automatically ("ALL": every one).
     public var excludeLibs: Set<String> = []
 
@@ -221,12 +222,13 @@ extension Options {
             case "-unresolved-symbols":
                 o.unresolvedIgnoreAll = (try val(arg)) == "ignore-all"
             case "-version-script": o.versionScripts.append(try val(arg))
+            case "-dynamic-list": o.dynamicLists.append(try val(arg))
             case "-exclude-libs":
                 // ALL, or archive names separated by ',' or ':'.
                 o.excludeLibs.formUnion((try val(arg)).split(whereSeparator: { $0 == "," || $0 == ":" }).map(String.init))
             case "-verbose": o.verbose = true
             case "-plugin", "-plugin-opt", "-dependency-file", "-package-metadata", "-Y",
-                 "-retain-symbols-file", "-dynamic-list", "-y", "-trace-symbol",
+                 "-retain-symbols-file", "-y", "-trace-symbol",
                  "-why-extract", "-compress-debug-sections":
                 // Accepted; LTO plugins only matter when an LTO input appears (weld reports
                 // such inputs as unsupported), the rest do not change a static link's output.

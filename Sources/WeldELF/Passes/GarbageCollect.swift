@@ -145,19 +145,13 @@ private func markAndSweep(_ ctx: Context) {
     for n in rootNames { if let id = syms.find(n) { rootSyms.append(id) } }
     if !ctx.isStatic {
         // Everything the output exports to .dynsym (the same test `synthesize` applies).
-        let exportNames = Set(o.exportDynamicSymbols)
         let chunks = 64
         let found: [[Int32]] = Parallel.map(chunks) { c in
             var out: [Int32] = []
             let lo = symCount * c / chunks, hi = symCount * (c + 1) / chunks
             for idx in lo..<hi where symTarget[idx] < startStopTag {
-                let s = syms[Int32(idx)]
-                if s.name.count < 0 || s.fileIndex < 0 { continue }
-                if !(s.visibility == STV.default || s.visibility == STV.protected) || s.binding == STB.local { continue }
-                let export: Bool
-                if ctx.isShared { export = ctx.explicitVersions[Int32(idx)] != nil || !ctx.versionScriptLocal(s.name) }
-                else { export = o.exportDynamic || s.referencedByShared || (!exportNames.isEmpty && exportNames.contains(s.name.string)) }
-                if export { out.append(Int32(idx)) }
+                if syms[Int32(idx)].name.count < 0 { continue }
+                if ctx.exportsDefinition(Int32(idx)) { out.append(Int32(idx)) }
             }
             return out
         }

@@ -16,7 +16,6 @@ func synthesize(_ ctx: Context) throws(LinkError) {
     // The symbols that need anything from this pass, found in parallel and put in a canonical
     // order (definitions by file and index, then imports by library and index): the same at
     // any thread count, whatever order the scan saw them in.
-    let exportNames = Set(o.exportDynamicSymbols)
     let needs = SymbolFlag.needsGot | SymbolFlag.needsPlt | SymbolFlag.needsCopy | SymbolFlag.needsGotTp |
         SymbolFlag.needsTlsGd | SymbolFlag.needsTlsDesc | SymbolFlag.needsCanonicalPlt
     let chunks = 64
@@ -29,9 +28,7 @@ func synthesize(_ ctx: Context) throws(LinkError) {
             var want = s.flags & needs != 0
             if !want && dynamicOutput {
                 if s.isDynamicImport { want = s.referenced }
-                else if s.isDefinedInObject && s.fileIndex >= 0 && (s.visibility == STV.default || s.visibility == STV.protected) {
-                    want = ctx.isShared || o.exportDynamic || s.referencedByShared || (!exportNames.isEmpty && exportNames.contains(s.name.string))
-                }
+                else { want = ctx.exportsDefinition(Int32(idx)) }
             }
             if want { out.append(Int32(idx)) }
         }
@@ -119,10 +116,7 @@ func synthesize(_ ctx: Context) throws(LinkError) {
             let s = syms[id]
             var export = false
             if s.kind == .shared && s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) != 0 { export = true }
-            else if s.isDefinedInObject && (s.visibility == STV.default || s.visibility == STV.protected) && s.binding != STB.local && s.fileIndex >= 0 {
-                if ctx.isShared { export = ctx.explicitVersions[id] != nil || !ctx.versionScriptLocal(s.name) }
-                else if o.exportDynamic || s.referencedByShared || exportNames.contains(s.name.string) { export = true }
-            }
+            else { export = ctx.exportsDefinition(id) }
             if export { dyn.append(id) }
         }
         // Other names of copied objects (environ's __environ) must point at the copy too.
