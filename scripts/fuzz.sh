@@ -32,8 +32,8 @@ jobs="${WELD_FUZZ_JOBS:-2}"
 (( jobs < 1 )) && jobs=1
 
 if [[ "${WELD_FUZZ_NO_BUILD:-}" != 1 ]]; then
+    mkdir -p "$out"
     if ! Fuzz/build.sh "$out" >"$out.build.log" 2>&1; then
-        mkdir -p "$(dirname "$out")"
         cat "$out.build.log" >&2
         echo "fuzz: build failed" >&2
         exit 1
