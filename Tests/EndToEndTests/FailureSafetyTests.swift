@@ -86,11 +86,11 @@ enum FailureSafetyFixtures {
 
 /// A child process started with default signal dispositions, so SIGINT is not inherited as
 /// ignored; `shell` runs `sh -c SHELL weld args…` (for `ulimit`, `umask`).
-struct Child {
+struct LinkProcess {
     let pid: pid_t
     let stderrPath: String
 
-    static func spawn(_ argv: [String], shell: String? = nil, scratch: String) throws -> Child {
+    static func spawn(_ argv: [String], shell: String? = nil, scratch: String) throws -> LinkProcess {
         let errPath = "\(scratch)/.child-\(getpid())-\(UInt32.random(in: 0 ... .max)).err"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -113,7 +113,7 @@ struct Child {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, full[0], &actions, &attr, &cargs, environ)
         if rc != 0 { throw FailureSafetyFixtures.FixtureError(description: "cannot start \(full[0]): \(String(cString: strerror(rc)))") }
-        return Child(pid: pid, stderrPath: errPath)
+        return LinkProcess(pid: pid, stderrPath: errPath)
     }
 
     /// Exit status, nil while running.
@@ -153,7 +153,7 @@ struct FailureSafetyTests {
 
     /// Runs weld to completion; returns termination and stderr.
     func link(_ args: [String], shell: String? = nil, in dir: String) async throws -> (Termination, String) {
-        let child = try Child.spawn([try weld()] + args, shell: shell, scratch: dir + "/..")
+        let child = try LinkProcess.spawn([try weld()] + args, shell: shell, scratch: dir + "/..")
         let t = await child.wait()
         return (t, child.stderrText)
     }
@@ -191,7 +191,7 @@ struct FailureSafetyTests {
         // Up to 3 tries: the signal must arrive while the temporary file exists.
         var sawTemp = false
         for _ in 0..<3 where !sawTemp {
-            let child = try Child.spawn([try weld(), "-o", out, big, "-e", "_start"], scratch: dir + "/..")
+            let child = try LinkProcess.spawn([try weld(), "-o", out, big, "-e", "_start"], scratch: dir + "/..")
             var t: Termination? = nil
             while t == nil {
                 if !F.tempFiles(in: dir).isEmpty {
@@ -224,7 +224,7 @@ struct FailureSafetyTests {
         let dir = try F.caseDir("signal-early")
         let out = dir + "/prog"
         try F.previous.write(to: URL(fileURLWithPath: out))
-        let child = try Child.spawn([try weld(), "-o", out, big, "-e", "_start"], scratch: dir + "/..")
+        let child = try LinkProcess.spawn([try weld(), "-o", out, big, "-e", "_start"], scratch: dir + "/..")
         usleep(5_000)
         kill(child.pid, SIGINT)
         let t = await child.wait()
@@ -276,7 +276,7 @@ struct FailureSafetyTests {
         let dir = try F.caseDir("running")
         let out = dir + "/prog"
         try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: out)
-        let running = try Child.spawn([out, "60"], scratch: dir + "/..")
+        let running = try LinkProcess.spawn([out, "60"], scratch: dir + "/..")
         defer { kill(running.pid, SIGKILL); _ = running.poll() }
         usleep(50_000)
         #expect(running.poll() == nil, "the copy of sleep should be running")
