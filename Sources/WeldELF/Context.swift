@@ -57,6 +57,16 @@ public final class Context: @unchecked Sendable {
     public var versionDefinitions: [String] = []
     public var versionParents: [[String]] = []
     public var versionPatterns: [(index: UInt16, patterns: [String])] = []
+    public var versionLocalPatterns: [UInt16: [String]] = [:]
+
+    /// A `.symver` definition of version V is local if V's node has a `local:` pattern that
+    /// matches it and no `global:` one does (GNU ld's rule).
+    func explicitVersionIsLocal(_ id: Int32) -> Bool {
+        guard let (v, _) = explicitVersions[id], let locals = versionLocalPatterns[v], !locals.isEmpty else { return false }
+        let n = (dynamicNames[id] ?? symbols[id].name).string
+        if let globals = versionPatterns.first(where: { $0.index == v })?.patterns, globals.contains(where: { globMatch($0, n) }) { return false }
+        return locals.contains { globMatch($0, n) }
+    }
     /// Versions given by `.symver` in objects: symbol id → (version index, hidden).
     public var explicitVersions: [Int32: (UInt16, Bool)] = [:]
     /// The name a `foo@V1` definition has in .dynsym ("foo").
@@ -81,7 +91,10 @@ public final class Context: @unchecked Sendable {
         let s = symbols[id]
         guard s.isDefinedInObject, s.fileIndex >= 0, s.visibility == STV.default || s.visibility == STV.protected,
               s.binding != STB.local else { return false }
-        if isShared { return explicitVersions[id] != nil || !versionScriptLocal(s.name) }
+        if isShared {
+            if explicitVersions[id] != nil { return !explicitVersionIsLocal(id) }
+            return !versionScriptLocal(s.name)
+        }
         if options.exportDynamic || s.referencedByShared { return true }
         if exportExact.isEmpty && exportWildcards.isEmpty { return false }
         let n = s.name.string

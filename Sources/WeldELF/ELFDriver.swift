@@ -159,6 +159,7 @@ func loadVersionScripts(_ ctx: Context) throws(LinkError) {
             let index = ctx.versionIndex(named: node.name)
             ctx.versionParents[Int(index) - 2] = node.parents
             ctx.versionPatterns.append((index, node.globals))
+            ctx.versionLocalPatterns[index] = node.locals
         }
         for l in vs.locals { if l == "*" { ctx.localAll = true } else { ctx.localPatterns.append(l) } }
     }

@@ -13,6 +13,7 @@ struct VersionScript {
 struct VersionNode {
     var name: String
     var globals: [String] = []
+    var locals: [String] = []
     var parents: [String] = []
 }
 
@@ -87,7 +88,7 @@ func parseVersionScript(_ text: String, path: String) throws(LinkError) -> Versi
                 while k < tokens.count && tokens[k].0 != "}" {
                     if tokens[k].0 != ";" {
                         let p = tokens[k].0.hasPrefix("\"") ? String(tokens[k].0.dropFirst()) : tokens[k].0
-                        if isLocal { script.locals.append(p) } else { script.globals.append(p); node.globals.append(p) }
+                        if isLocal { script.locals.append(p); node.locals.append(p) } else { script.globals.append(p); node.globals.append(p) }
                     }
                     k += 1
                 }
@@ -97,7 +98,7 @@ func parseVersionScript(_ text: String, path: String) throws(LinkError) -> Versi
             }
             if t == ";" { k += 1; continue }
             let p = t.hasPrefix("\"") ? String(t.dropFirst()) : t
-            if isLocal { script.locals.append(p) } else { script.globals.append(p); node.globals.append(p) }
+            if isLocal { script.locals.append(p); node.locals.append(p) } else { script.globals.append(p); node.globals.append(p) }
             k += 1
             guard k < tokens.count, tokens[k].0 == ";" else { throw err("expected ';' after '\(p)'") }
             k += 1

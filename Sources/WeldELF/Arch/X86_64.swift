@@ -32,8 +32,21 @@ func dynamicRelocKind(_ ctx: Context, _ obj: ObjectFile, _ sec: InputSection, _ 
 }
 
 /// Gives each section (whose dynamic relocations the scan counted) its slice of .rela.dyn.
+/// In a non-PIC executable an absolute reference to an imported object needs no dynamic
+/// relocation once the object is copied, which the scan learns only at its end: there the
+/// sections are counted again now.
 func countDynamicRelocs(_ ctx: Context) {
     if ctx.isStatic { return }
+    if !ctx.isPIC {
+        Parallel.forEach(ctx.objects.count) { f in
+            let obj = ctx.objects[f]
+            for case let sec? in obj.sections where sec.alive && sec.dynRelocCount > 0 {
+                var n: Int32 = 0
+                for r in 0..<sec.relocCount where sec.reloc(r).type == R_X86_64.r64 && dynamicRelocKind(ctx, obj, sec, sec.reloc(r)) != .none { n += 1 }
+                sec.dynRelocCount = n
+            }
+        }
+    }
     var next = Int32(0)
     for obj in ctx.objects {
         for case let sec? in obj.sections where sec.dynRelocCount > 0 {
@@ -136,8 +149,8 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
             if !isLocal && sp.pointee.pltIndex >= 0 && (type == R_X86_64.plt32 || imported || sp.pointee.flags & SymbolFlag.isIfunc != 0) {
                 target = pltAddress(ctx, sp.pointee)
             }
-            if !isLocal && sp.pointee.isUndefined && type == R_X86_64.plt32 { target = P &- UInt64(bitPattern: A) &+ 0 } // weak undef call: loops to itself harmlessly? use 0
-            if !isLocal && sp.pointee.isUndefined { target = 0 }
+            // A weak undefined symbol bound at link time is 0; an import goes through its PLT.
+            if !isLocal && sp.pointee.isUndefined && !sp.pointee.isPreemptible { target = 0 }
             let v = Int64(bitPattern: target &+ UInt64(bitPattern: A) &- P)
             if !checkRange(ctx, sec, rel, v, bits: 32, signed: true) { continue }
             loc.w32(0, UInt32(truncatingIfNeeded: v))

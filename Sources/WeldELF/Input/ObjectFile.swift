@@ -201,7 +201,9 @@ public final class ObjectFile: @unchecked Sendable {
                 throw LinkError("\(displayName): section \(name.string) is compressed; not supported yet")
             }
             // Non-allocated sections other than debug info and .comment are dropped.
-            if flags & SHF.alloc == 0 && !name.hasPrefix(".debug_") && !name.equals(".comment") { continue }
+            // Non-allocated sections are kept (debug info, .comment, .note.stapsdt, …) except
+            // those addressed to the linker itself.
+            if flags & SHF.alloc == 0 && (t == 0x6fff_4c09 /* SHT_LLVM_CALL_GRAPH_PROFILE */ || name.equals(".llvm_addrsig") || name.hasPrefix(".gnu.warning")) { continue }
             let align = h.u64(48)
             if align > 1 << 30 { throw corrupt("section \(name.string) has alignment \(align), too large") }
             if align & (align &- 1) != 0 { throw corrupt("section \(name.string) has alignment \(align), not a power of two") }

@@ -391,6 +391,9 @@ func assignAddresses(_ ctx: Context) {
     if let p = secs.first(where: { $0.name == ".note.gnu.property" }) {
         ph.append(Segment(type: PT.gnuProperty, flags: PF.r, offset: p.offset, vaddr: p.addr, filesz: p.size, memsz: p.size, align: 8))
     }
+    // The header table was sized before layout; an expected segment that turned out empty
+    // (e.g. RELRO holding only .tbss) leaves a PT_NULL entry, which loaders skip.
+    while ph.count < phnum { ph.append(Segment(type: PT.null, flags: 0)) }
     precondition(ph.count == phnum, "program header count mismatch: planned \(phnum), built \(ph.count)")
     ctx.segments = ph
 }

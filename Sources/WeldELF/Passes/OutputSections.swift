@@ -21,6 +21,9 @@ func outputSectionName(_ name: NameRef) -> NameRef {
 let outputSectionPrefixes: [StaticString] = [".text.", ".rodata.", ".data.rel.ro.", ".data.", ".bss.", ".tdata.", ".tbss.",
                                              ".gcc_except_table.", ".init_array.", ".fini_array.", ".ldata.", ".lrodata.", ".lbss."]
 
+/// A key bit (not an ELF flag) that keeps split .eh_frame inputs apart.
+let ehFrameKeyBit: UInt64 = 1 << 62
+
 /// An output section's identity: its name and the flags that must agree.
 struct OutputSectionKey: Hashable {
     let name: NameRef
@@ -60,13 +63,15 @@ func createOutputSections(_ ctx: Context) {
             if name.equals(".init_array") || name.equals(".fini_array") || name.equals(".ctors") || name.equals(".dtors") {
                 sec.priority = initPriority(sec.name)
             }
-            if sec.name.equals(".eh_frame") && sec.type == SHT.progbits || sec.type == SHT.x86_64Unwind {
+            let isEh = sec.name.equals(".eh_frame") && sec.type == SHT.progbits || sec.type == SHT.x86_64Unwind
+            if isEh {
                 splitEhFrame(ctx, sec)
             } else if sec.flags & SHF.merge != 0 && sec.relocCount == 0 && sec.entsize > 0 && sec.type == SHT.progbits {
                 splitMergeable(sec)
             }
             // Sections with the same name but different kinds (e.g. a writable .rodata) stay apart.
-            let key = OutputSectionKey(name: name, flags: sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls))
+            // .eh_frame records never share an output section with other contents.
+            let key = OutputSectionKey(name: name, flags: sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls) | (isEh ? ehFrameKeyBit : 0))
             // A file has few distinct output sections: the last one or a short linear search.
             var g = last >= 0 && groups[last].key == key ? last : (groups.firstIndex { $0.key == key } ?? -1)
             if g < 0 { groups.append(Group(key: key, first: sec)); g = groups.count - 1 }
@@ -92,7 +97,7 @@ func createOutputSections(_ ctx: Context) {
                 let isEh = sec.pieces != nil && (sec.name.equals(".eh_frame") || sec.type == SHT.x86_64Unwind)
                 var type = sec.type
                 if type == SHT.x86_64Unwind { type = SHT.progbits }
-                let os = OutputSection(name: g.key.name.string, type: type, flags: g.key.flags | (sec.flags & (SHF.merge | SHF.strings)),
+                let os = OutputSection(name: g.key.name.string, type: type, flags: (g.key.flags & ~ehFrameKeyBit) | (sec.flags & (SHF.merge | SHF.strings)),
                                        content: isEh ? .ehFrame : .inputs)
                 os.type = g.hasBits ? (type == SHT.nobits ? SHT.progbits : type) : SHT.nobits
                 i = order.count

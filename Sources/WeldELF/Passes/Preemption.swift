@@ -17,11 +17,11 @@ func computePreemption(_ ctx: Context) {
         case .shared:
             preempt = true
         case .undefined, .lazy:
-            preempt = shared && !o.zDefs && s.referenced && s.visibility == STV.default
+            preempt = shared && s.referenced && s.visibility == STV.default && !(o.zDefs && s.referencedStrongly)
         case .strong, .weak, .common:
             if shared && s.fileIndex >= 0 && s.visibility == STV.default && s.binding != STB.local {
                 preempt = !o.bsymbolic && !(o.bsymbolicFunctions && (s.type == STT.func || s.type == STT.gnuIfunc))
-                if ctx.versionScriptLocal(s.name) && ctx.explicitVersions[id] == nil { preempt = false }
+                if ctx.explicitVersions[id] != nil ? ctx.explicitVersionIsLocal(id) : ctx.versionScriptLocal(s.name) { preempt = false }
             }
         }
         if preempt { syms[id].flags |= SymbolFlag.isPreemptible }

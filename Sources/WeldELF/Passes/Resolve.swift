@@ -15,6 +15,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     let syms = ctx.symbols
     let o = ctx.options
 
+    var spanStart = monotonicNanos()
     // Shared libraries are never extracted lazily, so parse them all now.
     let sharedErrors: [LinkError?] = Parallel.map(ctx.shareds.count) { i -> LinkError? in
         do { try ctx.shareds[i].parse(); return nil } catch { return error as? LinkError ?? LinkError("\(error)") }
@@ -27,6 +28,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         ctx.objects.reduce(0) { $0 + $1.size / 64 }
     syms.reserve(announced + announced / 4)
 
+    PhaseTimer.shared.endSpan("resolve: shared libraries", since: spanStart); spanStart = monotonicNanos()
     // Lazy symbols from archive symbol tables: the lowest member priority offering a name.
     for ar in ctx.archives {
         let a = ar.archive
@@ -40,6 +42,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             syms.atomicMin(id, \.lazyKey, UInt64(ar.priority) + UInt64(a.symbolMember(i)) + 1)
         }
     }
+    PhaseTimer.shared.endSpan("resolve: archive symbol tables", since: spanStart); spanStart = monotonicNanos()
     let archivePriorities = ctx.archives.map { UInt64($0.priority) }
     func lazyMember(_ key: UInt64) -> (Int, Int) {
         // The archive with the largest priority not above the key.
@@ -81,6 +84,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         }
     }
 
+    PhaseTimer.shared.endSpan("resolve: shared definitions", since: spanStart); spanStart = monotonicNanos()
     // Symbols the command line asks for count as strong references.
     var rootNames = o.undefined
     if let e = o.entry { rootNames.append(e) } else if ctx.options.outputKind == .executable { rootNames.append("_start") }
@@ -110,6 +114,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             do { try wave[i].parse(); return nil } catch { return error as? LinkError ?? LinkError("\(error)") }
         }
         if let e = errors.compactMap({ $0 }).first { throw e }
+    PhaseTimer.shared.endSpan("resolve: wave: parse", since: spanStart); spanStart = monotonicNanos()
         syms.reserve(wave.reduce(0) { $0 + max($1.symbolCount - $1.firstGlobal, 0) })
         comdatTable.reserve(wave.reduce(0) { $0 + $1.groups.count })
         let comdatsBefore = comdatTable.count
@@ -138,6 +143,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 count = n
             }
         }
+    PhaseTimer.shared.endSpan("resolve: wave: intern", since: spanStart); spanStart = monotonicNanos()
         // 2. COMDAT owners: groups first seen in this wave go to the lowest priority.
         if comdatTable.count > comdatCapacity {
             let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: comdatTable.count * 2)
@@ -184,6 +190,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 }
             }
         }
+    PhaseTimer.shared.endSpan("resolve: wave: comdat and proposals", since: spanStart); spanStart = monotonicNanos()
         // 4. Members this wave's strong references need.
         let wanted: [[UInt64]] = Parallel.map(wave.count) { f in
             let obj = wave[f]
@@ -214,6 +221,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             if ar.loaded[m] { continue }
             if let obj = try memberObject(ar, m) { pending.append(obj) }
         }
+    PhaseTimer.shared.endSpan("resolve: wave: extraction", since: spanStart); spanStart = monotonicNanos()
         pending.sort { $0.priority < $1.priority }
     }
     comdatOwner.deallocate()
@@ -266,6 +274,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             ctx.diag.error("duplicate symbol: \(cur.name.string)\n>>> defined at \(first)\n>>> defined at \(second)")
         }
     }
+    PhaseTimer.shared.endSpan("resolve: winners", since: spanStart); spanStart = monotonicNanos()
     if ctx.diag.hasErrors { throw LinkError("") }
     // References that name a version (`foo@V1`, from .symver in an object) bind to that
     // version of a shared library's symbol, default or not.
@@ -349,6 +358,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             ctx.localIfuncs.append(id)
         }
     }
+    PhaseTimer.shared.endSpan("resolve: versions, visibility, promotions", since: spanStart); spanStart = monotonicNanos()
     // Resolve final attributes of every symbol defined in an object.
     Parallel.forEach(syms.count, minChunk: 4096) { idx in
         let id = Int32(idx)
@@ -377,6 +387,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         default: break
         }
     }
+    PhaseTimer.shared.endSpan("resolve: final attributes", since: spanStart); spanStart = monotonicNanos()
     // Commons, in file order, become .bss space.
     let commons: [[Int32]] = Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
@@ -394,7 +405,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         let so = ctx.shareds[si]
         for i in 1..<max(so.symbolCount, 1) {
             let id = so.symbolIds[i]
-            if id >= 0 && syms[id].kind == .shared && syms[id].fileIndex == so.index && syms[id].referenced { return true }
+            if id >= 0 && syms[id].kind == .shared && syms[id].fileIndex == so.index && syms[id].referencedStrongly { return true }
         }
         return false
     }

@@ -134,6 +134,7 @@ func synthesize(_ ctx: Context) throws(LinkError) {
         let sortedIdx = stableSorted(Array(tail.indices)) { hashes[$0] % nb < hashes[$1] % nb }
         dyn = head + sortedIdx.map { tail[$0] }
         synth.dynsyms = dyn
+        synth.hasUniqueSymbols = dyn.contains { syms[$0].binding == STB.gnuUnique && syms[$0].isDefinedInObject }
         for (k, id) in dyn.enumerated() { syms[id].dynsymIndex = Int32(k + 1) }
 
         // .dynstr: needed libraries, soname, rpath, then symbol names.

@@ -70,8 +70,8 @@ func writeHeaders(_ ctx: Context, _ buf: UnsafeMutableRawPointer) {
     let secs = ctx.outputSections
     // ELF header.
     buf.w32(0, 0x464c_457f); buf.w8(4, 2); buf.w8(5, 1); buf.w8(6, 1)
-    // ELFOSABI_GNU when the output defines IFUNCs (GNU ld does the same; readers need it).
-    buf.w8(7, ctx.synth.ipltSymbols.isEmpty ? 0 : 3)
+    // ELFOSABI_GNU when the output defines IFUNCs or STB_GNU_UNIQUE symbols (as GNU ld does).
+    buf.w8(7, ctx.synth.ipltSymbols.isEmpty && !ctx.synth.hasUniqueSymbols ? 0 : 3)
     buf.w16(16, ctx.isPIC ? ET.dyn : ET.exec)
     buf.w16(18, EM_X86_64)
     buf.w32(20, 1)

@@ -63,6 +63,7 @@ public struct Synthetics: Sendable {
     public var interp: OutputSection? = nil
     public var commonsOffset: [UInt64] = []
     public var hasTextRelocs = false
+    public var hasUniqueSymbols = false
     public var dynamicEntries: [(Int64, UInt64)] = []
 }
 

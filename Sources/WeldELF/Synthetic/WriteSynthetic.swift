@@ -26,7 +26,7 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
             let sym = syms[id]
             e.w32(0, s.dynstr.lookup(ctx.dynamicNames[id] ?? sym.name))
             let weakImport = sym.isUndefined && !sym.referencedStrongly
-            let bind = sym.binding == STB.weak || weakImport ? STB.weak : STB.global
+            let bind = sym.binding == STB.weak || weakImport ? STB.weak : sym.binding == STB.gnuUnique && sym.isDefinedInObject ? STB.gnuUnique : STB.global
             var type = sym.type
             if sym.kind == .shared || sym.isUndefined {
                 let defined = sym.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias) != 0
