@@ -411,6 +411,18 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     }
     for (si, so) in ctx.shareds.enumerated() where neededBy[si] { so.isNeeded = true }
     for so in ctx.shareds where !so.asNeeded { so.isNeeded = true }
+    // A library only weak references resolve to is dropped (--as-needed): those references
+    // stay undefined (weak, unversioned), as GNU ld leaves them.
+    if ctx.shareds.contains(where: { !$0.isNeeded }) {
+        Parallel.forEach(syms.count, minChunk: 4096) { idx in
+            let s = syms[Int32(idx)]
+            if s.name.count >= 0 && s.kind == .shared && !ctx.shareds[Int(s.fileIndex)].isNeeded {
+                syms[Int32(idx)].kind = .undefined
+                syms[Int32(idx)].fileIndex = -1
+                syms[Int32(idx)].type = STT.notype
+            }
+        }
+    }
 }
 
 /// Makes an ObjectFile for archive member `m` (mapping a thin archive's member file).
