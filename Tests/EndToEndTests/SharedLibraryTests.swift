@@ -120,9 +120,6 @@ private enum Shlib {
          "eu-elflint 0.188 rejects STV_PROTECTED symbols in .dynsym, which are valid (and GNU ld's library gets the same message)"),
         ("section [N] '.note.stapsdt': unknown object file note type N with owner name 'stapsdt' at offset N",
          "eu-elflint 0.188 does not know SystemTap's notes (GNU ld's libpython3.11.so gets the same messages)"),
-        ("section [N] '.rela.dyn': relocation N: relocation type invalid for the file type",
-         "weld bug: the non-PIE C++ executable's .rela.dyn ends in R_X86_64_NONE entries (5 with gcc): more dynamic "
-            + "relocations counted than written, apparently for R_X86_64_64 against copy-relocated typeinfo symbols"),
     ]
 
     /// Runs eu-elflint on weld's output; messages matching knownElflintMessages become known
@@ -543,15 +540,7 @@ struct SharedLibraryTests {
     }
 
     /// Weld bugs this test shows (see weakReferences).
-    static let weakPLT32Bug = "weld resolves R_X86_64_PLT32 against a weak undefined, preemptible symbol in a shared " +
-        "library to address 0 instead of its PLT entry, although it makes the PLT entry and its JUMP_SLOT " +
-        "(`call exe_provided@PLT` becomes a call to the library's load address: SIGSEGV)"
-    static let weakZdefsBug = "with -z defs / --no-undefined weld binds weak undefined symbols to 0 at link time and " +
-        "leaves them out of .dynsym (GNU ld keeps them dynamic: the executable's definitions are not reached; " +
-        "crtbeginS.o's _ITM_*TMCloneTable and __gmon_start__ go missing too)"
 
-    static let weakAsNeededBug = "a weak undefined reference (crtbeginS.o's __cxa_finalize) makes weld keep an --as-needed " +
-        "library (DT_NEEDED libc.so.6, __cxa_finalize@GLIBC_2.2.5 FUNC in .dynsym); GNU ld only counts non-weak references"
 
     @Test("weak undefined references from a library reach the executable's definitions",
           .enabled(if: Weld.shouldRun, Comment(rawValue: Weld.missingMessage)),
@@ -565,7 +554,7 @@ struct SharedLibraryTests {
                          mainSource: src + "/main.c", dlopenSource: nil, includeDir: src)
         // With -z defs, weld's executables linked against weld's library do not export exe_provided
         // and exe_data either (the library does not reference them), so every run differs.
-        let known = Weld.isStandIn ? nil : zdefs ? Self.weakZdefsBug : Self.weakPLT32Bug
+        let known: String? = nil   // the PLT32 and -z defs bugs this test found are fixed
         let built: (ref: Built, weld: Built, references: [String: ProcessResult])
         do {
             built = try await ScenarioBuilder.buildAndRun(s) { zdefs || $0.usesWeldLibrary ? known : nil }
@@ -579,15 +568,13 @@ struct SharedLibraryTests {
         }
         // gcc passes --as-needed on Debian: crtbeginS.o's weak __cxa_finalize then makes weld's
         // library need libc.so.6, GNU ld's not.
-        let asNeeded = compiler == .gcc && !Weld.isStandIn ? Self.weakAsNeededBug : nil
-        let symbolIssue = [zdefs && !Weld.isStandIn ? Self.weakZdefsBug : nil, asNeeded].compactMap { $0 }
+        let asNeeded: String? = nil      // fixed: weak references no longer keep an --as-needed library
+        let symbolIssue: [String] = []
         try await ScenarioBuilder.checkLibrary(s, ref: built.ref, weld: built.weld,
                                                knownSymbolIssue: symbolIssue.isEmpty ? nil : symbolIssue.joined(separator: "; "),
                                                knownNeededIssue: asNeeded)
     }
 
-    static let symverLocalBug = "a version script whose node VER_1 has `local: *` and does not list ver_func leaves " +
-        "ver_func@VER_1 (from `.symver ver_old_impl, ver_func@VER_1`) exported by weld; GNU ld makes it local"
 
     /// readelf -V: the lines of .gnu.version_d without their offsets.
     static func versionDefinitions(_ text: String) -> [String] {
@@ -702,11 +689,11 @@ struct SharedLibraryTests {
                          actual: await run([ref.dl, weld.v2u], dirOf(weld.v2u)))]
         ScenarioBuilder.compare(comparisons, weld: Built(libraryDir: dirOf(weld.v2u), library: weld.v2u, pie: weld.new, nopie: weld.new,
                                                          dlopen: weld.dl, libraryCommand: weld.v2Command),
-                                knownIssue: { _ in Weld.isStandIn ? nil : Self.symverLocalBug })
+                                knownIssue: { _ in nil })
 
         // Version definitions (base, VER_1, VER_2 with parent VER_1) as GNU ld writes them; the
         // versions the executables need; the versioned dynamic symbols.
-        let asNeeded = compiler == .gcc && !Weld.isStandIn ? Self.weakAsNeededBug : nil
+        let asNeeded: String? = nil
         for (name, weldLib, refLib) in [("version 1", weld.v1, ref.v1), ("version 2", weld.v2, ref.v2), ("unlisted", weld.v2u, ref.v2u)] {
             let wv = try await Shlib.readelf(["-V", "-W"], weldLib, in: dir), rv = try await Shlib.readelf(["-V", "-W"], refLib, in: dir)
             #expect(Self.versionDefinitions(wv) == Self.versionDefinitions(rv) && !Self.versionDefinitions(rv).isEmpty,
@@ -717,21 +704,14 @@ struct SharedLibraryTests {
                 .filter { !gnuVersionSymbols.contains($0.name) })
             let r = Set(Shlib.dynamicSymbols(try await Shlib.readelf(["--dyn-syms", "-W"], refLib, in: dir))
                 .filter { !gnuVersionSymbols.contains($0.name) })
-            // Only crtbeginS.o's __cxa_finalize may differ (the --as-needed known issue), and in the
-            // unlisted variant ver_func@VER_1.
             let onlyWeld = w.subtracting(r), onlyRef = r.subtracting(w)
             let asNeededOnly = (onlyWeld.union(onlyRef)).allSatisfy { $0.name.hasPrefix("__cxa_finalize") }
-            let symverOnly = name == "unlisted" && (onlyWeld.union(onlyRef)).allSatisfy {
-                $0.name.hasPrefix("__cxa_finalize") || $0.name == "ver_func@VER_1"
-            }
             if !onlyWeld.isEmpty || !onlyRef.isEmpty {
                 let text = "\(name): dynamic symbols differ from GNU ld's\n  only in weld's: "
                     + onlyWeld.sorted().map(\.description).joined(separator: ", ") + "\n  only in GNU ld's: "
                     + onlyRef.sorted().map(\.description).joined(separator: ", ")
                 if asNeededOnly, let known = asNeeded {
                     withKnownIssue(Comment(rawValue: known)) { Issue.record(Comment(rawValue: text)) }
-                } else if symverOnly && !Weld.isStandIn {
-                    withKnownIssue(Comment(rawValue: Self.symverLocalBug)) { Issue.record(Comment(rawValue: text)) }
                 } else {
                     Issue.record(Comment(rawValue: text))
                 }
@@ -859,14 +839,7 @@ struct SharedPythonTests {
         let weldProbes = try await probes(library), refProbes = try await probes(reference)
         if weldProbes != refProbes {
             let text = "SystemTap probes in libpython3.11.so: GNU ld's has \(refProbes) .note.stapsdt notes, weld's \(weldProbes)"
-            if Weld.isStandIn {
-                Issue.record(Comment(rawValue: text))
-            } else {
-                withKnownIssue(Comment(rawValue: "weld drops non-allocated sections other than .debug_* and .comment, "
-                    + "such as .note.stapsdt (SystemTap/USDT probes; GNU ld keeps them)")) {
-                    Issue.record(Comment(rawValue: text))
-                }
-            }
+            Issue.record(Comment(rawValue: text))
         }
     }
 
