@@ -110,6 +110,13 @@ public final class PhaseTimer: @unchecked Sendable {
         return try body()
     }
 
+    /// Records a span from `start` (a `monotonicNanos()` reading) to now, when tracing: for
+    /// sub-steps of a phase that do not fit in a closure.
+    @inlinable
+    public func endSpan(_ name: String, since start: UInt64) {
+        if tracing { recordSpan(name, nil, start, monotonicNanos()) }
+    }
+
     /// Appends a finished span to this thread's buffer. No lock: only the owning thread
     /// appends, and the buffers are read after the parallel work has ended.
     @usableFromInline
