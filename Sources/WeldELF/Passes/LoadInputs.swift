@@ -11,6 +11,7 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
     var searchPaths = o.searchPaths.map { withSysroot($0, o.sysroot) }
     var seenScripts = 0
     var loadedPaths = Set<String>()
+    var pendingArchives: [(MappedFile, Int64, Bool)] = []
 
     func open(_ path: String) throws(LinkError) -> MappedFile {
         try Prefetcher.shared.take(path)
@@ -57,8 +58,8 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
                 throw LinkError("\(path): unsupported ELF file type \(type) (expected a relocatable object or a shared library)")
             }
         } else if Archive.isArchive(bytes) {
-            let ar = try Archive.parse(file)
-            ctx.archives.append(ArchiveInput(archive: ar, priority: priority, wholeArchive: spec.wholeArchive))
+            // Parsed later, all archives in parallel.
+            pendingArchives.append((file, priority, spec.wholeArchive))
         } else if looksLikeLinkerScript(bytes) {
             seenScripts += 1
             if seenScripts > 64 { throw LinkError("\(path): too many nested linker scripts") }
@@ -101,6 +102,15 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
                 throw LinkError("unable to find library -l\(name)")
             }
             try add(path: path, spec: spec, fromScript: nil)
+        }
+    }
+    let parsed: [Result<Archive, LinkError>] = Parallel.map(pendingArchives.count) { i in
+        do { return .success(try Archive.parse(pendingArchives[i].0)) } catch { return .failure(error as? LinkError ?? LinkError("\(error)")) }
+    }
+    for (i, r) in parsed.enumerated() {
+        switch r {
+        case .success(let ar): ctx.archives.append(ArchiveInput(archive: ar, priority: pendingArchives[i].1, wholeArchive: pendingArchives[i].2))
+        case .failure(let e): throw e
         }
     }
     if ctx.objects.isEmpty && ctx.archives.isEmpty && ctx.shareds.isEmpty { throw LinkError("no input files") }

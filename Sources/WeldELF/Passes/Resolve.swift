@@ -30,13 +30,23 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
 
     PhaseTimer.shared.endSpan("resolve: shared libraries", since: spanStart); spanStart = monotonicNanos()
     // Lazy symbols from archive symbol tables: the lowest member priority offering a name.
-    for ar in ctx.archives {
+    // All archives' tables as one parallel loop over fixed-size slices (many archives are
+    // small; a loop per archive would leave the second thread idle).
+    var slices: [(archive: Int, lo: Int, hi: Int)] = []
+    for (ai, ar) in ctx.archives.enumerated() {
         let a = ar.archive
         if !a.hasSymbolTable && !ar.wholeArchive && !a.members.isEmpty {
             throw LinkError("\(a.file.path): archive has no symbol table (run ranlib on it)")
         }
-        syms.reserve(a.symbolCount)
-        Parallel.forEach(a.symbolCount, minChunk: 1024) { i in
+        var lo = 0
+        while lo < a.symbolCount { slices.append((ai, lo, min(lo + 2048, a.symbolCount))); lo += 2048 }
+    }
+    syms.reserve(ctx.archives.reduce(0) { $0 + $1.archive.symbolCount })
+    Parallel.forEach(slices.count) { k in
+        let (ai, lo, hi) = slices[k]
+        let ar = ctx.archives[ai]
+        let a = ar.archive
+        for i in lo..<hi {
             let n = a.symbolName(i)
             let id = syms.intern(NameRef(n.baseAddress!, n.count))
             syms.atomicMin(id, \.lazyKey, UInt64(ar.priority) + UInt64(a.symbolMember(i)) + 1)
