@@ -34,6 +34,7 @@ public final class ObjectFile: @unchecked Sendable {
     public var isAlive = true
     /// Local IFUNC symbols get a hidden global entry so they can have a PLT stub: sym → id.
     public var promotedLocals: [Int: Int32] = [:]
+    private var warnedCompressedDebug = false
     public let isFromArchive: Bool
     /// The archive's file name for members ("libfoo.a"), for --exclude-libs.
     public var archiveName: String? = nil
@@ -197,7 +198,15 @@ public final class ObjectFile: @unchecked Sendable {
                 throw LinkError("\(displayName): is an LTO object (section \(name.string)); weld does not support LTO yet: compile without -flto")
             }
             if flags & SHF.compressed != 0 {
-                if name.hasPrefix(".debug") { continue } // dropped until compressed input is supported
+                if name.hasPrefix(".debug") {
+                    // Decompression is not implemented yet: say so once per file rather than
+                    // drop debug info silently.
+                    if !warnedCompressedDebug {
+                        warnedCompressedDebug = true
+                        Diagnostics.shared.warning("\(displayName): compressed debug section \(name.string) is not supported yet; its debug info is dropped")
+                    }
+                    continue
+                }
                 throw LinkError("\(displayName): section \(name.string) is compressed; not supported yet")
             }
             // Non-allocated sections other than debug info and .comment are dropped.
