@@ -257,6 +257,8 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 syms[id].symIndex = Int32(i)
             } else if kind == .strong && rankKind(best) == .strong && !o.allowMultipleDefinition {
                 dups.append((id, i))
+            } else if kind == .common && o.warnCommon && rankKind(best) != .common {
+                dups.append((id, -i))   // --warn-common: a common overridden by a definition
             }
         }
         return dups
@@ -276,6 +278,10 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     for (f, list) in duplicates.enumerated() {
         let obj = ctx.objects[f]
         for (id, i) in list {
+            if i < 0 {
+                ctx.diag.warning("\(obj.displayName): common of \(syms[id].name.string) overridden by definition in \(definitionPlace(ctx, syms[id]))")
+                continue
+            }
             let cur = syms[id]
             let first = cur.fileIndex >= 0 && Int(cur.fileIndex) < ctx.objects.count
                 ? definedAtText(ctx.objects[Int(cur.fileIndex)], symbol: Int(cur.symIndex), place: definitionPlace(ctx, cur))
