@@ -43,8 +43,6 @@ public final class Context: @unchecked Sendable {
     }
     public func allocSection(_ name: String) -> OutputSection? { allocSectionsByName.value[name] }
     public var linkerSymbols: [(Int32, LinkerSymbolValue)] = []
-    /// GOT slots for local symbols that a non-relaxable GOT reference names: (file << 32 | sym) → slot.
-    public var localGot: [Int64: Int32] = [:]
 
     /// Set by the relocation scan when a local-dynamic TLS sequence needs the module's GOT pair.
     public let needsTlsLd = Atomic<Bool>(false)

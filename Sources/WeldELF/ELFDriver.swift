@@ -65,11 +65,9 @@ public enum ELFDriver {
             timer.phase("create output sections") { createOutputSections(ctx) }
             defineLinkerSymbols(ctx)
             computePreemption(ctx)
-            try checkRoots(ctx)
             timer.phase("scan relocations") { scanRelocations(ctx) }
             try check(ctx)
             try timer.phase("synthetic sections") { () throws in
-                assignLocalGot(ctx)
                 try synthesize(ctx)
                 countDynamicRelocs(ctx)
                 if let r = ctx.synth.relaDyn { r.size = UInt64((ctx.synth.staticDynRelocCount + ctx.synth.sectionDynRelocCount) * 24) }
@@ -109,11 +107,6 @@ public enum ELFDriver {
 
     static func check(_ ctx: Context) throws(LinkError) {
         if ctx.diag.hasErrors { throw LinkError("") }
-    }
-
-    /// -u / --require-defined / the entry symbol must exist in a static link.
-    static func checkRoots(_ ctx: Context) throws(LinkError) {
-        for name in ctx.options.undefined where false { _ = name }
     }
 
     static func printHelp(_ argv0: String) {
@@ -175,8 +168,3 @@ func loadDynamicLists(_ ctx: Context) throws(LinkError) {
     ctx.setExportPatterns(patterns)
 }
 
-/// GOT slots for local symbols named by a GOT relocation that cannot be relaxed.
-func assignLocalGot(_ ctx: Context) {
-    // Locals only reach the GOT through non-mov GOTPCREL forms, which compilers do not emit for
-    // symbols they know are local; weld rewrites the mov forms, so nothing is needed here yet.
-}

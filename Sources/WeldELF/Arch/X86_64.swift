@@ -195,8 +195,13 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
                 writePC32(ctx, sec, rel, loc, S &+ UInt64(bitPattern: A) &+ 1 &- P)
             case .none:
                 let g: UInt64
-                if isLocal { g = gotEntry(ctx.localGot[Int64(obj.index) << 32 | Int64(rel.sym)] ?? 0) }
-                else { g = gotEntry(sp.pointee.gotIndex) }
+                if isLocal {
+                    // Compilers reach locals through the GOT only with mov, which is rewritten
+                    // above; anything else would need a GOT slot for a local: say so, don't guess.
+                    ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): \(R_X86_64.name(type)) against local symbol \(obj.symName(rel.sym).string) in an instruction weld cannot rewrite; not supported yet")
+                    continue
+                }
+                g = gotEntry(sp.pointee.gotIndex)
                 writePC32(ctx, sec, rel, loc, g &+ UInt64(bitPattern: A) &- P)
             }
         case R_X86_64.gotpcrel64:
