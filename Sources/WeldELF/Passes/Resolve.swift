@@ -41,14 +41,15 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         var lo = 0
         while lo < a.symbolCount { slices.append((ai, lo, min(lo + 2048, a.symbolCount))); lo += 2048 }
     }
-    syms.reserve(ctx.archives.reduce(0) { $0 + $1.archive.symbolCount })
+    syms.reserve(ctx.archives.reduce(0) { $0 + $1.archive.symbolCount } + slices.count * Int(SymbolTable.idBlockSize))
     Parallel.forEach(slices.count) { k in
         let (ai, lo, hi) = slices[k]
         let ar = ctx.archives[ai]
         let a = ar.archive
+        var block = SymbolTable.IdBlock()
         for i in lo..<hi {
             let n = a.symbolName(i)
-            let id = syms.intern(NameRef(n.baseAddress!, n.count))
+            let id = syms.intern(NameRef(n.baseAddress!, n.count), &block)
             syms.atomicMin(id, \.lazyKey, UInt64(ar.priority) + UInt64(a.symbolMember(i)) + 1)
         }
     }
@@ -125,7 +126,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         }
         if let e = errors.compactMap({ $0 }).first { throw e }
     PhaseTimer.shared.endSpan("resolve: wave: parse", since: spanStart); spanStart = monotonicNanos()
-        syms.reserve(wave.reduce(0) { $0 + max($1.symbolCount - $1.firstGlobal, 0) })
+        syms.reserve(wave.reduce(0) { $0 + max($1.symbolCount - $1.firstGlobal, 0) } + wave.count * Int(SymbolTable.idBlockSize))
         comdatTable.reserve(wave.reduce(0) { $0 + $1.groups.count })
         let comdatsBefore = comdatTable.count
         Parallel.forEach(wave.count) { f in
@@ -134,6 +135,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             let n = max(obj.symbolCount - obj.firstGlobal, 0)
             // `.symver` names (foo@@V2, foo@V1) exist only if the string table has an '@'.
             let mayVersion = obj.strtabSize > 0 && memchr(obj.strtab!, Int32(UInt8(ascii: "@")), obj.strtabSize) != nil
+            var block = SymbolTable.IdBlock()
             obj.symbolIds = [Int32](unsafeUninitializedCapacity: n) { buf, count in
                 for k in 0..<n {
                     let i = obj.firstGlobal + k
@@ -145,9 +147,9 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                         let version = String(decoding: UnsafeRawBufferPointer(start: name.ptr + verStart, count: name.count - verStart), as: UTF8.self)
                         obj.symvers.append((k, version, !isDefault))
                         // foo@@V2 is the definition of foo; foo@V1 stays a name of its own.
-                        buf[k] = syms.intern(isDefault ? NameRef(name.ptr, base) : name)
+                        buf[k] = syms.intern(isDefault ? NameRef(name.ptr, base) : name, &block)
                     } else {
-                        buf[k] = syms.intern(name)
+                        buf[k] = syms.intern(name, &block)
                     }
                 }
                 count = n
