@@ -70,33 +70,8 @@ public final class SymbolTable: @unchecked Sendable {
     /// once as long as `reserve` made room for every possible new name.
     @inline(__always)
     public func intern(_ name: NameRef) -> Int32 {
-        let h = fastHash(name.ptr, name.count)
-        let tag = h & 0xffff_ffff_0000_0000
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let v = slots[i].load(ordering: .acquiring)
-            if v == 0 {
-                // Claim an id first, publish it with a CAS; if another thread took the slot,
-                // look at what it put there (our id becomes a hole that nothing refers to).
-                let id = nextId.add(1, ordering: .relaxed).oldValue
-                precondition(Int(id) < capacity, "symbol table overflow: reserve() was not called")
-                (symbols + Int(id)).initialize(to: Symbol(name: name))
-                (names + Int(id)).initialize(to: name)
-                hashes[Int(id)] = h
-                let (won, current) = slots[i].compareExchange(expected: 0, desired: SymbolTable.slotValue(h, id), ordering: .acquiringAndReleasing)
-                if won { return id }
-                (symbols + Int(id)).pointee.name = NameRef(name.ptr, -1) // hole: matches nothing
-                names[Int(id)] = NameRef(name.ptr, -1)
-                if current & 0xffff_ffff_0000_0000 == tag {
-                    let other = Int32(truncatingIfNeeded: current & 0xffff_ffff) - 1
-                    if names[Int(other)] == name { return other }
-                }
-            } else if v & 0xffff_ffff_0000_0000 == tag {
-                let id = Int32(truncatingIfNeeded: v & 0xffff_ffff) - 1
-                if names[Int(id)] == name { return id }
-            }
-            i = (i + 1) & mask
-        }
+        var one = IdBlock()
+        return intern(name, &one, blockSize: 1)
     }
 
     /// A run of ids taken from the shared counter at once, so threads interning many new
@@ -113,7 +88,7 @@ public final class SymbolTable: @unchecked Sendable {
     /// of length -1) that nothing refers to. `reserve` must allow `idBlockSize` extra ids per
     /// block in use.
     @inline(__always)
-    public func intern(_ name: NameRef, _ block: inout IdBlock) -> Int32 {
+    public func intern(_ name: NameRef, _ block: inout IdBlock, blockSize: Int32 = SymbolTable.idBlockSize) -> Int32 {
         let h = fastHash(name.ptr, name.count)
         let tag = h & 0xffff_ffff_0000_0000
         var i = Int(truncatingIfNeeded: h) & mask
@@ -121,12 +96,12 @@ public final class SymbolTable: @unchecked Sendable {
             let v = slots[i].load(ordering: .acquiring)
             if v == 0 {
                 if block.next == block.end {
-                    let base = nextId.add(SymbolTable.idBlockSize, ordering: .relaxed).oldValue
-                    precondition(Int(base + SymbolTable.idBlockSize) <= capacity, "symbol table overflow: reserve() was not called")
+                    let base = nextId.add(blockSize, ordering: .relaxed).oldValue
+                    precondition(Int(base + blockSize) <= capacity, "symbol table overflow: reserve() was not called")
                     let hole = NameRef(name.ptr, -1)
-                    (symbols + Int(base)).initialize(repeating: Symbol(name: hole), count: Int(SymbolTable.idBlockSize))
-                    (names + Int(base)).initialize(repeating: hole, count: Int(SymbolTable.idBlockSize))
-                    block = IdBlock(next: base, end: base + SymbolTable.idBlockSize)
+                    (symbols + Int(base)).initialize(repeating: Symbol(name: hole), count: Int(blockSize))
+                    (names + Int(base)).initialize(repeating: hole, count: Int(blockSize))
+                    block = IdBlock(next: base, end: base + blockSize)
                 }
                 let id = block.next
                 symbols[Int(id)].name = name
