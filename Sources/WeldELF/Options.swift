@@ -37,6 +37,8 @@ public struct Options: Sendable {
     public var hashStyleSysv = false
     public var zNow = false
     public var zRelro = true
+    /// `-z pack-relative-relocs`: relative relocations go to .relr.dyn (PIE and shared outputs).
+    public var packRelativeRelocs = false
     public var zExecstack = false
     public var zText = false
     /// -z separate-code: code gets pages of its own in the file too (lld's default is off).
@@ -261,6 +263,8 @@ extension Options {
         case "now": zNow = true
         case "lazy": zNow = false
         case "relro": zRelro = true
+        case "pack-relative-relocs": packRelativeRelocs = true
+        case "nopack-relative-relocs": packRelativeRelocs = false
         case "norelro": zRelro = false
         case "execstack": zExecstack = true
         case "noexecstack": zExecstack = false
@@ -276,7 +280,7 @@ extension Options {
         case "undefs": zDefs = false
         case "combreloc", "nocombreloc", "noexecheap", "nocopyreloc", "ibt", "shstk", "cet-report=none",
              "nognustack", "max-page-size=4096", "keep-text-section-prefix", "nokeep-text-section-prefix",
-             "pack-relative-relocs", "nopack-relative-relocs", "start-stop-visibility=hidden", "rel", "rela",
+             "start-stop-visibility=hidden", "rel", "rela",
              "interpose", "muldefs", "nodump", "noextern-protected-data", "dynamic-undefined-weak", "global":
             break
         default:

@@ -47,9 +47,10 @@ func countDynamicRelocs(_ ctx: Context) {
             }
         }
     }
+    if ctx.packsRelativeRelocs { countPackedRelativeRelocs(ctx) }
     var next = Int32(0)
     for obj in ctx.objects {
-        for case let sec? in obj.sections where sec.dynRelocCount > 0 {
+        for case let sec? in obj.sections where sec.dynRelocCount > 0 || sec.relrCount > 0 {
             sec.dynRelocStart = next
             next += sec.dynRelocCount
             if sec.flags & SHF.write == 0 { ctx.synth.hasTextRelocs = true }
@@ -68,6 +69,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
     let gotAddr = ctx.synth.gotSection?.addr ?? 0
     let gotPltAddr = ctx.synth.gotPlt?.addr ?? gotAddr
     var dynIndex = Int(sec.dynRelocStart)
+    let packsRelative = sec.relrCount > 0
     let pieces = sec.pieces
     var r = 0
     while r < sec.relocCount {
@@ -135,6 +137,8 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
                 loc.w64(0, S &+ UInt64(bitPattern: A))
             case .relative:
                 loc.w64(0, S &+ UInt64(bitPattern: A))
+                // A packed relocation is listed in .relr.dyn; the word itself is its addend.
+                if packsRelative && isPackableRelative(sec, rel) { break }
                 writeRela(relaDyn!, dynIndex, offset: P, type: R_X86_64.relative, sym: 0, addend: Int64(bitPattern: S &+ UInt64(bitPattern: A)))
                 dynIndex += 1
             case .symbolic:

@@ -27,6 +27,8 @@ public final class InputSection: @unchecked Sendable {
     /// Dynamic relocations this section emits (R_X86_64_64 in PIE), and where they start in .rela.dyn.
     public var dynRelocCount: Int32 = 0
     public var dynRelocStart: Int32 = 0
+    /// Relative relocations packed into .relr.dyn (`-z pack-relative-relocs`), not in dynRelocCount.
+    public var relrCount: Int32 = 0
 
     init(file: ObjectFile, index: Int, name: NameRef, type: UInt32, flags: UInt64, data: UnsafeRawPointer,
          size: UInt64, align: UInt64, entsize: UInt64, info: UInt32) {

@@ -10,7 +10,7 @@ public enum SectionContent: Sendable {
 
 public enum SyntheticKind: Sendable {
     case interp, buildID, gnuProperty, gnuHash, sysvHash, dynsym, dynstr, versym, verneed, verdef
-    case relaDyn, relaPlt, plt, got, gotPlt, dynamic, ehFrameHdr, bss, tbss
+    case relaDyn, relrDyn, relaPlt, plt, got, gotPlt, dynamic, ehFrameHdr, bss, tbss
     case symtab, strtab, shstrtab
 }
 

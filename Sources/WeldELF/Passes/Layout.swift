@@ -30,6 +30,7 @@ func sectionRank(_ os: OutputSection) -> Int {
         case ".hash": return 9
         case ".dynstr": return 10
         case ".rela.dyn": return 11
+        case ".relr.dyn": return 11
         case ".rela.plt": return 12
         case ".eh_frame_hdr": return 21
         case ".eh_frame": return 22
@@ -133,6 +134,7 @@ func layout(_ ctx: Context) {
         }
     }
     assignAddresses(ctx)
+    if let relr = ctx.synth.relrDyn { sizePackedRelativeRelocs(ctx, relr) }
 }
 
 /// Computes member offsets and sizes of content sections, deduplicating merged strings

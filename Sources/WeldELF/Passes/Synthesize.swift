@@ -179,7 +179,7 @@ func synthesize(_ ctx: Context) throws(LinkError) {
                 nextIndex += 1
             }
         }
-        if !o.zNow { } // lazy binding is the default; -z now sets DF_BIND_NOW
+        if ctx.packsRelativeRelocs { requireGlibcRelrVersion(ctx, &synth, perFile: &perFile, nextIndex: &nextIndex) }
     }
     ctx.synth = synth
     try createSyntheticSections(ctx)

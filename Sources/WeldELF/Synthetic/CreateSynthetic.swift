@@ -47,9 +47,13 @@ func createSyntheticSections(_ ctx: Context) throws(LinkError) {
             _ = make(".hash", SHT.hash, SHF.alloc, .sysvHash, size: 8 + 4 * n + 4 * n, align: 8, entsize: 4)
         }
         s.dynstrSection = make(".dynstr", SHT.strtab, SHF.alloc, .dynstr, size: 0, align: 1)
-        let gotRelocs = s.got.reduce(0) { n, e in n + (gotDynamicReloc(ctx, e) == nil ? 0 : 1) }
+        let gotRelocs = s.got.reduce(0) { n, e in n + (gotDynamicReloc(ctx, e) == nil || isPackedGotSlot(ctx, e) ? 0 : 1) }
         s.staticDynRelocCount = gotRelocs + s.copySymbols.count
         s.relaDyn = make(".rela.dyn", SHT.rela, SHF.alloc, .relaDyn, size: (s.staticDynRelocCount + s.sectionDynRelocCount) * 24, align: 8, entsize: 24)
+        if ctx.packsRelativeRelocs {
+            // Sized during layout, once addresses are known.
+            s.relrDyn = make(".relr.dyn", SHT.relr, SHF.alloc, .relrDyn, size: 0, align: 8, entsize: 8)
+        }
         let pltRelocs = s.pltSymbols.count + s.ipltSymbols.count
         if pltRelocs > 0 {
             s.relaPlt = make(".rela.plt", SHT.rela, SHF.alloc | SHF.infoLink, .relaPlt, size: pltRelocs * 24, align: 8, entsize: 24)
@@ -115,6 +119,9 @@ func dynamicEntries(_ ctx: Context) -> [(Int64, UInt64)] {
     if !ctx.isShared { e.append((DT.debug, 0)) }
     if s.relaDyn != nil && (s.staticDynRelocCount + s.sectionDynRelocCount) > 0 {
         e.append((DT.rela, 0)); e.append((DT.relasz, 0)); e.append((DT.relaent, 24))
+    }
+    if s.relrDyn != nil {
+        e.append((DT.relr, 0)); e.append((DT.relrsz, 0)); e.append((DT.relrent, 8))
     }
     if s.relaPlt != nil {
         e.append((DT.pltgot, 0)); e.append((DT.pltrelsz, 0)); e.append((DT.pltrel, UInt64(DT.rela))); e.append((DT.jmprel, 0))

@@ -50,6 +50,9 @@ public struct Synthetics: Sendable {
     public var sectionDynRelocCount = 0
     public var relaDyn: OutputSection? = nil
     public var relaPlt: OutputSection? = nil
+    public var relrDyn: OutputSection? = nil
+    /// The encoded .relr.dyn, built once addresses are known (see RelativeRelocationPacking.swift).
+    public var relrWords: [UInt64] = []
     public var plt: OutputSection? = nil
     public var gotSection: OutputSection? = nil
     public var gotPlt: OutputSection? = nil

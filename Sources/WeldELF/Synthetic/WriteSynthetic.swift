@@ -101,7 +101,7 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
         var i = 0
         let gotAddr = s.gotSection?.addr ?? 0
         for (k, e) in s.got.enumerated() {
-            guard let (type, withSymbol) = gotDynamicReloc(ctx, e) else { continue }
+            guard let (type, withSymbol) = gotDynamicReloc(ctx, e), !isPackedGotSlot(ctx, e) else { continue }
             let off = gotAddr + UInt64(k) * 8
             var id: Int32 = -1
             switch e {
@@ -123,6 +123,8 @@ func writeSynthetic(_ ctx: Context, _ os: OutputSection, _ buf: UnsafeMutableRaw
             writeRela(p, i, offset: syms[id].value, type: R_X86_64.copy, sym: UInt32(syms[id].dynsymIndex), addend: 0)
             i += 1
         }
+    case .relrDyn:
+        for (k, w) in s.relrWords.enumerated() { p.w64(k * 8, w) }
     case .relaPlt:
         var i = 0
         if let gp = s.gotPlt, !ctx.isStatic {
@@ -197,6 +199,8 @@ func dynamicValue(_ ctx: Context, _ tag: Int64, _ value: UInt64) -> UInt64 {
     case DT.symtab: return s.dynsymSection?.addr ?? 0
     case DT.rela: return s.relaDyn?.addr ?? 0
     case DT.relasz: return s.relaDyn?.size ?? 0
+    case DT.relr: return s.relrDyn?.addr ?? 0
+    case DT.relrsz: return s.relrDyn?.size ?? 0
     case DT.pltgot: return s.gotPlt?.addr ?? 0
     case DT.pltrelsz: return s.relaPlt?.size ?? 0
     case DT.jmprel: return s.relaPlt?.addr ?? 0
