@@ -43,7 +43,9 @@ enum RelrFixtures {
         const char *relr_lib_name(int i) { return words[i % 5]; }
         """
 
-    static func compile(_ source: String, _ name: String, _ flags: [String]) async throws -> String {
+    /// Compiles `source` as `DIR/name.c` (DIR: one per concurrently running test case).
+    static func compile(_ source: String, _ name: String, _ flags: [String], in directory: String? = nil) async throws -> String {
+        let dir = directory ?? self.dir
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let src = "\(dir)/\(name).c", obj = "\(dir)/\(name).o"
         try source.write(toFile: src, atomically: true, encoding: .utf8)

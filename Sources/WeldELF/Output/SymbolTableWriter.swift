@@ -19,7 +19,9 @@ public struct SymbolTableLayout: Sendable {
 @inline(__always) func keepLocal(_ ctx: Context, _ obj: ObjectFile, _ i: Int) -> Bool {
     if ctx.options.discardAll { return false }
     let t = obj.symType(i)
-    if t == STT.section || t == STT.file { return false }
+    // Section symbols are not kept (as lld); STT_FILE symbols are, so tools can tell which
+    // source each local symbol came from.
+    if t == STT.section { return false }
     let name = obj.symName(i)
     if name.count == 0 { return false }
     if name.hasPrefix(".L") || (ctx.options.discardLocals && name.hasPrefix(".L")) { return false }
