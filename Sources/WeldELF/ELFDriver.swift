@@ -63,6 +63,7 @@ public enum ELFDriver {
             computeOutputProperties(ctx)
             if options.gcSections { garbageCollectSections(ctx) }
             timer.phase("create output sections") { createOutputSections(ctx) }
+            try timer.phase("order sections") { () throws in try orderSections(ctx) }
             defineLinkerSymbols(ctx)
             computePreemption(ctx)
             timer.phase("scan relocations") { scanRelocations(ctx) }

@@ -39,6 +39,14 @@ public struct Options: Sendable {
     public var zRelro = true
     /// `-z pack-relative-relocs`: relative relocations go to .relr.dyn (PIE and shared outputs).
     public var packRelativeRelocs = false
+    /// Section ordering (SectionOrdering.swift): a symbol list, a call graph file, or the
+    /// call graph profiles compilers leave in objects (on by default, as lld).
+    public var symbolOrderingFile: String? = nil
+    public var callGraphOrderingFile: String? = nil
+    public var callGraphProfileSort = true
+    public var warnSymbolOrdering = true
+    /// `-z keep-text-section-prefix`: .text.hot/.unlikely/.startup/.exit/.split stay apart.
+    public var keepTextSectionPrefix = false
     public var zExecstack = false
     public var zText = false
     /// -z separate-code: code gets pages of its own in the file too (lld's default is off).
@@ -180,6 +188,18 @@ extension Options {
                 }
             case "-z":
                 try o.parseZ(try val(arg))
+            case "-symbol-ordering-file": o.symbolOrderingFile = try val(arg)
+            case "-no-symbol-ordering-file": o.symbolOrderingFile = nil
+            case "-call-graph-ordering-file": o.callGraphOrderingFile = try val(arg)
+            case "-call-graph-profile-sort":
+                switch inlineValue {
+                case nil, "hfsort", "cdsort": o.callGraphProfileSort = true
+                case "none": o.callGraphProfileSort = false
+                case let v?: throw LinkError("--call-graph-profile-sort: unknown algorithm '\(v)' (none, hfsort or cdsort)")
+                }
+            case "-no-call-graph-profile-sort": o.callGraphProfileSort = false
+            case "-warn-symbol-ordering": o.warnSymbolOrdering = true
+            case "-no-warn-symbol-ordering": o.warnSymbolOrdering = false
             case "-m":
                 let emu = try val(arg)
                 if emu != "elf_x86_64" { throw LinkError("-m \(emu): unsupported emulation; weld supports elf_x86_64") }
@@ -264,6 +284,8 @@ extension Options {
         case "lazy": zNow = false
         case "relro": zRelro = true
         case "pack-relative-relocs": packRelativeRelocs = true
+        case "keep-text-section-prefix": keepTextSectionPrefix = true
+        case "nokeep-text-section-prefix": keepTextSectionPrefix = false
         case "nopack-relative-relocs": packRelativeRelocs = false
         case "norelro": zRelro = false
         case "execstack": zExecstack = true
@@ -279,7 +301,7 @@ extension Options {
         case "defs": zDefs = true
         case "undefs": zDefs = false
         case "combreloc", "nocombreloc", "noexecheap", "nocopyreloc", "ibt", "shstk", "cet-report=none",
-             "nognustack", "max-page-size=4096", "keep-text-section-prefix", "nokeep-text-section-prefix",
+             "nognustack", "max-page-size=4096",
              "start-stop-visibility=hidden", "rel", "rela",
              "interpose", "muldefs", "nodump", "noextern-protected-data", "dynamic-undefined-weak", "global":
             break

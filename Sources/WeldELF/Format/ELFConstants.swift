@@ -6,6 +6,7 @@ public enum SHT {
     public static let nobits: UInt32 = 8, rel: UInt32 = 9, dynsym: UInt32 = 11
     public static let initArray: UInt32 = 14, finiArray: UInt32 = 15, preinitArray: UInt32 = 16
     public static let group: UInt32 = 17, symtabShndx: UInt32 = 18, relr: UInt32 = 19
+    public static let llvmCallGraphProfile: UInt32 = 0x6fff_4c09
     public static let gnuHash: UInt32 = 0x6fff_fff6, gnuVerdef: UInt32 = 0x6fff_fffd
     public static let gnuVerneed: UInt32 = 0x6fff_fffe, gnuVersym: UInt32 = 0x6fff_ffff
     public static let x86_64Unwind: UInt32 = 0x7000_0001

@@ -29,6 +29,8 @@ public final class InputSection: @unchecked Sendable {
     public var dynRelocStart: Int32 = 0
     /// Relative relocations packed into .relr.dyn (`-z pack-relative-relocs`), not in dynRelocCount.
     public var relrCount: Int32 = 0
+    /// Place given by section ordering (SectionOrdering.swift); unordered sections keep Int32.max.
+    public var orderPriority: Int32 = .max
 
     init(file: ObjectFile, index: Int, name: NameRef, type: UInt32, flags: UInt64, data: UnsafeRawPointer,
          size: UInt64, align: UInt64, entsize: UInt64, info: UInt32) {

@@ -38,6 +38,9 @@ public final class ObjectFile: @unchecked Sendable {
     public let isFromArchive: Bool
     /// The archive's file name for members ("libfoo.a"), for --exclude-libs.
     public var archiveName: String? = nil
+    /// `.llvm.call-graph-profile` (clang with a profile): one 8-byte weight per edge, and a
+    /// relocation pair per edge naming its caller and callee (read by SectionOrdering).
+    public var callGraphProfile: (weights: UnsafeRawPointer, count: Int, relocs: UnsafeRawPointer?, relocCount: Int, relocSize: Int)? = nil
 
     public init(displayName: String, base: UnsafeRawPointer, size: Int, priority: Int64, isFromArchive: Bool) {
         self.displayName = displayName; self.base = base; self.size = size; self.priority = priority
@@ -183,6 +186,11 @@ public final class ObjectFile: @unchecked Sendable {
                 continue
             default: break
             }
+            if t == SHT.llvmCallGraphProfile {
+                let (p, size) = try tableBytes(i, "call graph profile")
+                callGraphProfile = (p, size / 8, nil, 0, 24)
+                continue
+            }
             if name.equals(".note.GNU-stack") {
                 lacksStackNote = false
                 if flags & SHF.execinstr != 0 { hasExecStackNote = true }
@@ -224,6 +232,14 @@ public final class ObjectFile: @unchecked Sendable {
         for i in 1..<max(shnum, 1) {
             let h = hdr(i)
             let t = h.u32(4)
+            if let cg = callGraphProfile, t == SHT.rel || t == SHT.rela, Int(h.u32(44)) < shnum, hdr(Int(h.u32(44))).u32(4) == SHT.llvmCallGraphProfile {
+                // LLVM writes these as REL even on x86-64: only the symbol of each entry matters.
+                let entsize = t == SHT.rel ? 16 : 24
+                if h.u64(56) != UInt64(entsize) { throw corrupt("relocation section \(sectionNames[i].string) has entry size \(h.u64(56)), expected \(entsize)") }
+                let (p, size) = try tableBytes(i, "call graph profile relocations")
+                callGraphProfile = (cg.weights, cg.count, p, size / entsize, entsize)
+                continue
+            }
             if t == SHT.rel { throw corrupt("section \(sectionNames[i].string) has REL relocations; x86-64 objects use RELA") }
             if t != SHT.rela { continue }
             let target = Int(h.u32(44))

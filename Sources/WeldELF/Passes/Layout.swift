@@ -42,9 +42,15 @@ func sectionRank(_ os: OutputSection) -> Int {
         switch n {
         case ".init": return 30
         case ".plt": return 31
-        case ".text": return 32
-        case ".fini": return 34
-        default: return 33
+        // -z keep-text-section-prefix: cold and once-run code first, hot code next to .text
+        // (GNU ld's default script order).
+        case ".text.unlikely": return 32
+        case ".text.exit": return 33
+        case ".text.startup": return 34
+        case ".text.hot": return 35
+        case ".text": return 36
+        case ".fini": return 38
+        default: return 37
         }
     }
     if isRelro(os) {

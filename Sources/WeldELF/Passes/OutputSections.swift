@@ -6,10 +6,18 @@ import WeldCore
 /// The output section an input section goes to: `.text.foo` → `.text` and so on, as GNU ld's
 /// default script does. The result is a view into the input name: no string is built.
 @inline(__always)
-func outputSectionName(_ name: NameRef) -> NameRef {
+func outputSectionName(_ name: NameRef, keepTextPrefix: Bool = false) -> NameRef {
     // Cheap first-byte filter: every mapped prefix starts with ".t", ".r", ".d", ".b", ".g",
     // ".i", ".f", ".l" or ".c".
     if name.count < 2 || name.ptr.u8(0) != UInt8(ascii: ".") { return name }
+    if keepTextPrefix && name.hasPrefix(".text.") {
+        // `-z keep-text-section-prefix`: hot, cold and start-up code get output sections of
+        // their own (.text.hot.foo → .text.hot), so they share pages with their kind only.
+        for p in keptTextPrefixes where name.hasPrefix(p) {
+            let n = p.utf8CodeUnitCount
+            if name.count == n || name.ptr.u8(n) == UInt8(ascii: ".") { return NameRef(name.ptr, n) }
+        }
+    }
     for p in outputSectionPrefixes where name.hasPrefix(p) {
         return NameRef(name.ptr, p.utf8CodeUnitCount - 1)
     }
@@ -17,6 +25,8 @@ func outputSectionName(_ name: NameRef) -> NameRef {
     if name.hasPrefix(".dtors.") { return NameRef(name.ptr, 6) }
     return name
 }
+
+let keptTextPrefixes: [StaticString] = [".text.hot", ".text.unlikely", ".text.startup", ".text.exit", ".text.split"]
 
 let outputSectionPrefixes: [StaticString] = [".text.", ".rodata.", ".data.rel.ro.", ".data.", ".bss.", ".tdata.", ".tbss.",
                                              ".gcc_except_table.", ".init_array.", ".fini_array.", ".ldata.", ".lrodata.", ".lbss."]
@@ -53,13 +63,14 @@ func createOutputSections(_ ctx: Context) {
         var mergeable = true         // every member SHF_MERGE with one entry size
     }
     let stripDebug = ctx.options.stripDebug || ctx.options.stripAll
+    let keepTextPrefix = ctx.options.keepTextSectionPrefix
     let perFile: [[Group]] = Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
         var groups: [Group] = []
         var last = -1
         for case let sec? in obj.sections where sec.alive {
             if stripDebug, sec.name.hasPrefix(".debug") { sec.alive = false; continue }
-            let name = outputSectionName(sec.name)
+            let name = outputSectionName(sec.name, keepTextPrefix: keepTextPrefix)
             if name.equals(".init_array") || name.equals(".fini_array") || name.equals(".ctors") || name.equals(".dtors") {
                 sec.priority = initPriority(sec.name)
             }
