@@ -10,6 +10,8 @@ public final class Context: @unchecked Sendable {
     public var archives: [ArchiveInput] = []
     public let symbols = SymbolTable(expected: 1 << 14)
     public var outputSections: [OutputSection] = []
+    /// Sections identical code folding merged into another (see IdenticalCodeFolding.swift).
+    public var foldedSections: [InputSection] = []
     public var segments: [Segment] = []
     public let diag = Diagnostics.shared
 

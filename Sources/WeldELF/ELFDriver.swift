@@ -62,6 +62,7 @@ public enum ELFDriver {
             try check(ctx)
             computeOutputProperties(ctx)
             if options.gcSections { garbageCollectSections(ctx) }
+            if options.icf != .none { timer.phase("identical code folding") { foldIdenticalCode(ctx) } }
             timer.phase("create output sections") { createOutputSections(ctx) }
             try timer.phase("order sections") { () throws in try orderSections(ctx) }
             defineLinkerSymbols(ctx)

@@ -10,6 +10,9 @@ public struct InputSpec: Sendable {
 }
 
 public enum OutputKind: Sendable { case executable, sharedLibrary, relocatable }
+/// How much identical code folding `--icf` asks for: `safe` never folds a section whose
+/// address is taken (per `.llvm_addrsig`; every section of an object without one).
+public enum ICFLevel: Sendable { case none, safe, all }
 
 /// The GNU ld command line, as gcc, clang and swiftc pass it.
 public struct Options: Sendable {
@@ -41,6 +44,9 @@ public struct Options: Sendable {
     public var packRelativeRelocs = false
     /// Section ordering (SectionOrdering.swift): a symbol list, a call graph file, or the
     /// call graph profiles compilers leave in objects (on by default, as lld).
+    /// `--icf=all|safe|none` (IdenticalCodeFolding.swift) and `--print-icf-sections`.
+    public var icf: ICFLevel = .none
+    public var printICFSections = false
     public var symbolOrderingFile: String? = nil
     public var callGraphOrderingFile: String? = nil
     public var callGraphProfileSort = true
@@ -188,6 +194,15 @@ extension Options {
                 }
             case "-z":
                 try o.parseZ(try val(arg))
+            case "-icf":
+                switch try val(arg) {
+                case "all": o.icf = .all
+                case "safe": o.icf = .safe
+                case "none": o.icf = .none
+                case let v: throw LinkError("--icf: unknown mode '\(v)' (all, safe or none)")
+                }
+            case "-print-icf-sections": o.printICFSections = true
+            case "-no-print-icf-sections": o.printICFSections = false
             case "-symbol-ordering-file": o.symbolOrderingFile = try val(arg)
             case "-no-symbol-ordering-file": o.symbolOrderingFile = nil
             case "-call-graph-ordering-file": o.callGraphOrderingFile = try val(arg)
@@ -264,7 +279,7 @@ extension Options {
                  "-warn-once", "-no-warn-rwx-segments", "-warn-rwx-segments", "-no-keep-memory",
                  "-reduce-memory-overheads", "-stats", "-build-id=none", "-dc", "-dp", "-d", "-EL",
                  "-enable-non-contiguous-regions", "-noinhibit-exec",
-                 "-icf", "-rosegment", "-no-rosegment", "-nmagic", "-omagic",
+                 "-rosegment", "-no-rosegment", "-nmagic", "-omagic",
                  "-fork", "-no-fork", "-Qy", "-Qn", "-allow-multiple-definitions", "-discard-none":
                 break
             case "-v", "-V":

@@ -31,6 +31,11 @@ public final class InputSection: @unchecked Sendable {
     public var relrCount: Int32 = 0
     /// Place given by section ordering (SectionOrdering.swift); unordered sections keep Int32.max.
     public var orderPriority: Int32 = .max
+    /// Identical code folding: the section this one was folded into (it then takes that
+    /// section's place: same output section and offset) and this section's ICF candidate index.
+    public unowned(unsafe) var foldedInto: InputSection? = nil
+    public var icfIndex: Int32 = -1
+    public var isAddressSignificant = false
 
     init(file: ObjectFile, index: Int, name: NameRef, type: UInt32, flags: UInt64, data: UnsafeRawPointer,
          size: UInt64, align: UInt64, entsize: UInt64, info: UInt32) {

@@ -40,6 +40,8 @@ public final class ObjectFile: @unchecked Sendable {
     public var archiveName: String? = nil
     /// `.llvm.call-graph-profile` (clang with a profile): one 8-byte weight per edge, and a
     /// relocation pair per edge naming its caller and callee (read by SectionOrdering).
+    /// `.llvm_addrsig`: ULEB128 indices of the symbols whose address is taken (for --icf=safe).
+    public var addressSignificance: (bytes: UnsafeRawPointer, size: Int)? = nil
     public var callGraphProfile: (weights: UnsafeRawPointer, count: Int, relocs: UnsafeRawPointer?, relocCount: Int, relocSize: Int)? = nil
 
     public init(displayName: String, base: UnsafeRawPointer, size: Int, priority: Int64, isFromArchive: Bool) {
@@ -179,12 +181,17 @@ public final class ObjectFile: @unchecked Sendable {
             let flags = h.u64(8)
             let name = sectionNames[i]
             switch t {
-            case SHT.null, SHT.symtab, SHT.strtab, SHT.rela, SHT.rel, SHT.symtabShndx, SHT.llvmAddrsig:
+            case SHT.null, SHT.symtab, SHT.strtab, SHT.rela, SHT.rel, SHT.symtabShndx:
                 continue
             case SHT.group:
                 try parseGroup(h, index: i, shnum: shnum)
                 continue
             default: break
+            }
+            if t == SHT.llvmAddrsig {
+                let (p, size) = try tableBytes(i, "address-significance table")
+                addressSignificance = (p, size)
+                continue
             }
             if t == SHT.llvmCallGraphProfile {
                 let (p, size) = try tableBytes(i, "call graph profile")

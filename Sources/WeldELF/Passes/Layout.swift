@@ -115,6 +115,11 @@ func layout(_ ctx: Context) {
         os.headerIndex = i + 1
         for m in os.members { m.outputIndex = Int32(i) }
     }
+    // A section folded by ICF takes its twin's place, so its symbols and references land there.
+    for sec in ctx.foldedSections {
+        sec.outputIndex = sec.foldedInto!.outputIndex
+        sec.outOffset = sec.foldedInto!.outOffset
+    }
     // The symbol table plan needs every member's output index.
     if let symtab = ctx.outputSections.first(where: { $0.name == ".symtab" }),
        let strtab = ctx.outputSections.first(where: { $0.name == ".strtab" }) {

@@ -68,7 +68,7 @@ func createOutputSections(_ ctx: Context) {
         let obj = ctx.objects[f]
         var groups: [Group] = []
         var last = -1
-        for case let sec? in obj.sections where sec.alive {
+        for case let sec? in obj.sections where sec.alive && sec.foldedInto == nil {
             if stripDebug, sec.name.hasPrefix(".debug") { sec.alive = false; continue }
             let name = outputSectionName(sec.name, keepTextPrefix: keepTextPrefix)
             if name.equals(".init_array") || name.equals(".fini_array") || name.equals(".ctors") || name.equals(".dtors") {
@@ -232,7 +232,8 @@ func splitEhFrame(_ ctx: Context, _ sec: InputSection) {
                 } else {
                     target = obj.symSection(rel.sym)  // resolution may differ, but FDEs use section symbols
                 }
-                if let t = target { alive = t.alive } else { alive = false }
+                // A folded function's FDE would describe the kept copy twice.
+                if let t = target { alive = t.alive && t.foldedInto == nil } else { alive = false }
             } else {
                 alive = false
             }

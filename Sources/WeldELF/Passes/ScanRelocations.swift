@@ -38,7 +38,7 @@ func scanRelocations(_ ctx: Context) {
     let undefLists: [[UndefinedReference]] = Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
         var undefs: [UndefinedReference] = []
-        for case let sec? in obj.sections where sec.alive && sec.relocCount > 0 {
+        for case let sec? in obj.sections where sec.alive && sec.relocCount > 0 && sec.foldedInto == nil {
             let alloc = sec.flags & SHF.alloc != 0
             let countDynamic = alloc && !ctx.isStatic
             var dynamicRelocs: Int32 = 0
