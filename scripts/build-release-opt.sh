@@ -39,7 +39,7 @@ static=(--static-swift-stdlib -Xswiftc -static-executable)
 log() { printf '\n== %s\n' "$*" >&2; }
 
 # The swiftc command SwiftPM runs to link weld, from a verbose build log.
-link_line() { grep -E '^/.*swiftc .*-emit-executable .*-o [^ ]*/release/weld ' "$1" | tail -1; }
+link_line() { grep -E '^/[^ ]*swiftc .*-emit-executable' "$1" | grep -E ' -o [^ ]*/release/weld ' | tail -1; }
 
 # relink LINE OUTPUT [swiftc and -Xlinker arguments...]: re-runs the link with other arguments.
 relink() {
@@ -55,6 +55,9 @@ cp "$out/baseline/release/weld" "$out/variants/baseline"
 stage1=$out/variants/baseline
 
 log "2. release build with -function-sections"
+# SwiftPM 6.3 trips over -function-sections when it finds an earlier build of it ("unknown
+# argument"): always build these from scratch.
+rm -rf "$out/fs" "$out/pgo-gen" "$out/pgo-use"
 swift build -c release "${static[@]}" -Xswiftc -function-sections --scratch-path "$out/fs" -v >"$out/fs.log" 2>&1
 line=$(link_line "$out/fs.log")
 [[ -n $line ]] || { echo "no link command found in $out/fs.log" >&2; exit 1; }
@@ -153,7 +156,8 @@ PY
     echo "| weld as a PIE (-static-stdlib) | .rela.dyn (bytes) | .relr.dyn (bytes) | file size |"
     echo "|---|---:|---:|---:|"
     for v in pie pie-relr; do
-        sz() { readelf -SW "$out/variants/$v" | awk -v s="$1" '$2 == s {print strtonum("0x" $6)} $3 == s {print strtonum("0x" $7)}' | head -1; }
+        # readelf -SW: "[Nr] Name Type Address Off Size ..." ("[ 9]" splits into two fields).
+        sz() { local h; h=$(readelf -SW "$out/variants/$v" | sed 's/\[ */[/' | awk -v s="$1" '$2 == s {print $6}' | head -1); echo $(( 16#${h:-0} )); }
         echo "| $v | $(sz .rela.dyn) | $(sz .relr.dyn || true) | $(stat -c %s "$out/variants/$v") |"
     done
 } >>"$out/table.md"
