@@ -60,6 +60,9 @@ public enum ELFDriver {
             try loadDynamicLists(ctx)
             try timer.phase("parse and resolve symbols") { () throws in try resolveSymbols(ctx) }
             try check(ctx)
+            if ctx.objects.contains(where: { !$0.compressedInputs.isEmpty }) {
+                try timer.phase("decompress sections") { () throws in try decompressSections(ctx) }
+            }
             computeOutputProperties(ctx)
             if options.gcSections { garbageCollectSections(ctx) }
             timer.phase("create output sections") { createOutputSections(ctx) }

@@ -8,7 +8,9 @@ public final class InputSection: @unchecked Sendable {
     public let name: NameRef
     public let type: UInt32
     public let flags: UInt64
-    public let data: UnsafeRawPointer      // start of contents in the mapping (unused for NOBITS)
+    /// Start of the contents in the mapping (unused for NOBITS); for a compressed section, the
+    /// buffer it was inflated into (set once by `decompressSections`, before any pass reads it).
+    public var data: UnsafeRawPointer
     public let size: UInt64
     public let align: UInt64
     public let entsize: UInt64
