@@ -8,37 +8,49 @@ int weld_zlib_inflate(const void *src, size_t srcSize, void *dst, size_t dstSize
     z_stream s;
     memset(&s, 0, sizeof s);
     if (inflateInit(&s) != Z_OK) return -3;
-    // zlib counts in uInt: feed sections larger than 4 GiB in pieces.
+    // zlib counts in uInt: sections larger than 1 GiB are fed in pieces. Once the destination
+    // is full, one spare byte catches a stream that holds more than promised.
     const unsigned char *in = src;
     unsigned char *out = dst;
     size_t inLeft = srcSize, outLeft = dstSize;
-    int rc = Z_OK;
-    while (rc == Z_OK) {
+    unsigned char spare;
+    int usingSpare = 0;
+    int rc;
+    for (;;) {
         if (s.avail_in == 0 && inLeft > 0) {
             s.next_in = (unsigned char *)in;
             s.avail_in = inLeft > 0x40000000u ? 0x40000000u : (uInt)inLeft;
             in += s.avail_in;
             inLeft -= s.avail_in;
         }
-        if (s.avail_out == 0 && outLeft > 0) {
-            s.next_out = out;
-            s.avail_out = outLeft > 0x40000000u ? 0x40000000u : (uInt)outLeft;
-            out += s.avail_out;
-            outLeft -= s.avail_out;
+        if (s.avail_out == 0) {
+            if (usingSpare) { rc = -2; break; }          // a byte beyond dstSize was produced
+            if (outLeft > 0) {
+                s.next_out = out;
+                s.avail_out = outLeft > 0x40000000u ? 0x40000000u : (uInt)outLeft;
+                out += s.avail_out;
+                outLeft -= s.avail_out;
+            } else {
+                s.next_out = &spare;
+                s.avail_out = 1;
+                usingSpare = 1;
+            }
         }
-        uInt inBefore = s.avail_in, outBefore = s.avail_out;
         rc = inflate(&s, Z_NO_FLUSH);
-        // No progress with input and output both exhausted: the stream wants more than we have.
-        if (rc == Z_BUF_ERROR || (rc == Z_OK && s.avail_in == inBefore && s.avail_out == outBefore)) {
-            rc = (s.avail_out == 0 && outLeft == 0) ? -2 : -1;
+        if (rc == Z_STREAM_END) {
+            if (usingSpare && s.avail_out == 0) rc = -2;
             break;
         }
+        if (rc == Z_OK) continue;
+        rc = (rc == Z_MEM_ERROR) ? -3 : -1;   // Z_BUF_ERROR: truncated; Z_DATA_ERROR: corrupt
+        break;
     }
-    const size_t produced = dstSize - outLeft - s.avail_out;
     inflateEnd(&s);
-    if (rc == Z_STREAM_END) return produced == dstSize ? 0 : -2;
-    if (rc == -2) return -2;
-    return -1;
+    if (rc == Z_STREAM_END) {
+        // Fewer bytes than promised?
+        return (outLeft == 0 && (usingSpare || s.avail_out == 0)) ? 0 : -2;
+    }
+    return rc;
 }
 
 size_t weld_deflate_shard_bound(size_t srcSize) {
@@ -74,4 +86,12 @@ size_t weld_deflate_shard(const void *src, size_t srcSize, void *dst, size_t dst
     deflateEnd(&s);
     if (rc == Z_STREAM_ERROR || rc == Z_BUF_ERROR) return 0;
     return written;
+}
+
+unsigned long weld_adler32(const void *src, size_t size) {
+    return adler32_z(adler32_z(0, NULL, 0), src, size);
+}
+
+unsigned long weld_adler32_combine(unsigned long first, unsigned long second, size_t secondSize) {
+    return adler32_combine(first, second, (z_off_t)secondSize);
 }

@@ -81,6 +81,9 @@ public enum ELFDriver {
             timer.phase("layout") { layout(ctx) }
             _ = ctx.allocSectionsByName   // create the lazy index now, before threads share it
             timer.phase("finalize symbols") { finalizeSymbolAddresses(ctx) }
+            if let format = options.compressDebugSections {
+                try timer.phase("compress debug sections") { () throws in try compressDebugSections(ctx, format) }
+            }
             try writeLinkMap(ctx)
             try check(ctx)
             let out = try timer.phase("create output file") { () throws -> OutputFile in

@@ -73,6 +73,8 @@ public struct Options: Sendable {
     public var dynamicLists: [String] = []
     /// --exclude-libs: archives whose symbols are not exported automatically ("ALL": every one).
     public var excludeLibs: Set<String> = []
+    /// --compress-debug-sections: how non-allocated .debug_* output sections are compressed.
+    public var compressDebugSections: CompressionFormat? = nil
 
     public enum TimeReportFormat: Sendable { case text, json }
 }
@@ -226,10 +228,22 @@ extension Options {
             case "-exclude-libs":
                 // ALL, or archive names separated by ',' or ':'.
                 o.excludeLibs.formUnion((try val(arg)).split(whereSeparator: { $0 == "," || $0 == ":" }).map(String.init))
+            case "-compress-debug-sections":
+                switch try val(arg) {
+                case "none": o.compressDebugSections = nil
+                case "zlib", "zlib-gabi": o.compressDebugSections = .zlib
+                case "zlib-gnu":
+                    // The .zdebug_* form is obsolete (and lld rejects it); readers of both forms
+                    // read SHF_COMPRESSED.
+                    Diagnostics.shared.warning("--compress-debug-sections=zlib-gnu: writing SHF_COMPRESSED (zlib-gabi) sections instead of the obsolete .zdebug_* form")
+                    o.compressDebugSections = .zlib
+                case "zstd": o.compressDebugSections = .zstd
+                case let v: throw LinkError("--compress-debug-sections: unknown value '\(v)' (none, zlib, zlib-gabi, zlib-gnu or zstd)")
+                }
             case "-verbose": o.verbose = true
             case "-plugin", "-plugin-opt", "-dependency-file", "-package-metadata", "-Y",
                  "-retain-symbols-file", "-y", "-trace-symbol",
-                 "-why-extract", "-compress-debug-sections":
+                 "-why-extract":
                 // Accepted; LTO plugins only matter when an LTO input appears (weld reports
                 // such inputs as unsupported), the rest do not change a static link's output.
                 _ = try val(arg)

@@ -4,6 +4,10 @@
 //     object gives; an object compiled with `gcc -gz=zlib` links, runs, has the line table
 //     GNU ld's link has and passes `llvm-dwarfdump --verify`; gdb stops on a source line of a
 //     weld-linked program and prints a local; corrupt compressed data is a clear error.
+//   - compressed output (--compress-debug-sections=zlib|zstd): a program with over 1 MiB of
+//     .debug_info and .debug_str (several compression shards) gets SHF_COMPRESSED sections that
+//     decompress (readelf -z) to exactly the uncompressed link's sections, the same bytes with
+//     1 and 2 threads, and gdb still works on a compressed output.
 import Foundation
 import Testing
 
@@ -49,6 +53,23 @@ private enum Debug {
             guard f.count >= 3, f[0].hasSuffix(".c"), f[2].hasPrefix("0x") else { return nil }
             return "\(f[0]):\(f[1])"
         }
+    }
+
+    /// A C file with thousands of struct types: over 1 MiB each of .debug_info and .debug_str.
+    static func bigDebugSource() -> String {
+        var text = ""
+        for i in 0..<5000 {
+            text += "struct s\(i) { " + (0..<16).map { "long field_\(i)_\($0);" }.joined(separator: " ") + " } g\(i);\n"
+        }
+        return text + "int main(void) { return (int)g7.field_7_3 + 5; }\n"
+    }
+
+    /// `readelf -x NAME [-z]`: the section's bytes as readelf dumps them (decompressed with -z).
+    static func hexDump(_ file: String, _ section: String, decompress: Bool, in dir: String) async throws -> String {
+        let readelf = try Steps.tool("readelf", package: "binutils")
+        let r = try await Steps.run("readelf -x \(section)", [readelf, "-x", section] + (decompress ? ["-z"] : []) + [file], in: dir)
+        // Drop readelf's notes about decompression; keep the dump rows.
+        return r.stdoutText.split(separator: "\n").filter { $0.hasPrefix("  0x") }.joined(separator: "\n")
     }
 
     static func run(_ exe: String, in dir: String) async throws -> String {
@@ -99,12 +120,13 @@ struct DebugSectionTests {
         #expect(v.termination.isSuccess && v.stdoutText.contains("No errors."), Comment(rawValue: Report.step("llvm-dwarfdump --verify", v)))
     }
 
-    @Test("gdb breaks on a source line and prints a local", .enabled(if: enabled))
-    func gdbBreakpoint() async throws {
-        let dir = Steps.scratch("debug-gdb")
+    @Test("gdb breaks on a source line and prints a local", .enabled(if: enabled),
+          arguments: ["none", "zlib", "zstd"])
+    func gdbBreakpoint(_ outputCompression: String) async throws {
+        let dir = Steps.scratch("debug-gdb-\(outputCompression)")
         let gdb = try Steps.tool("gdb", package: "gdb")
         let obj = try await Debug.compile("gz.o", extra: ["-gz=zlib"], in: dir)
-        try await Debug.link([obj], dir + "/prog", weld: true, in: dir)
+        try await Debug.link([obj], dir + "/prog", weld: true, extra: ["-Wl,--compress-debug-sections=\(outputCompression)"], in: dir)
         let r = try await Steps.run("gdb", [gdb, "-batch", "-nx", "-ex", "break locals.c:8 if x == 3", "-ex", "run",
                                             "-ex", "print squared", "-ex", "info line", dir + "/prog"], in: dir, timeout: 120)
         #expect(r.stdoutText.contains("locals.c:8"), Comment(rawValue: Report.step("gdb did not stop at locals.c:8", r)))
@@ -131,5 +153,57 @@ struct DebugSectionTests {
                     Comment(rawValue: Report.step("error should name bad.o and .debug_info", r)))
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
+    @Test("--compress-debug-sections output decompresses to the uncompressed link, at any thread count",
+          .enabled(if: enabled), arguments: ["zlib", "zstd"])
+    func compressedOutput(_ format: String) async throws {
+        let dir = Steps.scratch("debug-output-\(format)")
+        try Steps.write(Debug.bigDebugSource(), to: dir + "/big.c")
+        let obj = dir + "/big.o"
+        try await Steps.run("compile big.c", [try Steps.gcc(), "-g", "-O0", "-c", dir + "/big.c", "-o", obj], in: dir)
+        try await Debug.link([obj], dir + "/plain", weld: true, in: dir)
+        try await Debug.link([obj], dir + "/packed1", weld: true, extra: ["-Wl,--compress-debug-sections=\(format),--threads=1"], in: dir)
+        try await Debug.link([obj], dir + "/packed2", weld: true, extra: ["-Wl,--compress-debug-sections=\(format),--threads=2"], in: dir)
+        #expect(try Steps.read(dir + "/packed1") == Steps.read(dir + "/packed2"), "1 and 2 threads gave different outputs")
+        let run = await ProcessRunner.run([dir + "/packed1"], timeout: 60, scratch: dir)
+        #expect(run.termination == .exited(5), Comment(rawValue: Report.step("the program should exit with 5", run)))
+
+        let plain = try await Debug.sections(dir + "/plain", in: dir)
+        let packed = try await Debug.sections(dir + "/packed1", in: dir)
+        let debugNames = plain.filter { $0.name.hasPrefix(".debug_") }.map(\.name)
+        #expect(debugNames.contains(".debug_info") && debugNames.contains(".debug_str"))
+        let info = try #require(plain.first { $0.name == ".debug_info" })
+        #expect(info.size > 1 << 20, "the test needs more than one compression shard")
+        for name in debugNames {
+            let p = try #require(packed.first { $0.name == name }, "\(name) missing from the compressed output")
+            let u = try #require(plain.first { $0.name == name })
+            // Large sections are compressed; a section compression would not shrink stays as it is.
+            if u.size > 4096 {
+                #expect(p.flags.contains("C") && p.size < u.size / 2, "\(name) is not compressed (flags \(p.flags), \(p.size) vs \(u.size) bytes)")
+            } else {
+                #expect(p.flags.contains("C") ? p.size < u.size : p.size == u.size, "\(name): \(p.size) bytes with flags \(p.flags) for \(u.size) uncompressed")
+            }
+            let a = try await Debug.hexDump(dir + "/plain", name, decompress: false, in: dir)
+            let b = try await Debug.hexDump(dir + "/packed1", name, decompress: p.flags.contains("C"), in: dir)
+            #expect(!a.isEmpty && a == b, "\(name) decompresses to different bytes than the uncompressed link has")
+        }
+        // Allocated sections are untouched by compression.
+        #expect(try await Debug.hexDump(dir + "/plain", ".text", decompress: false, in: dir)
+                == Debug.hexDump(dir + "/packed1", ".text", decompress: false, in: dir))
+        if format == "zlib" {   // Debian's llvm-dwarfdump 14 cannot read zstd sections
+            let dwarfdump = try Steps.tool("llvm-dwarfdump", package: "llvm")
+            let v = await ProcessRunner.run([dwarfdump, "--verify", dir + "/packed1"], timeout: 300, scratch: dir)
+            #expect(v.termination.isSuccess && v.stdoutText.contains("No errors."), Comment(rawValue: Report.step("llvm-dwarfdump --verify", v)))
+        }
+    }
+
+    @Test("--compress-debug-sections rejects an unknown format", .enabled(if: enabled))
+    func unknownCompression() async throws {
+        let dir = Steps.scratch("debug-output-bad")
+        let obj = try await Debug.compile("plain.o", in: dir)
+        let r = await ProcessRunner.run([try Steps.weld(), "--compress-debug-sections=lzma", obj, "-o", dir + "/out"], timeout: 60, scratch: dir)
+        #expect(r.termination == .exited(1))
+        weldSpecific("the message") { #expect(r.stderrText.contains("--compress-debug-sections") && r.stderrText.contains("lzma")) }
     }
 }

@@ -23,4 +23,9 @@ size_t weld_deflate_shard(const void *src, size_t srcSize, void *dst, size_t dst
 /// An upper bound on weld_deflate_shard's output for `srcSize` input bytes.
 size_t weld_deflate_shard_bound(size_t srcSize);
 
+/// adler32 of `src[0..<size]` (zlib's, with size_t lengths), and two checksums combined as if
+/// their data were one: the zlib stream's trailer is built from per-shard checksums.
+unsigned long weld_adler32(const void *src, size_t size);
+unsigned long weld_adler32_combine(unsigned long first, unsigned long second, size_t secondSize);
+
 #endif
