@@ -58,8 +58,10 @@ public enum ELFDriver {
             ctx.isStatic = !options.pie && !ctx.isShared && ctx.shareds.isEmpty
             try loadVersionScripts(ctx)
             try loadDynamicLists(ctx)
+            try loadRetainSymbolsFile(ctx)
             try timer.phase("parse and resolve symbols") { () throws in try resolveSymbols(ctx) }
             try check(ctx)
+            try checkVersionScriptSymbols(ctx)
             if ctx.objects.contains(where: { !$0.compressedInputs.isEmpty }) {
                 try timer.phase("decompress sections") { () throws in try decompressSections(ctx) }
             }
@@ -161,6 +163,12 @@ func loadVersionScripts(_ ctx: Context) throws(LinkError) {
             ctx.versionLocalPatterns[index] = node.locals
         }
         for l in vs.locals { if l == "*" { ctx.localAll = true } else { ctx.localPatterns.append(l) } }
+    }
+    // --default-symver: exported symbols no version node claims get a version named after the
+    // library's soname (GNU ld's rule), declared after the script's nodes so theirs win.
+    if ctx.options.defaultSymver && ctx.isShared {
+        let name = ctx.options.soname ?? String(ctx.options.output.split(separator: "/").last ?? "")
+        ctx.versionPatterns.append((ctx.versionIndex(named: name), ["*"]))
     }
 }
 

@@ -108,6 +108,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     var comdatCapacity = 0
 
     var pending: [ObjectFile] = ctx.objects
+    var whyExtract: [(reference: String, member: String, symbol: String)] = []
     ctx.objects = []
     for ar in ctx.archives where ar.wholeArchive {
         for m in 0..<ar.archive.members.count {
@@ -162,6 +163,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             bigger.update(from: comdatOwner, count: comdatCapacity)
             bigger.advanced(by: comdatCapacity).initialize(repeating: .max, count: comdatTable.count * 2 - comdatCapacity)
             comdatOwner.deallocate()
+    if let path = o.whyExtract { try writeWhyExtract(whyExtract, to: path) }
             comdatOwner = bigger
             comdatCapacity = comdatTable.count * 2
         }
@@ -203,15 +205,16 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             }
         }
     PhaseTimer.shared.endSpan("resolve: wave: comdat and proposals", since: spanStart); spanStart = monotonicNanos()
-        // 4. Members this wave's strong references need.
-        let wanted: [[UInt64]] = Parallel.map(wave.count) { f in
+        // 4. Members this wave's strong references need: (member key, referencing file in the
+        //    wave or -1, symbol id); the symbol and file only matter to --why-extract.
+        let wanted: [[(key: UInt64, file: Int32, id: Int32)]] = Parallel.map(wave.count) { f in
             let obj = wave[f]
-            var keys: [UInt64] = []
+            var keys: [(key: UInt64, file: Int32, id: Int32)] = []
             for k in 0..<obj.symbolIds.count {
                 let i = obj.firstGlobal + k
                 if obj.symShndx(i) != UInt32(SHN.undef) || obj.symBind(i) == STB.weak { continue }
                 let s = syms[obj.symbolIds[k]]
-                if needsExtraction(s) { keys.append(s.lazyKey) }
+                if needsExtraction(s) { keys.append((s.lazyKey, Int32(f), obj.symbolIds[k])) }
             }
             return keys
         }
@@ -221,22 +224,29 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             // check every strongly referenced symbol once before finishing.
             for id in 0..<Int32(syms.count) {
                 let s = syms[id]
-                if s.name.count >= 0 && s.referencedStrongly && needsExtraction(s) { keys.append(s.lazyKey) }
+                if s.name.count >= 0 && s.referencedStrongly && needsExtraction(s) { keys.append((s.lazyKey, -1, id)) }
             }
         }
-        keys.sort()
+        // By member, then by referencing file: the first reference to a member names it.
+        keys.sort { ($0.key, $0.file, $0.id) < ($1.key, $1.file, $1.id) }
         var last: UInt64 = .max
-        for key in keys where key != last {
+        for (key, file, id) in keys where key != last {
             last = key
             let (a, m) = lazyMember(key)
             let ar = ctx.archives[a]
             if ar.loaded[m] { continue }
-            if let obj = try memberObject(ar, m) { pending.append(obj) }
+            guard let obj = try memberObject(ar, m) else { continue }
+            pending.append(obj)
+            if o.whyExtract != nil {
+                let reference = file >= 0 ? wave[Int(file)].displayName : syms[id].name.string == (o.entry ?? "_start") ? "--entry" : "<internal>"
+                whyExtract.append((reference, obj.displayName, syms[id].name.string))
+            }
         }
     PhaseTimer.shared.endSpan("resolve: wave: extraction", since: spanStart); spanStart = monotonicNanos()
         pending.sort { $0.priority < $1.priority }
     }
     comdatOwner.deallocate()
+    if let path = o.whyExtract { try writeWhyExtract(whyExtract, to: path) }
 
     // 5. Every file learns whether it won each of its definitions; losers that clash are
     //    duplicate definitions. Each symbol has one winner, so no two threads write it.
