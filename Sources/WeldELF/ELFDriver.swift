@@ -53,7 +53,6 @@ public enum ELFDriver {
         let timer = PhaseTimer.shared
         var output: OutputFile? = nil
         do {
-            if options.outputKind == .relocatable { throw LinkError("-r (relocatable output) is not supported yet") }
             try timer.phase("open and map inputs") { () throws in try loadInputs(ctx) }
             ctx.isStatic = !options.pie && !ctx.isShared && ctx.shareds.isEmpty
             try loadVersionScripts(ctx)
@@ -64,6 +63,10 @@ public enum ELFDriver {
             try checkVersionScriptSymbols(ctx)
             if ctx.objects.contains(where: { !$0.compressedInputs.isEmpty }) {
                 try timer.phase("decompress sections") { () throws in try decompressSections(ctx) }
+            }
+            if options.outputKind == .relocatable {
+                try timer.phase("write relocatable output") { () throws in try linkRelocatable(ctx) }
+                return 0
             }
             computeOutputProperties(ctx)
             if options.gcSections { garbageCollectSections(ctx) }

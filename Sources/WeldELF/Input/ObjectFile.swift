@@ -25,6 +25,8 @@ public final class ObjectFile: @unchecked Sendable {
     public var symbolIds: [Int32] = []
     public var groups: [(signature: NameRef, members: [UInt32])] = []
     public var groupIds: [Int32] = []
+    /// For each COMDAT group: its signature symbol's index in this file (-r writes it back).
+    public var groupSignatureSymbols: [Int] = []
     /// `.symver` definitions (`foo@@V2`, `foo@V1`): global index k, version name, hidden.
     public var symvers: [(k: Int, version: String, hidden: Bool)] = []
     public var hasExecStackNote = false      // .note.GNU-stack with SHF_EXECINSTR
@@ -269,6 +271,7 @@ public final class ObjectFile: @unchecked Sendable {
         var sig = symName(sigSym)
         if symType(sigSym) == STT.section, let s = Optional(Int(symShndx(sigSym))), s < sectionNames.count { sig = sectionNames[s] }
         groups.append((sig, members))
+        groupSignatureSymbols.append(sigSym)
     }
 
     private func parseGNUProperty(_ p: UnsafeRawPointer, _ size: Int) {

@@ -1,0 +1,322 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeldCore
+
+/// `-r`: merges the input objects (and the archive members they need) into one relocatable
+/// object that keeps everything a later link needs: sections of the same name concatenated
+/// (not renamed: `.text.foo` stays `.text.foo`), their relocations rewritten for the new
+/// offsets and symbol indexes, local symbols, global definitions (with their `.symver`
+/// names), commons and undefined references, and COMDAT groups.
+///
+/// The simple case, first: every COMDAT group stays, including a second copy of a group
+/// another input also has. The later link keeps one copy as it does for separate objects;
+/// keeping them all here means no relocation (e.g. from .eh_frame) ever points into a
+/// dropped section. Not yet: SHF_LINK_ORDER links, .note.gnu.property, more than 65279
+/// sections.
+func linkRelocatable(_ ctx: Context) throws(LinkError) {
+    let syms = ctx.symbols
+    // Resolution dropped the members of groups another file owns; -r keeps them (see above).
+    for obj in ctx.objects {
+        for g in obj.groups { for m in g.members { obj.sections[Int(m)]?.alive = true } }
+    }
+
+    // 1. Output sections: group members one per output section (a group lists sections, so
+    //    its members cannot share one with other code), everything else by name.
+    var outs: [RelocatableSection] = []
+    var byName: [String: Int] = [:]
+    var groups: [(obj: ObjectFile, group: Int, members: [Int])] = []
+    for obj in ctx.objects {
+        var groupOf: [Int: Int] = [:]   // input section index → group index in obj
+        for (gi, g) in obj.groups.enumerated() { for m in g.members { groupOf[Int(m)] = gi } }
+        var groupMembers = [[Int]](repeating: [], count: obj.groups.count)
+        for case let sec? in obj.sections where sec.alive {
+            let name = sec.name.string
+            let o: Int
+            if let gi = groupOf[sec.index] {
+                o = outs.count
+                outs.append(RelocatableSection(name: name, type: sec.type, flags: sec.flags | SHF.group, entsize: sec.entsize))
+                groupMembers[gi].append(o)
+            } else if let existing = byName[name] {
+                o = existing
+                outs[o].flags |= sec.flags & ~SHF.group
+            } else {
+                o = outs.count
+                outs.append(RelocatableSection(name: name, type: sec.type, flags: sec.flags & ~SHF.group, entsize: sec.entsize))
+                byName[name] = o
+            }
+            outs[o].align = max(outs[o].align, sec.align)
+            outs[o].size = alignUp(outs[o].size, sec.align)
+            sec.outputIndex = Int32(o)
+            sec.outOffset = outs[o].size
+            outs[o].size += sec.size
+            outs[o].members.append(sec)
+            outs[o].relocCount += sec.relocCount
+        }
+        for (gi, members) in groupMembers.enumerated() where !members.isEmpty { groups.append((obj, gi, members)) }
+    }
+
+    // 2. Section header indexes: null, groups, contents, relocations, .note.GNU-stack,
+    //    .symtab, .strtab, .shstrtab. Groups come before their members (gABI).
+    var next = 1 + groups.count
+    for o in outs.indices { outs[o].headerIndex = next; next += 1 }
+    for o in outs.indices where outs[o].relocCount > 0 { outs[o].relaIndex = next; next += 1 }
+    let stackNote = !ctx.objects.isEmpty && ctx.objects.allSatisfy { !$0.lacksStackNote }
+    let stackNoteIndex = stackNote ? next : 0
+    if stackNote { next += 1 }
+    let symtabIndex = next, strtabIndex = next + 1, shstrtabIndex = next + 2
+    let sectionCount = next + 3
+    if sectionCount >= Int(SHN.loreserve) {
+        throw LinkError("-r: the output would have \(sectionCount) sections; weld's -r supports up to \(Int(SHN.loreserve) - 1) for now")
+    }
+
+    // 3. Symbols: section symbols, then each file's locals, then globals (definitions in
+    //    file order, then commons' and undefined references' names in first-seen order).
+    var strtab = StringTableBuilder()
+    var table: [UInt8] = [UInt8](repeating: 0, count: 24)
+    func addSymbol(name: UInt32, info: UInt8, other: UInt8, shndx: UInt16, value: UInt64, size: UInt64) -> Int {
+        var e = [UInt8](repeating: 0, count: 24)
+        e.withUnsafeMutableBytes { p in
+            let b = p.baseAddress!
+            b.w32(0, name); b.w8(4, info); b.w8(5, other); b.w16(6, shndx); b.w64(8, value); b.w64(16, size)
+        }
+        table += e
+        return table.count / 24 - 1
+    }
+    var sectionSymbol = [Int](repeating: 0, count: outs.count)
+    for o in outs.indices where outs[o].type != SHT.group {
+        sectionSymbol[o] = addSymbol(name: 0, info: STB.local << 4 | STT.section, other: 0, shndx: UInt16(outs[o].headerIndex), value: 0, size: 0)
+    }
+    @inline(__always) func place(_ sec: InputSection) -> (UInt16, UInt64) {
+        (UInt16(outs[Int(sec.outputIndex)].headerIndex), sec.outOffset)
+    }
+    // Per file: output index of each local symbol (0: not kept).
+    var localIndex: [[Int]] = []
+    for obj in ctx.objects {
+        var map = [Int](repeating: 0, count: max(obj.firstGlobal, 1))
+        for i in 1..<max(obj.firstGlobal, 1) {
+            let t = obj.symType(i)
+            if t == STT.section { continue }
+            let raw = obj.symtab!.u16(i * 24 + 6)
+            var shndx = raw, value = obj.symValue(i)
+            if raw == SHN.abs || t == STT.file {
+                shndx = raw
+            } else if let sec = obj.symSection(i), sec.alive, sec.outputIndex >= 0 {
+                let (h, base) = place(sec)
+                shndx = h; value &+= base
+            } else {
+                continue
+            }
+            map[i] = addSymbol(name: strtab.add(obj.symName(i)), info: obj.symInfo(i), other: obj.symOther(i), shndx: shndx, value: value, size: obj.symSize(i))
+        }
+        // GCC names some groups (e.g. a destructor's D5 group) by a local symbol defined in
+        // the group section itself: it goes with the output group section.
+        for (k, g) in groups.enumerated() where g.obj === obj {
+            let sig = obj.groupSignatureSymbols[g.group]
+            if sig < obj.firstGlobal && map[sig] == 0 && obj.symType(sig) != STT.section {
+                map[sig] = addSymbol(name: strtab.add(obj.symName(sig)), info: obj.symInfo(sig), other: obj.symOther(sig),
+                                     shndx: UInt16(1 + k), value: 0, size: 0)
+            }
+        }
+        localIndex.append(map)
+    }
+    let firstGlobal = table.count / 24
+    var globalIndex = [Int32](repeating: 0, count: syms.count)
+    // Definitions, from the file that won each name, under the name it has there (`foo@@V2`).
+    for obj in ctx.objects {
+        for (k, id) in obj.symbolIds.enumerated() {
+            let i = obj.firstGlobal + k
+            let s = syms[id]
+            guard s.isDefinedInObject, s.fileIndex == obj.index, s.symIndex == Int32(i), globalIndex[Int(id)] == 0 else { continue }
+            let raw = obj.symtab!.u16(i * 24 + 6)
+            var shndx = raw, value = obj.symValue(i)
+            if s.kind == .common {
+                shndx = SHN.common; value = s.commonAlign
+            } else if raw != SHN.abs, let sec = obj.symSection(i), sec.outputIndex >= 0 {
+                let (h, base) = place(sec)
+                shndx = h; value &+= base
+            }
+            let info = obj.symBind(i) << 4 | obj.symType(i)
+            globalIndex[Int(id)] = Int32(addSymbol(name: strtab.add(obj.symName(i)), info: info, other: s.visibility | (obj.symOther(i) & ~3),
+                                                   shndx: shndx, value: value, size: s.kind == .common ? s.size : obj.symSize(i)))
+        }
+    }
+    // Names referenced but defined by no object (and anything shared libraries define).
+    for obj in ctx.objects {
+        for (k, id) in obj.symbolIds.enumerated() where globalIndex[Int(id)] == 0 {
+            let i = obj.firstGlobal + k
+            let bind = syms[id].referencedStrongly ? STB.global : STB.weak
+            globalIndex[Int(id)] = Int32(addSymbol(name: strtab.add(obj.symName(i)), info: bind << 4 | obj.symType(i),
+                                                   other: syms[id].visibility, shndx: SHN.undef, value: 0, size: 0))
+        }
+    }
+    let symbolCount = table.count / 24
+
+    // 4. Group sections: GRP_COMDAT, then the member sections and their relocation sections.
+    var groupContents: [[UInt32]] = []
+    var groupSignature: [Int] = []
+    for g in groups {
+        var words: [UInt32] = [1]
+        for o in g.members {
+            words.append(UInt32(outs[o].headerIndex))
+            if outs[o].relaIndex > 0 { words.append(UInt32(outs[o].relaIndex)) }
+        }
+        groupContents.append(words)
+        let sig = g.obj.groupSignatureSymbols[g.group]
+        let sigIndex: Int
+        if sig >= g.obj.firstGlobal {
+            sigIndex = Int(globalIndex[Int(g.obj.symbolIds[sig - g.obj.firstGlobal])])
+        } else if g.obj.symType(sig) == STT.section, let sec = g.obj.symSection(sig), sec.outputIndex >= 0 {
+            sigIndex = sectionSymbol[Int(sec.outputIndex)]
+        } else {
+            sigIndex = localIndex[Int(g.obj.index)][sig]
+        }
+        if sigIndex == 0 {
+            throw LinkError("\(g.obj.displayName): -r: the signature symbol of COMDAT group \(g.obj.groups[g.group].signature.string) is not in the output")
+        }
+        groupSignature.append(sigIndex)
+    }
+
+    // 5. Relocations, rewritten: offsets within the output section; section symbols become
+    //    the output section's symbol with the member's offset added to the addend.
+    func relocations(_ o: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: outs[o].relocCount * 24)
+        var n = 0
+        out.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress!
+            for m in outs[o].members {
+                let obj = m.file
+                for r in 0..<m.relocCount {
+                    let rel = m.reloc(r)
+                    var sym = 0
+                    var addend = rel.addend
+                    let j = rel.sym
+                    if j == 0 {
+                        sym = 0
+                    } else if j >= obj.firstGlobal {
+                        sym = Int(globalIndex[Int(obj.symbolIds[j - obj.firstGlobal])])
+                    } else if obj.symType(j) == STT.section {
+                        if let target = obj.symSection(j), target.alive, target.outputIndex >= 0 {
+                            sym = sectionSymbol[Int(target.outputIndex)]
+                            addend &+= Int64(bitPattern: target.outOffset)
+                        }
+                    } else {
+                        sym = localIndex[Int(obj.index)][j]
+                    }
+                    let e = p + n * 24
+                    e.w64(0, rel.offset + m.outOffset)
+                    e.w64(8, UInt64(sym) << 32 | UInt64(rel.type))
+                    e.w64(16, UInt64(bitPattern: addend))
+                    n += 1
+                }
+            }
+        }
+        return out
+    }
+
+    // 6. File layout: header, group sections, contents, relocations, symbols, strings, headers.
+    var shstrtab = StringTableBuilder()
+    var headers = [RelocatableHeader](repeating: RelocatableHeader(), count: sectionCount)
+    var offset: UInt64 = 64
+    for (k, words) in groupContents.enumerated() {
+        offset = alignUp(offset, 4)
+        headers[1 + k] = RelocatableHeader(name: shstrtab.add(".group"), type: SHT.group, offset: offset, size: UInt64(words.count * 4),
+                                           link: UInt32(symtabIndex), info: UInt32(groupSignature[k]), align: 4, entsize: 4)
+        offset += UInt64(words.count * 4)
+    }
+    for o in outs.indices {
+        offset = alignUp(offset, outs[o].align)
+        headers[outs[o].headerIndex] = RelocatableHeader(name: shstrtab.add(outs[o].name), type: outs[o].type, flags: outs[o].flags,
+                                                         offset: offset, size: outs[o].size, align: outs[o].align, entsize: outs[o].entsize)
+        if outs[o].type != SHT.nobits { offset += outs[o].size }
+    }
+    for o in outs.indices where outs[o].relaIndex > 0 {
+        offset = alignUp(offset, 8)
+        let groupFlag = outs[o].flags & SHF.group
+        headers[outs[o].relaIndex] = RelocatableHeader(name: shstrtab.add(".rela" + outs[o].name), type: SHT.rela, flags: SHF.infoLink | groupFlag,
+                                                       offset: offset, size: UInt64(outs[o].relocCount * 24), link: UInt32(symtabIndex),
+                                                       info: UInt32(outs[o].headerIndex), align: 8, entsize: 24)
+        offset += UInt64(outs[o].relocCount * 24)
+    }
+    if stackNote {
+        let exec = ctx.objects.contains { $0.hasExecStackNote }
+        headers[stackNoteIndex] = RelocatableHeader(name: shstrtab.add(".note.GNU-stack"), type: SHT.progbits, flags: exec ? SHF.execinstr : 0,
+                                                    offset: offset, size: 0, align: 1)
+    }
+    offset = alignUp(offset, 8)
+    headers[symtabIndex] = RelocatableHeader(name: shstrtab.add(".symtab"), type: SHT.symtab, offset: offset, size: UInt64(symbolCount * 24),
+                                             link: UInt32(strtabIndex), info: UInt32(firstGlobal), align: 8, entsize: 24)
+    offset += UInt64(symbolCount * 24)
+    headers[strtabIndex] = RelocatableHeader(name: shstrtab.add(".strtab"), type: SHT.strtab, offset: offset, size: UInt64(strtab.bytes.count), align: 1)
+    offset += UInt64(strtab.bytes.count)
+    let shstrName = shstrtab.add(".shstrtab")
+    headers[shstrtabIndex] = RelocatableHeader(name: shstrName, type: SHT.strtab, offset: offset, size: UInt64(shstrtab.bytes.count), align: 1)
+    offset += UInt64(shstrtab.bytes.count)
+    let shoff = alignUp(offset, 8)
+    let fileSize = shoff + UInt64(sectionCount * 64)
+
+    // 7. Write.
+    let out = try OutputFile(path: ctx.options.output, size: Int(fileSize), executable: false)
+    let buf = out.base
+    buf.w32(0, 0x464c_457f); buf.w8(4, 2); buf.w8(5, 1); buf.w8(6, 1)
+    // ELFOSABI_GNU if an input has it (STB_GNU_UNIQUE and STT_GNU_IFUNC symbols need it).
+    buf.w8(7, ctx.objects.contains { $0.size > 7 && $0.base.u8(7) == 3 } ? 3 : 0)
+    buf.w16(16, ET.rel); buf.w16(18, EM_X86_64); buf.w32(20, 1)
+    buf.w64(40, shoff); buf.w16(52, 64); buf.w16(58, 64)
+    buf.w16(60, UInt16(sectionCount)); buf.w16(62, UInt16(shstrtabIndex))
+    for (k, words) in groupContents.enumerated() {
+        let p = buf + Int(headers[1 + k].offset)
+        for (w, v) in words.enumerated() { p.w32(w * 4, v) }
+    }
+    // Contents, one job per input section, in parallel.
+    var jobs: [InputSection] = []
+    for o in outs where o.type != SHT.nobits { jobs += o.members }
+    let copyJobs = jobs
+    let sectionHeaders = headers
+    Parallel.forEach(copyJobs.count, minChunk: 16) { j in
+        let m = copyJobs[j]
+        let dst = buf + Int(sectionHeaders[outs[Int(m.outputIndex)].headerIndex].offset + m.outOffset)
+        if !m.isNoBits && m.size > 0 { dst.copyMemory(from: m.data, byteCount: Int(m.size)) }
+    }
+    let relaSections = outs.indices.filter { outs[$0].relaIndex > 0 }
+    Parallel.forEach(relaSections.count) { k in
+        let o = relaSections[k]
+        let bytes = relocations(o)
+        bytes.withUnsafeBytes { (buf + Int(sectionHeaders[outs[o].relaIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+    table.withUnsafeBytes { (buf + Int(headers[symtabIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    strtab.bytes.withUnsafeBytes { (buf + Int(headers[strtabIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    shstrtab.bytes.withUnsafeBytes { (buf + Int(headers[shstrtabIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    for (i, h) in headers.enumerated() {
+        let p = buf + Int(shoff) + i * 64
+        p.w32(0, h.name); p.w32(4, h.type); p.w64(8, h.flags); p.w64(16, 0); p.w64(24, h.offset); p.w64(32, h.size)
+        p.w32(40, h.link); p.w32(44, h.info); p.w64(48, h.align); p.w64(56, h.entsize)
+    }
+    try out.commit()
+}
+
+/// An output section of a relocatable link and the input sections in it.
+struct RelocatableSection {
+    var name: String
+    var type: UInt32
+    var flags: UInt64
+    var entsize: UInt64
+    var align: UInt64 = 1
+    var size: UInt64 = 0
+    var members: [InputSection] = []
+    var relocCount = 0
+    var headerIndex = 0
+    var relaIndex = 0       // its .rela section's header index, 0 if none
+}
+
+struct RelocatableHeader {
+    var name: UInt32 = 0
+    var type: UInt32 = 0
+    var flags: UInt64 = 0
+    var offset: UInt64 = 0
+    var size: UInt64 = 0
+    var link: UInt32 = 0
+    var info: UInt32 = 0
+    var align: UInt64 = 0
+    var entsize: UInt64 = 0
+}

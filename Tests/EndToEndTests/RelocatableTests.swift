@@ -1,0 +1,97 @@
+// `-r` (relocatable output): objects merged by weld into one .o, then linked into programs.
+//   - C with -g: the merged object passes eu-elflint, and the program linked from it is
+//     byte-identical to the one linked from the separate objects (same sections, symbols,
+//     relocations and debug info, in the same order).
+//   - C++ with COMDAT groups (cxx_comdat) and exceptions (cxx_exceptions): the merged object
+//     keeps its COMDAT groups (readelf -g); programs linked from it by weld, GNU ld and lld
+//     print what the program linked from the separate objects prints, and exit the same.
+import Foundation
+import Testing
+
+@Suite("relocatable output (-r)")
+struct RelocatableTests {
+    static let enabled = Weld.shouldRun && Tools.gcc != nil && Tools.gxx != nil
+
+    static func compile(_ sources: [String], cxx: Bool, flags: [String], in dir: String) async throws -> [String] {
+        let driver = cxx ? Tools.gxx! : Tools.gcc!
+        var objects: [String] = []
+        for src in sources {
+            let obj = dir + "/" + (src.split(separator: "/").last!.split(separator: ".").first.map(String.init) ?? "x") + ".o"
+            try await Steps.run("compile \(src)", [driver] + flags + ["-c", src, "-o", obj], in: dir)
+            objects.append(obj)
+        }
+        return objects
+    }
+
+    static func link(_ objects: [String], _ out: String, cxx: Bool, linker: String, in dir: String) async throws {
+        let driver = cxx ? Tools.gxx! : Tools.gcc!
+        let chooser = linker == "weld" ? try Steps.gccUsesWeld() : ["-fuse-ld=\(linker)"]
+        try await Steps.run("link \(out) with \(linker)", [driver] + chooser + objects + ["-o", out], in: dir)
+    }
+
+    static func lint(_ file: String, in dir: String) async throws {
+        let elflint = try Steps.tool("eu-elflint", package: "elfutils")
+        let r = await ProcessRunner.run([elflint, "--gnu-ld", file], timeout: 120, scratch: dir)
+        #expect(r.termination.isSuccess && r.stdoutText.contains("No errors"), Comment(rawValue: Report.step("eu-elflint on the -r output", r)))
+    }
+
+    @Test("C objects merged with -r link to the same program as the separate objects", .enabled(if: enabled))
+    func cObjects() async throws {
+        let dir = Steps.scratch("reloc-c")
+        let sources = [
+            "main": "#include <stdio.h>\nint a(void); extern int counter;\nstatic int local_helper(int x) { return x + counter; }\nint main(void) { printf(\"%d\\n\", local_helper(a())); return a() - 3; }\n",
+            "a": "int b(void); int counter = 40;\nint a(void) { return b() + 1; }\n",
+            "b": "static const char *names[] = { \"x\", \"y\" };\nconst char *pick(int i) { return names[i & 1]; }\nint b(void) { return pick(1)[0] == 'y' ? 2 : 0; }\n",
+        ]
+        var paths: [String] = []
+        for (name, text) in sources.sorted(by: { $0.key < $1.key }) {
+            try Steps.write(text, to: "\(dir)/\(name).c")
+            paths.append("\(dir)/\(name).c")
+        }
+        let objects = try await Self.compile(paths, cxx: false, flags: ["-g", "-O1"], in: dir)
+        try await Steps.run("weld -r", [try Steps.weld(), "-r", "-o", dir + "/merged.o"] + objects, in: dir)
+        try await Self.lint(dir + "/merged.o", in: dir)
+        try await Self.link([dir + "/merged.o"], dir + "/from-merged", cxx: false, linker: "weld", in: dir)
+        try await Self.link(objects, dir + "/from-separate", cxx: false, linker: "weld", in: dir)
+        #expect(try Steps.read(dir + "/from-merged") == Steps.read(dir + "/from-separate"),
+                "the program linked from the -r output differs from the one linked from the objects")
+        let run = await ProcessRunner.run([dir + "/from-merged"], timeout: 30, scratch: dir)
+        #expect(run.termination == .exited(0) && run.stdoutText == "43\n", Comment(rawValue: Report.step("run", run)))
+        // GNU ld reads the merged object too.
+        try await Self.link([dir + "/merged.o"], dir + "/bfd", cxx: false, linker: "bfd", in: dir)
+        let r2 = await ProcessRunner.run([dir + "/bfd"], timeout: 30, scratch: dir)
+        #expect(r2.stdoutText == "43\n")
+    }
+
+    @Test("C++ with COMDAT groups and exceptions through -r", .enabled(if: enabled),
+          arguments: [("cxx_comdat", ["a.cpp", "b.cpp"], ["main.cpp"]), ("cxx_exceptions", ["main.cpp", "thrower.cpp"], [])])
+    func cxxObjects(_ program: String, _ merged: [String], _ rest: [String]) async throws {
+        let dir = Steps.scratch("reloc-\(program)")
+        let src = Paths.programs + "/" + program + "/"
+        let mergedObjects = try await Self.compile(merged.map { src + $0 }, cxx: true, flags: ["-O1", "-g"], in: dir)
+        let restObjects = try await Self.compile(rest.map { src + $0 }, cxx: true, flags: ["-O1", "-g"], in: dir)
+        try await Steps.run("weld -r", [try Steps.weld(), "-r", "-o", dir + "/merged.o"] + mergedObjects, in: dir)
+        try await Self.lint(dir + "/merged.o", in: dir)
+        // Every COMDAT group of the inputs is still there.
+        let readelf = try Steps.tool("readelf", package: "binutils")
+        func groupCount(_ file: String) async throws -> Int {
+            try await Steps.run("readelf -g", [readelf, "-gW", file], in: dir).stdoutText.components(separatedBy: "COMDAT group section").count - 1
+        }
+        var inputGroups = 0
+        for o in mergedObjects { inputGroups += try await groupCount(o) }
+        #expect(inputGroups > 0 || program != "cxx_comdat")
+        #expect(try await groupCount(dir + "/merged.o") == inputGroups)
+
+        try await Self.link(mergedObjects + restObjects, dir + "/reference", cxx: true, linker: "bfd", in: dir)
+        let expected = await ProcessRunner.run([dir + "/reference"], timeout: 30, scratch: dir)
+        var linkers = ["weld", "bfd"]
+        if Tools.which("ld.lld") != nil { linkers.append("lld") }
+        for linker in linkers {
+            let exe = dir + "/merged-\(linker)"
+            try await Self.link([dir + "/merged.o"] + restObjects, exe, cxx: true, linker: linker, in: dir)
+            let r = await ProcessRunner.run([exe], timeout: 30, scratch: dir)
+            #expect(r.termination == expected.termination && r.stdoutText == expected.stdoutText,
+                    Comment(rawValue: Report.diff("\(linker) link of the -r output", reference: expected.stdoutText, actual: r.stdoutText)))
+        }
+    }
+}
