@@ -2,12 +2,15 @@
 // section or shard and never sees a z_stream.
 #include "CCompression.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-int weld_zlib_inflate(const void *src, size_t srcSize, void *dst, size_t dstSize) {
-    z_stream s;
-    memset(&s, 0, sizeof s);
-    if (inflateInit(&s) != Z_OK) return -3;
+/// Inflates into exactly dstSize bytes with an initialised (or reset) stream.
+static int inflate_exactly(z_stream *sp, const void *src, size_t srcSize, void *dst, size_t dstSize) {
+    // zlib keeps a pointer back to the stream: work on it in place, never on a copy.
+    z_stream *s = sp;
+    s->next_in = NULL; s->avail_in = 0;       // nothing left over from a previous section
+    s->next_out = NULL; s->avail_out = 0;
     // zlib counts in uInt: sections larger than 1 GiB are fed in pieces. Once the destination
     // is full, one spare byte catches a stream that holds more than promised.
     const unsigned char *in = src;
@@ -17,40 +20,85 @@ int weld_zlib_inflate(const void *src, size_t srcSize, void *dst, size_t dstSize
     int usingSpare = 0;
     int rc;
     for (;;) {
-        if (s.avail_in == 0 && inLeft > 0) {
-            s.next_in = (unsigned char *)in;
-            s.avail_in = inLeft > 0x40000000u ? 0x40000000u : (uInt)inLeft;
-            in += s.avail_in;
-            inLeft -= s.avail_in;
+        if (s->avail_in == 0 && inLeft > 0) {
+            s->next_in = (unsigned char *)in;
+            s->avail_in = inLeft > 0x40000000u ? 0x40000000u : (uInt)inLeft;
+            in += s->avail_in;
+            inLeft -= s->avail_in;
         }
-        if (s.avail_out == 0) {
+        if (s->avail_out == 0) {
             if (usingSpare) { rc = -2; break; }          // a byte beyond dstSize was produced
             if (outLeft > 0) {
-                s.next_out = out;
-                s.avail_out = outLeft > 0x40000000u ? 0x40000000u : (uInt)outLeft;
-                out += s.avail_out;
-                outLeft -= s.avail_out;
+                s->next_out = out;
+                s->avail_out = outLeft > 0x40000000u ? 0x40000000u : (uInt)outLeft;
+                out += s->avail_out;
+                outLeft -= s->avail_out;
             } else {
-                s.next_out = &spare;
-                s.avail_out = 1;
+                s->next_out = &spare;
+                s->avail_out = 1;
                 usingSpare = 1;
             }
         }
-        rc = inflate(&s, Z_NO_FLUSH);
+        rc = inflate(s, Z_NO_FLUSH);
         if (rc == Z_STREAM_END) {
-            if (usingSpare && s.avail_out == 0) rc = -2;
+            if (usingSpare && s->avail_out == 0) rc = -2;
             break;
         }
         if (rc == Z_OK) continue;
         rc = (rc == Z_MEM_ERROR) ? -3 : -1;   // Z_BUF_ERROR: truncated; Z_DATA_ERROR: corrupt
         break;
     }
-    inflateEnd(&s);
     if (rc == Z_STREAM_END) {
         // Fewer bytes than promised?
-        return (outLeft == 0 && (usingSpare || s.avail_out == 0)) ? 0 : -2;
+        return (outLeft == 0 && (usingSpare || s->avail_out == 0)) ? 0 : -2;
     }
     return rc;
+}
+
+int weld_zlib_inflate(const void *src, size_t srcSize, void *dst, size_t dstSize) {
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    if (inflateInit(&s) != Z_OK) return -3;
+    const int rc = inflate_exactly(&s, src, srcSize, dst, dstSize);
+    inflateEnd(&s);
+    return rc;
+}
+
+struct weld_decoder {
+    z_stream zlib;
+    int zlibReady;
+    ZSTD_DCtx *zstd;
+};
+
+weld_decoder *weld_decoder_create(void) {
+    weld_decoder *d = calloc(1, sizeof *d);
+    return d;
+}
+
+void weld_decoder_destroy(weld_decoder *d) {
+    if (!d) return;
+    if (d->zlibReady) inflateEnd(&d->zlib);
+    ZSTD_freeDCtx(d->zstd);
+    free(d);
+}
+
+int weld_decoder_zlib(weld_decoder *d, const void *src, size_t srcSize, void *dst, size_t dstSize) {
+    if (!d->zlibReady) {
+        memset(&d->zlib, 0, sizeof d->zlib);
+        if (inflateInit(&d->zlib) != Z_OK) return -3;
+        d->zlibReady = 1;
+    } else if (inflateReset(&d->zlib) != Z_OK) {
+        return -3;
+    }
+    return inflate_exactly(&d->zlib, src, srcSize, dst, dstSize);
+}
+
+size_t weld_decoder_zstd(weld_decoder *d, const void *src, size_t srcSize, void *dst, size_t dstSize) {
+    if (!d->zstd) {
+        d->zstd = ZSTD_createDCtx();
+        if (!d->zstd) return (size_t)-ZSTD_error_memory_allocation;
+    }
+    return ZSTD_decompressDCtx(d->zstd, dst, dstSize, src, srcSize);
 }
 
 size_t weld_deflate_shard_bound(size_t srcSize) {

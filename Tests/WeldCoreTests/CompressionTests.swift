@@ -83,4 +83,26 @@ import Testing
         // Not even a header.
         #expect(roundTrip(format, [1, 2, 3], size: 10).0 != nil)
     }
+
+    /// One decoder across many sections of both formats, with corrupt data in between: every
+    /// good section still comes out right (the zlib stream and zstd context are reset).
+    @Test func decoderIsReusedAcrossSections() {
+        let decoder = Decompressor()
+        for round in 0..<6 {
+            let format: CompressionFormat = round % 2 == 0 ? .zlib : .zstd
+            let input = sample(5000 + round * 777)
+            var stream = compress(format, input, shardSize: 2000)
+            if round == 3 { for k in 8..<min(40, stream.count) { stream[k] ^= 0x5a } }
+            var out = [UInt8](repeating: 0, count: input.count)
+            let why = stream.withUnsafeBytes { s in
+                out.withUnsafeMutableBytes { d in
+                    decoder.decompress(format, from: s.baseAddress!, count: s.count, into: d.baseAddress!, count: input.count)
+                }
+            }
+            if round == 3 { #expect(why != nil || out != input) } else {
+                #expect(why == nil, "round \(round): \(why ?? "")")
+                #expect(out == input, "round \(round)")
+            }
+        }
+    }
 }

@@ -14,6 +14,17 @@
 /// fewer bytes than `dstSize`, -3 if zlib could not allocate its state.
 int weld_zlib_inflate(const void *src, size_t srcSize, void *dst, size_t dstSize);
 
+/// A decoder reused across sections: its zlib stream and zstd context are created on first
+/// use (a link with only zlib sections never creates a zstd context) and reset between
+/// sections, instead of allocated per section. One per thread at a time.
+typedef struct weld_decoder weld_decoder;
+weld_decoder *weld_decoder_create(void);
+void weld_decoder_destroy(weld_decoder *d);
+/// As weld_zlib_inflate.
+int weld_decoder_zlib(weld_decoder *d, const void *src, size_t srcSize, void *dst, size_t dstSize);
+/// As ZSTD_decompress: the size written, or a zstd error code (ZSTD_isError).
+size_t weld_decoder_zstd(weld_decoder *d, const void *src, size_t srcSize, void *dst, size_t dstSize);
+
 /// Compresses one shard of a larger zlib stream as raw deflate at `level`. A shard that is
 /// not last ends with a sync flush (an empty stored block, so the next shard starts on a byte
 /// boundary); the last ends with a final block. Returns the bytes written, or 0 if `dstCap`
