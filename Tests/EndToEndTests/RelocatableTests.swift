@@ -94,4 +94,21 @@ struct RelocatableTests {
                     Comment(rawValue: Report.diff("\(linker) link of the -r output", reference: expected.stdoutText, actual: r.stdoutText)))
         }
     }
+
+    @Test("-r keeps the x86 feature property only when every input has it", .enabled(if: enabled))
+    func featureProperty() async throws {
+        let dir = Steps.scratch("reloc-property")
+        try Steps.write("int f(void) { return 1; }\n", to: dir + "/f.c")
+        try Steps.write("int g(void) { return 2; }\n", to: dir + "/g.c")
+        let cet = try await Self.compile([dir + "/f.c", dir + "/g.c"], cxx: false, flags: ["-O1", "-fcf-protection"], in: dir)
+        try await Steps.run("compile plain", [Tools.gcc!, "-O1", "-fcf-protection=none", "-c", dir + "/g.c", "-o", dir + "/plain.o"], in: dir)
+        let readelf = try Steps.tool("readelf", package: "binutils")
+        try await Steps.run("weld -r", [try Steps.weld(), "-r", "-o", dir + "/both.o"] + cet, in: dir)
+        let both = try await Steps.run("readelf -n", [readelf, "-n", dir + "/both.o"], in: dir).stdoutText
+        #expect(both.contains("x86 feature: IBT, SHSTK"), "readelf -n:\n\(both)")
+        try await Self.lint(dir + "/both.o", in: dir)
+        try await Steps.run("weld -r", [try Steps.weld(), "-r", "-o", dir + "/mixed.o", cet[0], dir + "/plain.o"], in: dir)
+        let mixed = try await Steps.run("readelf -n", [readelf, "-n", dir + "/mixed.o"], in: dir).stdoutText
+        #expect(!mixed.contains("x86 feature"), "an input without the property: the output must not claim it")
+    }
 }

@@ -12,8 +12,8 @@ import WeldCore
 /// The simple case, first: every COMDAT group stays, including a second copy of a group
 /// another input also has. The later link keeps one copy as it does for separate objects;
 /// keeping them all here means no relocation (e.g. from .eh_frame) ever points into a
-/// dropped section. Not yet: SHF_LINK_ORDER links, .note.gnu.property, more than 65279
-/// sections.
+/// dropped section. Not yet: SHF_LINK_ORDER links, .note.gnu.property properties other than
+/// the x86 feature bits, more than 65279 sections.
 func linkRelocatable(_ ctx: Context) throws(LinkError) {
     let syms = ctx.symbols
     // Resolution dropped the members of groups another file owns; -r keeps them (see above).
@@ -64,6 +64,12 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
     let stackNote = !ctx.objects.isEmpty && ctx.objects.allSatisfy { !$0.lacksStackNote }
     let stackNoteIndex = stackNote ? next : 0
     if stackNote { next += 1 }
+    // GNU_PROPERTY_X86_FEATURE_1_AND (IBT, SHSTK): the AND over the inputs, when every input
+    // has it (an input without the note has none of the features).
+    var features: UInt32? = ctx.objects.isEmpty ? nil : 0xffff_ffff
+    for obj in ctx.objects { if let f = obj.x86Features, let a = features { features = a & f } else { features = nil } }
+    let propertyIndex = features != nil ? next : 0
+    if features != nil { next += 1 }
     let symtabIndex = next, strtabIndex = next + 1, shstrtabIndex = next + 2
     let sectionCount = next + 3
     if sectionCount >= Int(SHN.loreserve) {
@@ -243,6 +249,12 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         headers[stackNoteIndex] = RelocatableHeader(name: shstrtab.add(".note.GNU-stack"), type: SHT.progbits, flags: exec ? SHF.execinstr : 0,
                                                     offset: offset, size: 0, align: 1)
     }
+    if let features {
+        offset = alignUp(offset, 8)
+        headers[propertyIndex] = RelocatableHeader(name: shstrtab.add(".note.gnu.property"), type: SHT.note, flags: SHF.alloc,
+                                                   offset: offset, size: 32, align: 8)
+        offset += 32
+    }
     offset = alignUp(offset, 8)
     headers[symtabIndex] = RelocatableHeader(name: shstrtab.add(".symtab"), type: SHT.symtab, offset: offset, size: UInt64(symbolCount * 24),
                                              link: UInt32(strtabIndex), info: UInt32(firstGlobal), align: 8, entsize: 24)
@@ -283,6 +295,12 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         let o = relaSections[k]
         let bytes = relocations(o)
         bytes.withUnsafeBytes { (buf + Int(sectionHeaders[outs[o].relaIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+    if let features {
+        // namesz 4, descsz 16, NT_GNU_PROPERTY_TYPE_0, "GNU"; one property, padded to 8.
+        let p = buf + Int(headers[propertyIndex].offset)
+        p.w32(0, 4); p.w32(4, 16); p.w32(8, 5); p.w32(12, 0x0055_4e47)
+        p.w32(16, 0xc000_0002); p.w32(20, 4); p.w32(24, features); p.w32(28, 0)
     }
     table.withUnsafeBytes { (buf + Int(headers[symtabIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     strtab.bytes.withUnsafeBytes { (buf + Int(headers[strtabIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
