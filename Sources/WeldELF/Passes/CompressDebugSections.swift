@@ -48,6 +48,7 @@ func compressDebugSections(_ ctx: Context, _ format: CompressionFormat) throws(L
         for (k, m) in os.members.enumerated() where m.pieces == nil && !m.isNoBits { jobs.append((Int32(t), Int32(k))) }
     }
     let renderBuffers = buffers
+    var spanStart = monotonicNanos()
     Parallel.forEach(jobs.count, minChunk: 16) { j in
         let os = targets[Int(jobs[j].0)]
         let m = os.members[Int(jobs[j].1)]
@@ -59,11 +60,13 @@ func compressDebugSections(_ ctx: Context, _ format: CompressionFormat) throws(L
         let base = renderBuffers[t]
         for piece in targets[t].mergedPieces { (base + Int(piece.out)).copyMemory(from: piece.ptr, byteCount: piece.size) }
     }
+    PhaseTimer.shared.endSpan("compress: render", since: spanStart); spanStart = monotonicNanos()
     // 2. Compress every shard of every section in one parallel loop.
     let compressors = targets.enumerated().map { ShardedCompressor(format, input: renderBuffers[$0.offset], count: Int($0.element.size)) }
     var shards: [(Int32, Int32)] = []
     for (t, c) in compressors.enumerated() { for s in 0..<c.shardCount { shards.append((Int32(t), Int32(s))) } }
     Parallel.forEach(shards.count) { j in compressors[Int(shards[j].0)].compressShard(Int(shards[j].1)) }
+    PhaseTimer.shared.endSpan("compress: shards", since: spanStart)
     for p in renderBuffers { free(p) }
     // 3. New sizes and flags, then the non-allocated sections placed again.
     for (t, os) in targets.enumerated() {
