@@ -1,13 +1,5 @@
 internal import CCompression
 
-/// The compression formats of ELF debug sections (`Elf64_Chdr.ch_type`).
-public enum CompressionFormat: UInt32, Sendable {
-    case zlib = 1   // ELFCOMPRESS_ZLIB
-    case zstd = 2   // ELFCOMPRESS_ZSTD
-
-    public var name: String { self == .zlib ? "zlib" : "zstd" }
-}
-
 /// Decompresses sections one after another on one thread, reusing its zlib stream and zstd
 /// context (each made on first use) instead of allocating them per section: a link with
 /// thousands of compressed sections would otherwise set up a decoder thousands of times.

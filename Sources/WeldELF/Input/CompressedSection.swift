@@ -1,4 +1,5 @@
 import WeldCore
+import Synchronization
 
 /// A compressed input section waiting to be inflated: where its compressed bytes are in the
 /// mapping and how to read them. `parse()` records one per compressed section and gives the
@@ -57,5 +58,20 @@ extension ObjectFile {
             throw corrupt("section \(name.string) claims an uncompressed size of \(rawSize) bytes, too large")
         }
         return CompressedHeader(format: .zlib, size: rawSize, align: align, payloadOffset: Int(offset) + 12, payloadSize: Int(size) - 12)
+    }
+}
+
+/// `.zdebug_info` → `.debug_info`, made once per distinct name for the whole process (the
+/// name outlives any one file's mapping). The table keeps every name reachable, so leak
+/// checkers (the fuzz build) do not count them as lost.
+private let legacyNames = Mutex<[String: NameRef]>([:])
+
+func uncompressedName(ofLegacy name: NameRef) -> NameRef {
+    let plain = "." + String(name.string.dropFirst(2))
+    return legacyNames.withLock { table in
+        if let n = table[plain] { return n }
+        let n = permanentName(plain)
+        table[plain] = n
+        return n
     }
 }

@@ -213,7 +213,7 @@ public final class ObjectFile: @unchecked Sendable {
             } else if name.hasPrefix(".zdebug") && flags & SHF.alloc == 0 && t != SHT.nobits,
                       let legacy = try legacyCompressedHeader(section: name, offset: h.u64(24), size: size, align: align) {
                 compressed = legacy
-                name = permanentName("." + String(name.string.dropFirst(2)))   // .zdebug_info -> .debug_info
+                name = uncompressedName(ofLegacy: name)   // .zdebug_info -> .debug_info
                 sectionNames[i] = name
             }
             if let c = compressed { size = c.size; align = c.align }
