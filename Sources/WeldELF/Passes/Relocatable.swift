@@ -78,16 +78,13 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
 
     // 3. Symbols: section symbols, then each file's locals, then globals (definitions in
     //    file order, then commons' and undefined references' names in first-seen order).
-    var strtab = StringTableBuilder()
-    var table: [UInt8] = [UInt8](repeating: 0, count: 24)
+    // Names are copied straight from the inputs (no String per symbol); entries are plain
+    // structs, encoded when written.
+    var strtab = RelocatableStrings()
+    var table: [RelocatableSymbol] = [RelocatableSymbol(name: 0, info: 0, other: 0, shndx: 0, value: 0, size: 0)]
     func addSymbol(name: UInt32, info: UInt8, other: UInt8, shndx: UInt16, value: UInt64, size: UInt64) -> Int {
-        var e = [UInt8](repeating: 0, count: 24)
-        e.withUnsafeMutableBytes { p in
-            let b = p.baseAddress!
-            b.w32(0, name); b.w8(4, info); b.w8(5, other); b.w16(6, shndx); b.w64(8, value); b.w64(16, size)
-        }
-        table += e
-        return table.count / 24 - 1
+        table.append(RelocatableSymbol(name: name, info: info, other: other, shndx: shndx, value: value, size: size))
+        return table.count - 1
     }
     var sectionSymbol = [Int](repeating: 0, count: outs.count)
     for o in outs.indices where outs[o].type != SHT.group {
@@ -126,7 +123,7 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         }
         localIndex.append(map)
     }
-    let firstGlobal = table.count / 24
+    let firstGlobal = table.count
     var globalIndex = [Int32](repeating: 0, count: syms.count)
     // Definitions, from the file that won each name, under the name it has there (`foo@@V2`).
     for obj in ctx.objects {
@@ -156,7 +153,7 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
                                                    other: syms[id].visibility, shndx: SHN.undef, value: 0, size: 0))
         }
     }
-    let symbolCount = table.count / 24
+    let symbolCount = table.count
 
     // 4. Group sections: GRP_COMDAT, then the member sections and their relocation sections.
     var groupContents: [[UInt32]] = []
@@ -185,39 +182,34 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
 
     // 5. Relocations, rewritten: offsets within the output section; section symbols become
     //    the output section's symbol with the member's offset added to the addend.
-    func relocations(_ o: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: outs[o].relocCount * 24)
+    func writeRelocations(_ o: Int, to p: UnsafeMutableRawPointer) {
         var n = 0
-        out.withUnsafeMutableBytes { raw in
-            let p = raw.baseAddress!
-            for m in outs[o].members {
-                let obj = m.file
-                for r in 0..<m.relocCount {
-                    let rel = m.reloc(r)
-                    var sym = 0
-                    var addend = rel.addend
-                    let j = rel.sym
-                    if j == 0 {
-                        sym = 0
-                    } else if j >= obj.firstGlobal {
-                        sym = Int(globalIndex[Int(obj.symbolIds[j - obj.firstGlobal])])
-                    } else if obj.symType(j) == STT.section {
-                        if let target = obj.symSection(j), target.alive, target.outputIndex >= 0 {
-                            sym = sectionSymbol[Int(target.outputIndex)]
-                            addend &+= Int64(bitPattern: target.outOffset)
-                        }
-                    } else {
-                        sym = localIndex[Int(obj.index)][j]
+        for m in outs[o].members {
+            let obj = m.file
+            for r in 0..<m.relocCount {
+                let rel = m.reloc(r)
+                var sym = 0
+                var addend = rel.addend
+                let j = rel.sym
+                if j == 0 {
+                    sym = 0
+                } else if j >= obj.firstGlobal {
+                    sym = Int(globalIndex[Int(obj.symbolIds[j - obj.firstGlobal])])
+                } else if obj.symType(j) == STT.section {
+                    if let target = obj.symSection(j), target.alive, target.outputIndex >= 0 {
+                        sym = sectionSymbol[Int(target.outputIndex)]
+                        addend &+= Int64(bitPattern: target.outOffset)
                     }
-                    let e = p + n * 24
-                    e.w64(0, rel.offset + m.outOffset)
-                    e.w64(8, UInt64(sym) << 32 | UInt64(rel.type))
-                    e.w64(16, UInt64(bitPattern: addend))
-                    n += 1
+                } else {
+                    sym = localIndex[Int(obj.index)][j]
                 }
+                let e = p + n * 24
+                e.w64(0, rel.offset + m.outOffset)
+                e.w64(8, UInt64(sym) << 32 | UInt64(rel.type))
+                e.w64(16, UInt64(bitPattern: addend))
+                n += 1
             }
         }
-        return out
     }
 
     // 6. File layout: header, group sections, contents, relocations, symbols, strings, headers.
@@ -293,8 +285,7 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
     let relaSections = outs.indices.filter { outs[$0].relaIndex > 0 }
     Parallel.forEach(relaSections.count) { k in
         let o = relaSections[k]
-        let bytes = relocations(o)
-        bytes.withUnsafeBytes { (buf + Int(sectionHeaders[outs[o].relaIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        writeRelocations(o, to: buf + Int(sectionHeaders[outs[o].relaIndex].offset))
     }
     if let features {
         // namesz 4, descsz 16, NT_GNU_PROPERTY_TYPE_0, "GNU"; one property, padded to 8.
@@ -302,7 +293,11 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         p.w32(0, 4); p.w32(4, 16); p.w32(8, 5); p.w32(12, 0x0055_4e47)
         p.w32(16, 0xc000_0002); p.w32(20, 4); p.w32(24, features); p.w32(28, 0)
     }
-    table.withUnsafeBytes { (buf + Int(headers[symtabIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    let symtabBase = buf + Int(headers[symtabIndex].offset)
+    for (k, e) in table.enumerated() {
+        let p = symtabBase + k * 24
+        p.w32(0, e.name); p.w8(4, e.info); p.w8(5, e.other); p.w16(6, e.shndx); p.w64(8, e.value); p.w64(16, e.size)
+    }
     strtab.bytes.withUnsafeBytes { (buf + Int(headers[strtabIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     shstrtab.bytes.withUnsafeBytes { (buf + Int(headers[shstrtabIndex].offset)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     for (i, h) in headers.enumerated() {
@@ -337,4 +332,26 @@ struct RelocatableHeader {
     var info: UInt32 = 0
     var align: UInt64 = 0
     var entsize: UInt64 = 0
+}
+
+struct RelocatableSymbol {
+    var name: UInt32
+    var info: UInt8
+    var other: UInt8
+    var shndx: UInt16
+    var value: UInt64
+    var size: UInt64
+}
+
+/// .strtab of a relocatable output: names appended as they come, without deduplication (a
+/// name appears once per symbol anyway, except rare same-named locals).
+struct RelocatableStrings {
+    var bytes: [UInt8] = [0]
+    mutating func add(_ n: NameRef) -> UInt32 {
+        if n.count == 0 { return 0 }
+        let o = UInt32(bytes.count)
+        bytes.append(contentsOf: n.bytes)
+        bytes.append(0)
+        return o
+    }
 }
