@@ -111,4 +111,32 @@ struct RelocatableTests {
         let mixed = try await Steps.run("readelf -n", [readelf, "-n", dir + "/mixed.o"], in: dir).stdoutText
         #expect(!mixed.contains("x86 feature"), "an input without the property: the output must not claim it")
     }
+
+    @Test("-r keeps .symver names: a library linked from the output exports the same versions", .enabled(if: enabled))
+    func symbolVersions() async throws {
+        let dir = Steps.scratch("reloc-symver")
+        try Steps.write("""
+            int old_impl(void) { return 1; }
+            int new_impl(void) { return 2; }
+            __asm__(".symver old_impl, api@V1");
+            __asm__(".symver new_impl, api@@V2");
+            """, to: dir + "/sv.c")
+        try Steps.write("V1 { global: api; local: *; };\nV2 { global: api; } V1;\n", to: dir + "/sv.map")
+        let objects = try await Self.compile([dir + "/sv.c"], cxx: false, flags: ["-O1", "-fPIC"], in: dir)
+        let weld = try Steps.weld()
+        try await Steps.run("weld -r", [weld, "-r", "-o", dir + "/merged.o"] + objects, in: dir)
+        try await Steps.run("weld -shared (merged)", [weld, "-shared", "-o", dir + "/from-merged.so", dir + "/merged.o", "--version-script", dir + "/sv.map"], in: dir)
+        try await Steps.run("weld -shared (object)", [weld, "-shared", "-o", dir + "/from-object.so", objects[0], "--version-script", dir + "/sv.map"], in: dir)
+        let readelf = try Steps.tool("readelf", package: "binutils")
+        func exported(_ file: String) async throws -> [String] {
+            let text = try await Steps.run("readelf --dyn-syms", [readelf, "--dyn-syms", "-W", file], in: dir).stdoutText
+            return text.split(separator: "\n").compactMap { line in
+                let f = line.split(separator: " ", omittingEmptySubsequences: true)
+                return f.count >= 8 && f[7].hasPrefix("api") ? String(f[7]) : nil
+            }.sorted()
+        }
+        let merged = try await exported(dir + "/from-merged.so")
+        #expect(merged == ["api@@V2", "api@V1"])
+        #expect(try await merged == exported(dir + "/from-object.so"))
+    }
 }
