@@ -163,7 +163,6 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             bigger.update(from: comdatOwner, count: comdatCapacity)
             bigger.advanced(by: comdatCapacity).initialize(repeating: .max, count: comdatTable.count * 2 - comdatCapacity)
             comdatOwner.deallocate()
-    if let path = o.whyExtract { try writeWhyExtract(whyExtract, to: path) }
             comdatOwner = bigger
             comdatCapacity = comdatTable.count * 2
         }
