@@ -2,7 +2,8 @@
 // --why-extract (lld's format, compared with lld's own output when ld.lld is installed),
 // --retain-symbols-file, --default-symver (versions as GNU ld gives them), version scripts
 // naming missing symbols (warning; error with --no-undefined-version), --package-metadata,
-// `-b binary` inputs (output as with GNU ld), --dynamic-list-data, --error-limit, and
+// `-b binary` inputs (output as with GNU ld; a PIE's PC-relative use of the absolute _size
+// symbol is an error, as in GNU ld), --dynamic-list-data, --error-limit, and
 // --copy-dt-needed-entries (accepted).
 import Foundation
 import Testing
@@ -194,6 +195,13 @@ struct LinkOptionsTests {
         }
         #expect(outputs[0] == "26 26 [payload bytes\nsecond line\n]\n")
         #expect(outputs[0] == outputs[1])
+        // In a PIE the PC-relative reference to the absolute _size symbol cannot be resolved:
+        // an error naming it (GNU ld refuses it too), not a silently wrong value.
+        for weld in [true, false] {
+            let r = await Opt.link(["-pie", "use.o", "-Wl,-b,binary,blob.txt,-b,default", "-o", weld ? "ours-pie" : "theirs-pie"], weld: weld, in: dir)
+            #expect(r.termination == .exited(1), Comment(rawValue: Report.step("a PIE reading _size PC-relatively must not link", r)))
+            if weld { weldSpecific("the message") { #expect(r.stderrText.contains("absolute symbol _binary_blob_txt_size")) } }
+        }
     }
 
     @Test("--dynamic-list-data exports an executable's data symbols, not its functions", .enabled(if: enabled))
