@@ -1,7 +1,8 @@
 // `-r` (relocatable output): objects merged by weld into one .o, then linked into programs.
 //   - C with -g: the merged object passes eu-elflint, and the program linked from it is
 //     byte-identical to the one linked from the separate objects (same sections, symbols,
-//     relocations and debug info, in the same order).
+//     relocations and debug info, in the same order), also when -r compressed its debug
+//     sections (--compress-debug-sections=zlib|zstd).
 //   - C++ with COMDAT groups (cxx_comdat) and exceptions (cxx_exceptions): the merged object
 //     keeps its COMDAT groups (readelf -g); programs linked from it by weld, GNU ld and lld
 //     print what the program linked from the separate objects prints, and exit the same.
@@ -57,6 +58,19 @@ struct RelocatableTests {
                 "the program linked from the -r output differs from the one linked from the objects")
         let run = await ProcessRunner.run([dir + "/from-merged"], timeout: 30, scratch: dir)
         #expect(run.termination == .exited(0) && run.stdoutText == "43\n", Comment(rawValue: Report.step("run", run)))
+        // With --compress-debug-sections the merged object's debug sections are compressed
+        // (their relocations apply to the uncompressed bytes) and the program is still the same.
+        for format in ["zlib", "zstd"] {
+            let packed = dir + "/merged-\(format).o"
+            try await Steps.run("weld -r --compress-debug-sections=\(format)", [try Steps.weld(), "-r", "--compress-debug-sections=\(format)", "-o", packed] + objects, in: dir)
+            let readelf = try Steps.tool("readelf", package: "binutils")
+            let sections = try await Steps.run("readelf -SW", [readelf, "-SW", packed], in: dir).stdoutText
+            #expect(sections.split(separator: "\n").contains { $0.contains(".debug_info") && !$0.contains(".rela") && $0.contains(" C ") },
+                    "\(format): .debug_info is not compressed in the -r output")
+            try await Self.lint(packed, in: dir)
+            try await Self.link([packed], dir + "/from-\(format)", cxx: false, linker: "weld", in: dir)
+            #expect(try Steps.read(dir + "/from-\(format)") == Steps.read(dir + "/from-separate"), "\(format): a different program")
+        }
         // GNU ld reads the merged object too.
         try await Self.link([dir + "/merged.o"], dir + "/bfd", cxx: false, linker: "bfd", in: dir)
         let r2 = await ProcessRunner.run([dir + "/bfd"], timeout: 30, scratch: dir)

@@ -61,27 +61,66 @@ func compressDebugSections(_ ctx: Context, _ format: CompressionFormat) throws(L
         for piece in targets[t].mergedPieces { (base + Int(piece.out)).copyMemory(from: piece.ptr, byteCount: piece.size) }
     }
     PhaseTimer.shared.endSpan("compress: render", since: spanStart); spanStart = monotonicNanos()
-    // 2. Compress every shard of every section in one parallel loop.
-    let compressors = targets.enumerated().map { ShardedCompressor(format, input: renderBuffers[$0.offset], count: Int($0.element.size)) }
-    var shards: [(Int32, Int32)] = []
-    for (t, c) in compressors.enumerated() { for s in 0..<c.shardCount { shards.append((Int32(t), Int32(s))) } }
-    Parallel.forEach(shards.count) { j in compressors[Int(shards[j].0)].compressShard(Int(shards[j].1)) }
+    // 2. Compress, then new sizes and flags, then the non-allocated sections placed again.
+    let streams = try compressInShards(format, targets.enumerated().map { (renderBuffers[$0.offset], Int($0.element.size), $0.element.name) })
     PhaseTimer.shared.endSpan("compress: shards", since: spanStart)
     for p in renderBuffers { free(p) }
-    // 3. New sizes and flags, then the non-allocated sections placed again.
     for (t, os) in targets.enumerated() {
-        guard let n = compressors[t].finish() else { throw LinkError("cannot compress \(os.name): out of memory") }
-        // A section compression would not shrink stays as it is (as GNU ld does): readers
-        // take either form.
-        if 24 + UInt64(n) >= os.size { continue }
-        let c = CompressedContents(format: format, uncompressedSize: os.size, uncompressedAlign: os.align, stream: compressors[t])
-        // The header holds 64-bit fields: keep it 8-byte aligned, as GNU ld and lld do.
+        guard let stream = streams[t] else { continue }
+        let c = CompressedContents(format: format, uncompressedSize: os.size, uncompressedAlign: os.align, stream: stream)
         os.compressed = c
         os.size = c.size
         os.flags |= SHF.compressed
+        // The header holds 64-bit fields: keep it 8-byte aligned, as GNU ld and lld do.
         os.align = 8
     }
     if let first = ctx.outputSections.first(where: { !$0.isAlloc }) {
         placeNonAllocSections(ctx, from: first.offset)
     }
+}
+
+/// Compresses buffers (contents, size, section name) in one parallel loop over all their
+/// shards. nil for a buffer compression would not shrink (with its 24-byte header): such a
+/// section stays as it is, as GNU ld leaves it; readers take either form.
+func compressInShards(_ format: CompressionFormat, _ buffers: [(UnsafeMutableRawPointer, Int, String)]) throws(LinkError) -> [ShardedCompressor?] {
+    let compressors = buffers.map { ShardedCompressor(format, input: $0.0, count: $0.1) }
+    var shards: [(Int32, Int32)] = []
+    for (t, c) in compressors.enumerated() { for s in 0..<c.shardCount { shards.append((Int32(t), Int32(s))) } }
+    Parallel.forEach(shards.count) { j in compressors[Int(shards[j].0)].compressShard(Int(shards[j].1)) }
+    var result: [ShardedCompressor?] = []
+    for (t, c) in compressors.enumerated() {
+        guard let n = c.finish() else { throw LinkError("cannot compress \(buffers[t].2): out of memory") }
+        result.append(24 + n < buffers[t].1 ? c : nil)
+    }
+    return result
+}
+
+/// -r with --compress-debug-sections: each `.debug_*` output section's concatenated contents
+/// compressed as they are (its relocations apply to the uncompressed bytes, as the gABI
+/// says for SHF_COMPRESSED sections). Returns the compressed contents by output section.
+func compressRelocatableDebugSections(_ outs: [RelocatableSection], _ format: CompressionFormat) throws(LinkError) -> [Int: CompressedContents] {
+    let targets = outs.indices.filter { o in
+        outs[o].flags & SHF.alloc == 0 && outs[o].type != SHT.nobits && outs[o].size > 0 && outs[o].name.hasPrefix(".debug")
+    }
+    if targets.isEmpty { return [:] }
+    var buffers: [(UnsafeMutableRawPointer, Int, String)] = []
+    for o in targets {
+        guard let p = calloc(Int(outs[o].size), 1) else { throw LinkError("cannot allocate \(outs[o].size) bytes to compress \(outs[o].name)") }
+        buffers.append((p, Int(outs[o].size), outs[o].name))
+    }
+    let rendered = buffers
+    Parallel.forEach(targets.count) { t in
+        for m in outs[targets[t]].members where m.size > 0 {
+            (rendered[t].0 + Int(m.outOffset)).copyMemory(from: m.data, byteCount: Int(m.size))
+        }
+    }
+    let streams = try compressInShards(format, rendered)
+    for b in rendered { free(b.0) }
+    var result: [Int: CompressedContents] = [:]
+    for (t, o) in targets.enumerated() {
+        if let stream = streams[t] {
+            result[o] = CompressedContents(format: format, uncompressedSize: outs[o].size, uncompressedAlign: outs[o].align, stream: stream)
+        }
+    }
+    return result
 }

@@ -212,6 +212,10 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         }
     }
 
+    // --compress-debug-sections: .debug_* sections' contents compressed as they are.
+    var compressed: [Int: CompressedContents] = [:]
+    if let format = ctx.options.compressDebugSections { compressed = try compressRelocatableDebugSections(outs, format) }
+
     // 6. File layout: header, group sections, contents, relocations, symbols, strings, headers.
     var shstrtab = StringTableBuilder()
     var headers = [RelocatableHeader](repeating: RelocatableHeader(), count: sectionCount)
@@ -223,6 +227,13 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         offset += UInt64(words.count * 4)
     }
     for o in outs.indices {
+        if let c = compressed[o] {
+            offset = alignUp(offset, 8)
+            headers[outs[o].headerIndex] = RelocatableHeader(name: shstrtab.add(outs[o].name), type: outs[o].type, flags: outs[o].flags | SHF.compressed,
+                                                             offset: offset, size: c.size, align: 8, entsize: outs[o].entsize)
+            offset += c.size
+            continue
+        }
         offset = alignUp(offset, outs[o].align)
         headers[outs[o].headerIndex] = RelocatableHeader(name: shstrtab.add(outs[o].name), type: outs[o].type, flags: outs[o].flags,
                                                          offset: offset, size: outs[o].size, align: outs[o].align, entsize: outs[o].entsize)
@@ -274,7 +285,7 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
     }
     // Contents, one job per input section, in parallel.
     var jobs: [InputSection] = []
-    for o in outs where o.type != SHT.nobits { jobs += o.members }
+    for (o, section) in outs.enumerated() where section.type != SHT.nobits && compressed[o] == nil { jobs += section.members }
     let copyJobs = jobs
     let sectionHeaders = headers
     Parallel.forEach(copyJobs.count, minChunk: 16) { j in
@@ -282,6 +293,7 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         let dst = buf + Int(sectionHeaders[outs[Int(m.outputIndex)].headerIndex].offset + m.outOffset)
         if !m.isNoBits && m.size > 0 { dst.copyMemory(from: m.data, byteCount: Int(m.size)) }
     }
+    for (o, c) in compressed { c.write(to: buf + Int(sectionHeaders[outs[o].headerIndex].offset)) }
     let relaSections = outs.indices.filter { outs[$0].relaIndex > 0 }
     Parallel.forEach(relaSections.count) { k in
         let o = relaSections[k]
