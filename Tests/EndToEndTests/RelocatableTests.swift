@@ -6,6 +6,8 @@
 //   - C++ with COMDAT groups (cxx_comdat) and exceptions (cxx_exceptions): the merged object
 //     keeps its COMDAT groups (readelf -g); programs linked from it by weld, GNU ld and lld
 //     print what the program linked from the separate objects prints, and exit the same.
+//   - .symver names survive; x86 feature properties are ANDed; the 102 members of Debian's
+//     libsqlite3.a merged into one object make a working SQLite with weld and GNU ld.
 import Foundation
 import Testing
 
@@ -152,5 +154,36 @@ struct RelocatableTests {
         let merged = try await exported(dir + "/from-merged.so")
         #expect(merged == ["api@@V2", "api@V1"])
         #expect(try await merged == exported(dir + "/from-object.so"))
+    }
+
+    @Test("Debian's libsqlite3.a members merged with -r make a working SQLite", .enabled(if: enabled && FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libsqlite3.a")))
+    func sqliteMembers() async throws {
+        let dir = Steps.scratch("reloc-sqlite")
+        let members = dir + "/members"
+        try FileManager.default.createDirectory(atPath: members, withIntermediateDirectories: true)
+        let ar = try Steps.tool("ar", package: "binutils")
+        try await Steps.run("ar x", ["/bin/sh", "-c", "cd \(shellQuote([members])) && exec \(shellQuote([ar, "x", "/usr/lib/x86_64-linux-gnu/libsqlite3.a"]))"], in: dir)
+        let objects = try FileManager.default.contentsOfDirectory(atPath: members).filter { $0.hasSuffix(".o") }.sorted().map { members + "/" + $0 }
+        #expect(objects.count > 50)
+        try await Steps.run("weld -r", [try Steps.weld(), "-r", "-o", dir + "/sqlite-all.o"] + objects, in: dir)
+        try await Self.lint(dir + "/sqlite-all.o", in: dir)
+        try Steps.write("""
+            #include <sqlite3.h>
+            #include <stdio.h>
+            static int row(void *u, int n, char **v, char **c) { (void)u; (void)c; for (int i = 0; i < n; i++) printf("%s ", v[i]); printf("\\n"); return 0; }
+            int main(void) {
+                sqlite3 *db; char *err = 0;
+                if (sqlite3_open(":memory:", &db)) return 1;
+                if (sqlite3_exec(db, "create table t(a,b); insert into t values(1,'x'),(2,'y'); select sum(a), group_concat(b) from t; select json_object('k', 3);", row, 0, &err)) { printf("%s\\n", err); return 2; }
+                return sqlite3_close(db);
+            }
+            """, to: dir + "/use.c")
+        let use = try await Self.compile([dir + "/use.c"], cxx: false, flags: ["-O1"], in: dir)
+        for linker in ["weld", "bfd"] {
+            let exe = dir + "/sqlite-\(linker)"
+            try await Steps.run("link with \(linker)", [Tools.gcc!] + (linker == "weld" ? try Steps.gccUsesWeld() : ["-fuse-ld=bfd"]) + use + [dir + "/sqlite-all.o", "-o", exe, "-lm", "-lpthread", "-ldl"], in: dir)
+            let r = await ProcessRunner.run([exe], timeout: 60, scratch: dir)
+            #expect(r.termination == .exited(0) && r.stdoutText == "3 x,y \n{\"k\":3} \n", Comment(rawValue: Report.step("sqlite linked by \(linker) from the -r output", r)))
+        }
     }
 }
