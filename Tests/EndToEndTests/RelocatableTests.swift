@@ -98,6 +98,17 @@ struct RelocatableTests {
         #expect(inputGroups > 0 || program != "cxx_comdat")
         #expect(try await groupCount(dir + "/merged.o") == inputGroups)
 
+        // weld's final link keeps one copy of each group even when both copies are in one
+        // object: the code is as large as when linked from the separate objects.
+        try await Self.link(mergedObjects + restObjects, dir + "/separate-weld", cxx: true, linker: "weld", in: dir)
+        try await Self.link([dir + "/merged.o"] + restObjects, dir + "/merged-weld-size", cxx: true, linker: "weld", in: dir)
+        func textSize(_ file: String) async throws -> String? {
+            let text = try await Steps.run("readelf -SW", [readelf, "-SW", file], in: dir).stdoutText
+            return text.split(separator: "\n").first { $0.contains(" .text ") }.map { String($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst(5).first ?? "") }
+        }
+        let separateText = try await textSize(dir + "/separate-weld")
+        #expect(separateText != nil)
+        #expect(try await textSize(dir + "/merged-weld-size") == separateText, "duplicate COMDAT copies from the -r output were linked in")
         try await Self.link(mergedObjects + restObjects, dir + "/reference", cxx: true, linker: "bfd", in: dir)
         let expected = await ProcessRunner.run([dir + "/reference"], timeout: 30, scratch: dir)
         var linkers = ["weld", "bfd"]

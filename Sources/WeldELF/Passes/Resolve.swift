@@ -173,10 +173,12 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 atomicMin(owners + Int(gid), UInt64(obj.priority))
             }
         }
-        // 3. Drop the members of groups owned by another file; propose definitions.
+        // 3. Drop the members of groups owned by another file, and of a group's later copies
+        //    in the same file (weld -r keeps every copy); propose definitions.
         Parallel.forEach(wave.count) { f in
             let obj = wave[f]
-            for (g, gid) in zip(obj.groups, obj.groupIds) where owners[Int(gid)] != UInt64(obj.priority) {
+            var kept = Set<Int32>()
+            for (g, gid) in zip(obj.groups, obj.groupIds) where owners[Int(gid)] != UInt64(obj.priority) || !kept.insert(gid).inserted {
                 for m in g.members { obj.sections[Int(m)]?.alive = false }
             }
             for k in 0..<obj.symbolIds.count {
