@@ -197,4 +197,36 @@ struct RelocatableTests {
             #expect(r.termination == .exited(0) && r.stdoutText == "3 x,y \n{\"k\":3} \n", Comment(rawValue: Report.step("sqlite linked by \(linker) from the -r output", r)))
         }
     }
+
+    @Test("-r keeps SHF_LINK_ORDER sections linked to their text (-fpatchable-function-entry)", .enabled(if: enabled))
+    func linkOrder() async throws {
+        let dir = Steps.scratch("reloc-link-order")
+        try Steps.write("int a(void) { return 1; }\nint a2(void) { return 2; }\n", to: dir + "/a.c")
+        try Steps.write("int a(void); int a2(void);\nint main(void) { return a() + a2() - 3; }\n", to: dir + "/main.c")
+        let objects = try await Self.compile([dir + "/a.c"], cxx: false, flags: ["-O1", "-ffunction-sections", "-fpatchable-function-entry=2"], in: dir)
+        let mainObject = try await Self.compile([dir + "/main.c"], cxx: false, flags: ["-O1"], in: dir)
+        try await Steps.run("weld -r", [try Steps.weld(), "-r", "-o", dir + "/merged.o"] + objects, in: dir)
+        try await Self.lint(dir + "/merged.o", in: dir)
+        let readelf = try Steps.tool("readelf", package: "binutils")
+        let text = try await Steps.run("readelf -SW", [readelf, "-SW", dir + "/merged.o"], in: dir).stdoutText
+        // [Nr] Name Type Address Off Size ES Flg Lk Inf Al: every link-order section links to a .text section.
+        var names: [Int: String] = [:]
+        var links: [Int] = []
+        for line in text.split(separator: "\n") {
+            guard let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]"), let index = Int(line[line.index(after: open)..<close].trimmingCharacters(in: .whitespaces)) else { continue }
+            let f = line[line.index(after: close)...].split(separator: " ").map(String.init)
+            guard f.count >= 9 else { continue }
+            names[index] = f[0]
+            if f[0] == "__patchable_function_entries", let link = Int(f[f.count - 3]) { links.append(link) }
+        }
+        #expect(!links.isEmpty, "no __patchable_function_entries in the -r output")
+        for link in links { #expect(names[link]?.hasPrefix(".text") == true, "sh_link \(link) is \(names[link] ?? "nothing"), not a .text section") }
+        var linkers = ["weld", "bfd"]
+        if Tools.which("ld.lld") != nil { linkers.append("lld") }
+        for linker in linkers {
+            try await Self.link(mainObject + [dir + "/merged.o"], dir + "/prog-\(linker)", cxx: false, linker: linker, in: dir)
+            let r = await ProcessRunner.run([dir + "/prog-\(linker)"], timeout: 30, scratch: dir)
+            #expect(r.termination == .exited(0), Comment(rawValue: Report.step("program linked by \(linker)", r)))
+        }
+    }
 }

@@ -15,6 +15,8 @@ public final class InputSection: @unchecked Sendable {
     public let align: UInt64
     public let entsize: UInt64
     public let info: UInt32                 // sh_info (used by .init_array priority parsing etc.)
+    /// sh_link of an SHF_LINK_ORDER section: the section it accompanies (0 otherwise).
+    public var linkOrder: UInt32 = 0
     /// RELA entries that apply to this section (24 bytes each), or nil.
     public var relocs: UnsafeRawPointer? = nil
     public var relocCount = 0

@@ -225,6 +225,11 @@ public final class ObjectFile: @unchecked Sendable {
             let sec = InputSection(file: self, index: i, name: name, type: t, flags: flags, data: b + Int(t == SHT.nobits ? 0 : h.u64(24)),
                                    size: size, align: align, entsize: h.u64(56), info: h.u32(44))
             sections[i] = sec
+            if flags & SHF.linkOrder != 0 {
+                let link = h.u32(40)
+                if Int(link) >= shnum { throw corrupt("section \(name.string) (SHF_LINK_ORDER) links to section \(link), out of range") }
+                sec.linkOrder = link
+            }
             if let c = compressed {
                 compressedInputs.append(CompressedInput(sectionIndex: i, format: c.format, payloadOffset: c.payloadOffset, payloadSize: c.payloadSize))
             }

@@ -12,8 +12,8 @@ import WeldCore
 /// The simple case, first: every COMDAT group stays, including a second copy of a group
 /// another input also has. The later link keeps one copy as it does for separate objects;
 /// keeping them all here means no relocation (e.g. from .eh_frame) ever points into a
-/// dropped section. Not yet: SHF_LINK_ORDER links, .note.gnu.property properties other than
-/// the x86 feature bits, more than 65279 sections.
+/// dropped section. Not yet: .note.gnu.property properties other than the x86 feature bits,
+/// more than 65279 sections.
 func linkRelocatable(_ ctx: Context) throws(LinkError) {
     let syms = ctx.symbols
     // Resolution dropped the members of groups another file owns; -r keeps them (see above).
@@ -30,21 +30,32 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         var groupOf: [Int: Int] = [:]   // input section index → group index in obj
         for (gi, g) in obj.groups.enumerated() { for m in g.members { groupOf[Int(m)] = gi } }
         var groupMembers = [[Int]](repeating: [], count: obj.groups.count)
-        for case let sec? in obj.sections where sec.alive {
-            let name = sec.name.string
+        // SHF_LINK_ORDER sections after the others: they go with the output section of the
+        // section they accompany, which must be placed first.
+        let live = obj.sections.compactMap { $0 }.filter { $0.alive }
+        for sec in live.filter({ $0.linkOrder == 0 }) + live.filter({ $0.linkOrder != 0 }) {
+            var name = sec.name.string
+            var linkedOutput = -1
+            if sec.linkOrder != 0, let target = obj.sections[Int(sec.linkOrder)], target.alive, target.outputIndex >= 0 {
+                linkedOutput = Int(target.outputIndex)
+                // One output section per accompanied output section (`__patchable_function_entries`
+                // of .text.a and of .text.b stay apart).
+                name += "\u{0}\(linkedOutput)"
+            }
             let o: Int
             if let gi = groupOf[sec.index] {
                 o = outs.count
-                outs.append(RelocatableSection(name: name, type: sec.type, flags: sec.flags | SHF.group, entsize: sec.entsize))
+                outs.append(RelocatableSection(name: sec.name.string, type: sec.type, flags: sec.flags | SHF.group, entsize: sec.entsize))
                 groupMembers[gi].append(o)
             } else if let existing = byName[name] {
                 o = existing
                 outs[o].flags |= sec.flags & ~SHF.group
             } else {
                 o = outs.count
-                outs.append(RelocatableSection(name: name, type: sec.type, flags: sec.flags & ~SHF.group, entsize: sec.entsize))
+                outs.append(RelocatableSection(name: sec.name.string, type: sec.type, flags: sec.flags & ~SHF.group, entsize: sec.entsize))
                 byName[name] = o
             }
+            outs[o].linkedOutput = linkedOutput
             outs[o].align = max(outs[o].align, sec.align)
             outs[o].size = alignUp(outs[o].size, sec.align)
             sec.outputIndex = Int32(o)
@@ -236,7 +247,9 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         }
         offset = alignUp(offset, outs[o].align)
         headers[outs[o].headerIndex] = RelocatableHeader(name: shstrtab.add(outs[o].name), type: outs[o].type, flags: outs[o].flags,
-                                                         offset: offset, size: outs[o].size, align: outs[o].align, entsize: outs[o].entsize)
+                                                         offset: offset, size: outs[o].size,
+                                                         link: outs[o].linkedOutput >= 0 ? UInt32(outs[outs[o].linkedOutput].headerIndex) : 0,
+                                                         align: outs[o].align, entsize: outs[o].entsize)
         if outs[o].type != SHT.nobits { offset += outs[o].size }
     }
     for o in outs.indices where outs[o].relaIndex > 0 {
@@ -332,6 +345,7 @@ struct RelocatableSection {
     var relocCount = 0
     var headerIndex = 0
     var relaIndex = 0       // its .rela section's header index, 0 if none
+    var linkedOutput = -1   // SHF_LINK_ORDER: the output section it accompanies
 }
 
 struct RelocatableHeader {
