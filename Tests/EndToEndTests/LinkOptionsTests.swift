@@ -157,6 +157,12 @@ struct LinkOptionsTests {
         #expect(r.termination.isSuccess, Comment(rawValue: Report.step("link", r)))
         let notes = try await Opt.readelf(["-nW"], dir + "/prog", in: dir)
         #expect(notes.contains(".note.package") && notes.contains("FDO") && notes.contains(json), "readelf -n:\n\(notes)")
+        // Percent-encoded (as GNU ld 2.43+ and mold take it), so it survives -Wl's comma splitting.
+        let encoded = "%7B%22type%22:%22deb%22%2C%22name%22:%22weld-test%22%2C%22version%22:%221.0%22%7D"
+        let r2 = await Opt.link(["m.o", "-o", "prog2", "-Wl,--package-metadata=" + encoded], in: dir)
+        #expect(r2.termination.isSuccess, Comment(rawValue: Report.step("link", r2)))
+        let notes2 = try await Opt.readelf(["-nW"], dir + "/prog2", in: dir)
+        weldSpecific("percent-decoding") { #expect(notes2.contains(json), "readelf -n:\n\(notes2)") }
         let sections = try await Opt.readelf(["-SW"], dir + "/prog", in: dir)
         let segments = try await Opt.readelf(["-lW"], dir + "/prog", in: dir)
         // A PT_NOTE segment covers the section (GNU ld merges adjacent notes into one).

@@ -51,6 +51,14 @@ private func le64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) 
         #expect(desc == #"{"name":"x"}"#)
     }
 
+    @Test func packageMetadataDecoding() {
+        func decoded(_ s: String) -> String { String(decoding: decodePackageMetadata(s), as: UTF8.self) }
+        #expect(decoded(#"{"plain":"json"}"#) == #"{"plain":"json"}"#)
+        #expect(decoded("%7B%22name%22:%22mold%22%2C%22ver%22%3A%22x%20%%22%7d") == #"{"name":"mold","ver":"x %"}"#)
+        #expect(decoded("%[lbrace]%[quot]a%[quot]:%[quot]b%[space]c%[quot]%[comma]%[quot]d%[quot]:1%[rbrace]") == #"{"a":"b c","d":1}"#)
+        #expect(decoded("100% sure, %[unknown] %4") == "100% sure, %[unknown] %4")
+    }
+
     @Test func compressedSectionGetsItsUncompressedSize() throws {
         // Elf64_Chdr: zlib, 1000 bytes, alignment 8; then any payload (inflated later).
         let chdr = le32(1) + le32(0) + le64(1000) + le64(8)
