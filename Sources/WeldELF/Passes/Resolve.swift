@@ -206,41 +206,56 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             }
         }
     PhaseTimer.shared.endSpan("resolve: wave: comdat and proposals", since: spanStart); spanStart = monotonicNanos()
-        // 4. Members this wave's strong references need: (member key, referencing file in the
-        //    wave or -1, symbol id); the symbol and file only matter to --why-extract.
-        let wanted: [[(key: UInt64, file: Int32, id: Int32)]] = Parallel.map(wave.count) { f in
+        // 4. Members this wave's strong references need.
+        let wanted: [[UInt64]] = Parallel.map(wave.count) { f in
             let obj = wave[f]
-            var keys: [(key: UInt64, file: Int32, id: Int32)] = []
+            var keys: [UInt64] = []
             for k in 0..<obj.symbolIds.count {
                 let i = obj.firstGlobal + k
                 if obj.symShndx(i) != UInt32(SHN.undef) || obj.symBind(i) == STB.weak { continue }
                 let s = syms[obj.symbolIds[k]]
-                if needsExtraction(s) { keys.append((s.lazyKey, Int32(f), obj.symbolIds[k])) }
+                if needsExtraction(s) { keys.append(s.lazyKey) }
             }
             return keys
         }
         var keys = wanted.flatMap { $0 }
+        // --why-extract: who asked for each member: the first file of the wave (in order) that
+        // references it, or the command line (file -1). Only built when asked for.
+        var reasons: [UInt64: (file: Int32, id: Int32)] = [:]
+        if o.whyExtract != nil {
+            for (f, obj) in wave.enumerated() {
+                for k in 0..<obj.symbolIds.count {
+                    let i = obj.firstGlobal + k
+                    if obj.symShndx(i) != UInt32(SHN.undef) || obj.symBind(i) == STB.weak { continue }
+                    let s = syms[obj.symbolIds[k]]
+                    if needsExtraction(s) && reasons[s.lazyKey] == nil { reasons[s.lazyKey] = (Int32(f), obj.symbolIds[k]) }
+                }
+            }
+        }
         if keys.isEmpty {
             // Stragglers: references from earlier waves whose definer went away are rare, but
             // check every strongly referenced symbol once before finishing.
             for id in 0..<Int32(syms.count) {
                 let s = syms[id]
-                if s.name.count >= 0 && s.referencedStrongly && needsExtraction(s) { keys.append((s.lazyKey, -1, id)) }
+                if s.name.count >= 0 && s.referencedStrongly && needsExtraction(s) {
+                    keys.append(s.lazyKey)
+                    if o.whyExtract != nil && reasons[s.lazyKey] == nil { reasons[s.lazyKey] = (-1, id) }
+                }
             }
         }
-        // By member, then by referencing file: the first reference to a member names it.
-        keys.sort { ($0.key, $0.file, $0.id) < ($1.key, $1.file, $1.id) }
+        keys.sort()
         var last: UInt64 = .max
-        for (key, file, id) in keys where key != last {
+        for key in keys where key != last {
             last = key
             let (a, m) = lazyMember(key)
             let ar = ctx.archives[a]
             if ar.loaded[m] { continue }
             guard let obj = try memberObject(ar, m) else { continue }
             pending.append(obj)
-            if o.whyExtract != nil {
-                let reference = file >= 0 ? wave[Int(file)].displayName : syms[id].name.string == (o.entry ?? "_start") ? "--entry" : "<internal>"
-                whyExtract.append((reference, obj.displayName, syms[id].name.string))
+            if let (file, id) = reasons[key] {
+                let name = syms[id].name.string
+                let reference = file >= 0 ? wave[Int(file)].displayName : name == (o.entry ?? "_start") ? "--entry" : "<internal>"
+                whyExtract.append((reference, obj.displayName, name))
             }
         }
     PhaseTimer.shared.endSpan("resolve: wave: extraction", since: spanStart); spanStart = monotonicNanos()
