@@ -35,6 +35,9 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         let live = obj.sections.compactMap { $0 }.filter { $0.alive }
         for sec in live.filter({ $0.linkOrder == 0 }) + live.filter({ $0.linkOrder != 0 }) {
             var name = sec.name.string
+            // Mergeable sections only join sections of the same kind: the later link splits
+            // them by the output's entsize and flags.
+            if sec.flags & SHF.merge != 0 { name += "\u{1}\(sec.flags & (SHF.merge | SHF.strings))\u{1}\(sec.entsize)" }
             var linkedOutput = -1
             if sec.linkOrder != 0, let target = obj.sections[Int(sec.linkOrder)], target.alive, target.outputIndex >= 0 {
                 linkedOutput = Int(target.outputIndex)
