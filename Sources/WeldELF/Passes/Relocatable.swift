@@ -38,6 +38,9 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
             // Mergeable sections only join sections of the same kind: the later link splits
             // them by the output's entsize and flags.
             if sec.flags & SHF.merge != 0 { name += "\u{1}\(sec.flags & (SHF.merge | SHF.strings))\u{1}\(sec.entsize)" }
+            // Nor do NOBITS and PROGBITS sections of one name (the output's type decides
+            // whether its bytes are written).
+            if sec.type == SHT.nobits { name += "\u{2}" }
             var linkedOutput = -1
             if sec.linkOrder != 0, let target = obj.sections[Int(sec.linkOrder)], target.alive, target.outputIndex >= 0 {
                 linkedOutput = Int(target.outputIndex)
