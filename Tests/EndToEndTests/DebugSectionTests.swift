@@ -193,6 +193,9 @@ struct DebugSectionTests {
         // Allocated sections are untouched by compression.
         #expect(try await Debug.hexDump(dir + "/plain", ".text", decompress: false, in: dir)
                 == Debug.hexDump(dir + "/packed1", ".text", decompress: false, in: dir))
+        let elflint = try Steps.tool("eu-elflint", package: "elfutils")
+        let lint = await ProcessRunner.run([elflint, "--gnu-ld", dir + "/packed1"], timeout: 300, scratch: dir)
+        #expect(lint.termination.isSuccess && lint.stdoutText.contains("No errors"), Comment(rawValue: Report.step("eu-elflint", lint)))
         if format == "zlib" {   // Debian's llvm-dwarfdump 14 cannot read zstd sections
             let dwarfdump = try Steps.tool("llvm-dwarfdump", package: "llvm")
             let v = await ProcessRunner.run([dwarfdump, "--verify", dir + "/packed1"], timeout: 300, scratch: dir)
