@@ -271,7 +271,7 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         headers[stackNoteIndex] = RelocatableHeader(name: shstrtab.add(".note.GNU-stack"), type: SHT.progbits, flags: exec ? SHF.execinstr : 0,
                                                     offset: offset, size: 0, align: 1)
     }
-    if let features {
+    if features != nil {
         offset = alignUp(offset, 8)
         headers[propertyIndex] = RelocatableHeader(name: shstrtab.add(".note.gnu.property"), type: SHT.note, flags: SHF.alloc,
                                                    offset: offset, size: 32, align: 8)
