@@ -9,17 +9,12 @@ import WeldCore
 /// offsets and symbol indexes, local symbols, global definitions (with their `.symver`
 /// names), commons and undefined references, and COMDAT groups.
 ///
-/// The simple case, first: every COMDAT group stays, including a second copy of a group
-/// another input also has. The later link keeps one copy as it does for separate objects;
-/// keeping them all here means no relocation (e.g. from .eh_frame) ever points into a
-/// dropped section. Not yet: .note.gnu.property properties other than the x86 feature bits,
-/// more than 65279 sections.
+/// A COMDAT group that several inputs have is kept once (the copy resolution chose), as GNU
+/// ld and lld do: .eh_frame loses the FDEs of the dropped copies (its records are packed), and
+/// a debug section's relocations against them become R_X86_64_NONE. Not yet:
+/// .note.gnu.property properties other than the x86 feature bits, more than 65279 sections.
 func linkRelocatable(_ ctx: Context) throws(LinkError) {
     let syms = ctx.symbols
-    // Resolution dropped the members of groups another file owns; -r keeps them (see above).
-    for obj in ctx.objects {
-        for g in obj.groups { for m in g.members { obj.sections[Int(m)]?.alive = true } }
-    }
 
     // 1. Output sections: group members one per output section (a group lists sections, so
     //    its members cannot share one with other code), everything else by name.
@@ -61,17 +56,24 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
                 outs.append(RelocatableSection(name: sec.name.string, type: sec.type, flags: sec.flags & ~SHF.group, entsize: sec.entsize))
                 byName[name] = o
             }
+            // .eh_frame: only the records of kept functions, packed.
+            var size = sec.size, relocCount = sec.relocCount
+            if sec.name.equals(".eh_frame") && sec.type == SHT.progbits || sec.type == SHT.x86_64Unwind {
+                (size, relocCount) = packEhFrame(ctx, sec)
+            }
             outs[o].linkedOutput = linkedOutput
             outs[o].align = max(outs[o].align, sec.align)
             outs[o].size = alignUp(outs[o].size, sec.align)
             sec.outputIndex = Int32(o)
             sec.outOffset = outs[o].size
-            outs[o].size += sec.size
+            outs[o].size += size
             outs[o].members.append(sec)
-            outs[o].relocCount += sec.relocCount
+            outs[o].relocCount += relocCount
         }
         for (gi, members) in groupMembers.enumerated() where !members.isEmpty { groups.append((obj, gi, members)) }
     }
+
+    if ctx.diag.hasErrors { throw LinkError("") }   // malformed .eh_frame records
 
     // 2. Section header indexes: null, groups, contents, relocations, .note.GNU-stack,
     //    .symtab, .strtab, .shstrtab. Groups come before their members (gABI).
@@ -198,15 +200,27 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
     }
 
     // 5. Relocations, rewritten: offsets within the output section; section symbols become
-    //    the output section's symbol with the member's offset added to the addend.
+    //    the output section's symbol with the member's offset added to the addend. A
+    //    reference to a section of a dropped COMDAT copy becomes R_X86_64_NONE in debug
+    //    sections (the later link leaves the field alone, as for GNU ld's -r output); from
+    //    allocated code or data it is an error.
     func writeRelocations(_ o: Int, to p: UnsafeMutableRawPointer) {
         var n = 0
         for m in outs[o].members {
             let obj = m.file
+            let pieces = m.pieces
             for r in 0..<m.relocCount {
                 let rel = m.reloc(r)
+                var offset = rel.offset
+                if let pieces {
+                    // Packed .eh_frame: relocations of dropped records go with them.
+                    guard let k = pieces.pieceIndex(containing: rel.offset), pieces.outOffsets[k] != .max else { continue }
+                    offset = pieces.outOffsets[k] + (rel.offset - UInt64(pieces.inOffsets[k]))
+                }
                 var sym = 0
+                var type = rel.type
                 var addend = rel.addend
+                var droppedTarget = false
                 let j = rel.sym
                 if j == 0 {
                     sym = 0
@@ -216,13 +230,22 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
                     if let target = obj.symSection(j), target.alive, target.outputIndex >= 0 {
                         sym = sectionSymbol[Int(target.outputIndex)]
                         addend &+= Int64(bitPattern: target.outOffset)
+                    } else {
+                        droppedTarget = true
                     }
                 } else {
                     sym = localIndex[Int(obj.index)][j]
+                    droppedTarget = sym == 0
+                }
+                if droppedTarget {
+                    if m.flags & SHF.alloc != 0 {
+                        ctx.diag.error("\(m.displayName)+0x\(hex(rel.offset)): -r: relocation \(R_X86_64.name(rel.type)) refers to a section of a COMDAT group copy that is not kept")
+                    }
+                    sym = 0; type = R_X86_64.none; addend = 0
                 }
                 let e = p + n * 24
-                e.w64(0, rel.offset + m.outOffset)
-                e.w64(8, UInt64(sym) << 32 | UInt64(rel.type))
+                e.w64(0, offset + m.outOffset)
+                e.w64(8, UInt64(sym) << 32 | UInt64(type))
                 e.w64(16, UInt64(bitPattern: addend))
                 n += 1
             }
@@ -310,6 +333,7 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
     Parallel.forEach(copyJobs.count, minChunk: 16) { j in
         let m = copyJobs[j]
         let dst = buf + Int(sectionHeaders[outs[Int(m.outputIndex)].headerIndex].offset + m.outOffset)
+        if m.pieces != nil { writePackedEhFrame(m, to: dst); return }
         if !m.isNoBits && m.size > 0 { dst.copyMemory(from: m.data, byteCount: Int(m.size)) }
     }
     for (o, c) in compressed { c.write(to: buf + Int(sectionHeaders[outs[o].headerIndex].offset)) }
@@ -336,7 +360,58 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
         p.w32(0, h.name); p.w32(4, h.type); p.w64(8, h.flags); p.w64(16, 0); p.w64(24, h.offset); p.w64(32, h.size)
         p.w32(40, h.link); p.w32(44, h.info); p.w64(48, h.align); p.w64(56, h.entsize)
     }
+    if ctx.diag.hasErrors { out.discard(); throw LinkError("") }
     try out.commit()
+}
+
+/// Splits an .eh_frame input into records (dropping FDEs of functions not kept) and packs the
+/// live ones: their new offsets in `pieces.outOffsets`. Returns the packed size, a multiple of
+/// the section's alignment, and how many relocations stay.
+///
+/// The next input's records start at that alignment, and a gap between records would read
+/// as a zero terminator: so the last record grows over the padding instead (its length
+/// covers zero bytes, which are DW_CFA_nop), as GNU ld does.
+func packEhFrame(_ ctx: Context, _ sec: InputSection) -> (UInt64, Int) {
+    splitEhFrame(ctx, sec)
+    guard let p = sec.pieces else { return (sec.size, sec.relocCount) }
+    var off: UInt64 = 0
+    for k in p.inOffsets.indices where p.outOffsets[k] != .max {
+        p.outOffsets[k] = off
+        off += UInt64(p.sizes[k])
+    }
+    var relocs = 0
+    for r in 0..<sec.relocCount {
+        if let k = p.pieceIndex(containing: sec.reloc(r).offset), p.outOffsets[k] != .max { relocs += 1 }
+    }
+    return (alignUp(off, sec.align), relocs)
+}
+
+/// Writes a packed .eh_frame member: live records at their new offsets, each FDE's CIE
+/// pointer (relative to the field) recomputed for the CIE's new place, the last record's
+/// length grown over the alignment padding (see `packEhFrame`).
+func writePackedEhFrame(_ m: InputSection, to dst: UnsafeMutableRawPointer) {
+    guard let p = m.pieces else { return }
+    var end: UInt64 = 0
+    var last = -1
+    for k in p.inOffsets.indices where p.outOffsets[k] != .max {
+        let inOff = Int(p.inOffsets[k])
+        let out = dst + Int(p.outOffsets[k])
+        out.copyMemory(from: m.data + inOff, byteCount: Int(p.sizes[k]))
+        let id = m.data.u32(inOff + 4)
+        if p.sizes[k] >= 8 && id != 0 {
+            let cieIn = UInt64(inOff + 4) &- UInt64(id)
+            if let c = p.pieceIndex(containing: cieIn), p.outOffsets[c] != .max {
+                out.w32(4, UInt32(truncatingIfNeeded: p.outOffsets[k] + 4 - p.outOffsets[c]))
+            }
+        }
+        end = p.outOffsets[k] + UInt64(p.sizes[k])
+        last = k
+    }
+    let padding = alignUp(end, m.align) - end
+    if last >= 0 && padding > 0 {
+        let record = dst + Int(p.outOffsets[last])
+        record.w32(0, UnsafeRawPointer(record).u32(0) &+ UInt32(padding))
+    }
 }
 
 /// An output section of a relocatable link and the input sections in it.
