@@ -119,8 +119,8 @@ struct RelocatableTests {
         #expect(try await groupCount(dir + "/merged.o") == keptByGNU)
         #expect(program != "cxx_comdat" || keptByGNU < inputGroups, "the test needs groups that both inputs have")
 
-        // weld's final link keeps one copy of each group even when both copies are in one
-        // object: the code is as large as when linked from the separate objects.
+        // No dropped copy's code survives in the merged object: a program linked from it has
+        // as much code as one linked from the separate objects.
         try await Self.link(mergedObjects + restObjects, dir + "/separate-weld", cxx: true, linker: "weld", in: dir)
         try await Self.link([dir + "/merged.o"] + restObjects, dir + "/merged-weld-size", cxx: true, linker: "weld", in: dir)
         func textSize(_ file: String) async throws -> String? {

@@ -12,8 +12,8 @@ import WeldCore
 func decompressSections(_ ctx: Context) throws(LinkError) {
     var jobs: [(file: Int32, entry: Int32)] = []
     for (f, obj) in ctx.objects.enumerated() {
-        // Sections of COMDAT groups another file owns too: -r keeps them, and a reader that
-        // does not check `alive` must never see compressed bytes under an uncompressed size.
+        // Sections of COMDAT groups another file owns too: a reader that does not check
+        // `alive` must never see compressed bytes under an uncompressed size.
         for k in obj.compressedInputs.indices { jobs.append((Int32(f), Int32(k))) }
     }
     if jobs.isEmpty { return }

@@ -174,7 +174,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             }
         }
         // 3. Drop the members of groups owned by another file, and of a group's later copies
-        //    in the same file (weld -r keeps every copy); propose definitions.
+        //    in the same file (objects from other linkers' -r may hold both); propose definitions.
         Parallel.forEach(wave.count) { f in
             let obj = wave[f]
             var kept = Set<Int32>()
