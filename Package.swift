@@ -12,7 +12,9 @@ let package = Package(
     targets: [
         // OpenSSL's libcrypto (Debian: libssl-dev) for the build-id SHA-1/SHA-256; see Sources/CLibCrypto.
         .target(name: "CLibCrypto", linkerSettings: [.linkedLibrary("crypto")]),
-        .target(name: "WeldCore", dependencies: ["CLibCrypto"], swiftSettings: fastFlags),
+        // zlib and zstd (Debian: zlib1g-dev, libzstd-dev) for compressed debug sections; see Sources/CCompression.
+        .target(name: "CCompression", linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]),
+        .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression"], swiftSettings: fastFlags),
         .target(name: "WeldELF", dependencies: ["WeldCore"], swiftSettings: fastFlags),
         .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF"], swiftSettings: fastFlags),
         .testTarget(name: "WeldCoreTests", dependencies: ["WeldCore"]),

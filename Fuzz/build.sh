@@ -19,10 +19,11 @@ flags=(-O -g -use-ld=lld -sanitize=fuzzer,address -parse-as-library -swift-versi
 # The reader sources. Only what the readers depend on, so a half-written pass elsewhere in the
 # tree does not break the fuzz build.
 core=(Sources/WeldCore/Diagnostics.swift Sources/WeldCore/MappedFile.swift
-      Sources/WeldCore/Archive.swift Sources/WeldCore/ResponseFile.swift)
+      Sources/WeldCore/Archive.swift Sources/WeldCore/ResponseFile.swift
+      Sources/WeldCore/Compression/CompressionFormat.swift)
 elf=(Sources/WeldELF/Format/*.swift Sources/WeldELF/Input/ObjectFile.swift
      Sources/WeldELF/Input/SharedFile.swift Sources/WeldELF/Input/InputSection.swift
-     Sources/WeldELF/LinkerScript.swift)
+     Sources/WeldELF/Input/CompressedSection.swift Sources/WeldELF/LinkerScript.swift)
 
 echo "fuzz build: WeldCore"
 swiftc "${flags[@]}" -enable-testing -module-name WeldCore -wmo -c "${core[@]}" \

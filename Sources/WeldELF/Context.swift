@@ -45,6 +45,8 @@ public final class Context: @unchecked Sendable {
     }
     public func allocSection(_ name: String) -> OutputSection? { allocSectionsByName.value[name] }
     public var linkerSymbols: [(Int32, LinkerSymbolValue)] = []
+    /// --retain-symbols-file: the names of the globals .symtab keeps (nil: no such option).
+    public var retainedSymbols: Set<NameRef>? = nil
 
     /// Set by the relocation scan when a local-dynamic TLS sequence needs the module's GOT pair.
     public let needsTlsLd = Atomic<Bool>(false)
@@ -96,6 +98,8 @@ public final class Context: @unchecked Sendable {
             return !versionScriptLocal(s.name)
         }
         if options.exportDynamic || s.referencedByShared { return true }
+        // --dynamic-list-data: every data symbol, as if a dynamic list named it.
+        if options.dynamicListData && (s.type == STT.object || s.type == STT.tls || s.kind == .common) { return true }
         if exportExact.isEmpty && exportWildcards.isEmpty { return false }
         let n = s.name.string
         return exportExact.contains(n) || exportWildcards.contains { globMatch($0, n) }

@@ -53,13 +53,21 @@ public enum ELFDriver {
         let timer = PhaseTimer.shared
         var output: OutputFile? = nil
         do {
-            if options.outputKind == .relocatable { throw LinkError("-r (relocatable output) is not supported yet") }
             try timer.phase("open and map inputs") { () throws in try loadInputs(ctx) }
             ctx.isStatic = !options.pie && !ctx.isShared && ctx.shareds.isEmpty
             try loadVersionScripts(ctx)
             try loadDynamicLists(ctx)
+            try loadRetainSymbolsFile(ctx)
             try timer.phase("parse and resolve symbols") { () throws in try resolveSymbols(ctx) }
             try check(ctx)
+            try checkVersionScriptSymbols(ctx)
+            if ctx.objects.contains(where: { !$0.compressedInputs.isEmpty }) {
+                try timer.phase("decompress sections") { () throws in try decompressSections(ctx) }
+            }
+            if options.outputKind == .relocatable {
+                try timer.phase("write relocatable output") { () throws in try linkRelocatable(ctx) }
+                return 0
+            }
             computeOutputProperties(ctx)
             if options.gcSections { garbageCollectSections(ctx) }
             if options.icf != .none { timer.phase("identical code folding") { foldIdenticalCode(ctx) } }
@@ -80,6 +88,9 @@ public enum ELFDriver {
             timer.phase("layout") { layout(ctx) }
             _ = ctx.allocSectionsByName   // create the lazy index now, before threads share it
             timer.phase("finalize symbols") { finalizeSymbolAddresses(ctx) }
+            if let format = options.compressDebugSections {
+                try timer.phase("compress debug sections") { () throws in try compressDebugSections(ctx, format) }
+            }
             try writeLinkMap(ctx)
             try check(ctx)
             let out = try timer.phase("create output file") { () throws -> OutputFile in
@@ -157,6 +168,12 @@ func loadVersionScripts(_ ctx: Context) throws(LinkError) {
             ctx.versionLocalPatterns[index] = node.locals
         }
         for l in vs.locals { if l == "*" { ctx.localAll = true } else { ctx.localPatterns.append(l) } }
+    }
+    // --default-symver: exported symbols no version node claims get a version named after the
+    // library's soname (GNU ld's rule), declared after the script's nodes so theirs win.
+    if ctx.options.defaultSymver && ctx.isShared {
+        let name = ctx.options.soname ?? String(ctx.options.output.split(separator: "/").last ?? "")
+        ctx.versionPatterns.append((ctx.versionIndex(named: name), ["*"]))
     }
 }
 

@@ -7,6 +7,8 @@ public struct InputSpec: Sendable {
     public var wholeArchive: Bool
     public var asNeeded: Bool
     public var staticOnly: Bool      // -Bstatic in force: -l finds only .a
+    /// `-b binary` in force: the file's bytes become a data section with _binary_* symbols.
+    public var binary = false
 }
 
 public enum OutputKind: Sendable { case executable, sharedLibrary, relocatable }
@@ -89,6 +91,20 @@ public struct Options: Sendable {
     public var dynamicLists: [String] = []
     /// --exclude-libs: archives whose symbols are not exported automatically ("ALL": every one).
     public var excludeLibs: Set<String> = []
+    /// --compress-debug-sections: how non-allocated .debug_* output sections are compressed.
+    public var compressDebugSections: CompressionFormat? = nil
+    /// --why-extract=FILE ("-": standard output): why each archive member was extracted.
+    public var whyExtract: String? = nil
+    /// --retain-symbols-file=FILE: only the global symbols it names stay in .symtab.
+    public var retainSymbolsFile: String? = nil
+    /// --default-symver: a shared library's exported symbols get a version named after its soname.
+    public var defaultSymver = false
+    /// --no-undefined-version: a version script naming a symbol that is not defined is an error.
+    public var noUndefinedVersion = false
+    /// --dynamic-list-data: data symbols are exported as if named by a dynamic list.
+    public var dynamicListData = false
+    /// --package-metadata=JSON: the text of a .note.package note (FDO package metadata).
+    public var packageMetadata: String? = nil
 
     public enum TimeReportFormat: Sendable { case text, json }
 }
@@ -101,7 +117,7 @@ extension Options {
         var args: [String]
         do { args = try expandResponseFiles(argv) } catch { throw error }
         var i = 0
-        var wholeArchive = false, asNeeded = false, staticOnly = false
+        var wholeArchive = false, asNeeded = false, staticOnly = false, binaryInputs = false
         var stateStack: [(Bool, Bool, Bool)] = []
         var sawDynamicInput = false
 
@@ -117,7 +133,7 @@ extension Options {
             if raw.isEmpty { continue }
             if !raw.hasPrefix("-") || raw == "-" {
                 Prefetcher.shared.start(raw)   // map and read ahead while parsing goes on
-                o.inputs.append(InputSpec(kind: .path(raw), wholeArchive: wholeArchive, asNeeded: asNeeded, staticOnly: staticOnly))
+                o.inputs.append(InputSpec(kind: .path(raw), wholeArchive: wholeArchive, asNeeded: asNeeded, staticOnly: staticOnly, binary: binaryInputs))
                 continue
             }
             // GNU ld accepts both -opt and --opt for long options, and --opt=value or --opt value.
@@ -263,17 +279,40 @@ extension Options {
             case "-exclude-libs":
                 // ALL, or archive names separated by ',' or ':'.
                 o.excludeLibs.formUnion((try val(arg)).split(whereSeparator: { $0 == "," || $0 == ":" }).map(String.init))
+            case "-compress-debug-sections":
+                switch try val(arg) {
+                case "none": o.compressDebugSections = nil
+                case "zlib", "zlib-gabi": o.compressDebugSections = .zlib
+                case "zlib-gnu":
+                    // The .zdebug_* form is obsolete (and lld rejects it); readers of both forms
+                    // read SHF_COMPRESSED.
+                    Diagnostics.shared.warning("--compress-debug-sections=zlib-gnu: writing SHF_COMPRESSED (zlib-gabi) sections instead of the obsolete .zdebug_* form")
+                    o.compressDebugSections = .zlib
+                case "zstd": o.compressDebugSections = .zstd
+                case let v: throw LinkError("--compress-debug-sections: unknown value '\(v)' (none, zlib, zlib-gabi, zlib-gnu or zstd)")
+                }
+            case "-why-extract": o.whyExtract = try val(arg)
             case "-verbose": o.verbose = true
-            case "-plugin", "-plugin-opt", "-dependency-file", "-package-metadata", "-Y",
-                 "-retain-symbols-file", "-y", "-trace-symbol",
-                 "-why-extract", "-compress-debug-sections":
+            case "-package-metadata": o.packageMetadata = try val(arg)
+            case "-retain-symbols-file": o.retainSymbolsFile = try val(arg)
+            case "-default-symver": o.defaultSymver = true
+            case "-no-undefined-version": o.noUndefinedVersion = true
+            case "-undefined-version": o.noUndefinedVersion = false
+            case "-dynamic-list-data": o.dynamicListData = true
+            case "-b", "-format":
+                switch try val(arg) {
+                case "binary": binaryInputs = true
+                case "elf64-x86-64", "elf64-little", "default": binaryInputs = false
+                case let v: throw LinkError("\(raw): unsupported input format '\(v)' (binary or elf64-x86-64)")
+                }
+            case "-plugin", "-plugin-opt", "-dependency-file", "-Y", "-y", "-trace-symbol":
                 // Accepted; LTO plugins only matter when an LTO input appears (weld reports
                 // such inputs as unsupported), the rest do not change a static link's output.
                 _ = try val(arg)
             case "-O", "-O0", "-O1", "-O2", "-O3":
                 if arg == "-O" { _ = try value(arg) }
             case "-no-warn-mismatch", "-nostdlib", "-no-copy-dt-needed-entries", "-copy-dt-needed-entries",
-                 "-warn-shared-textrel", "-no-undefined-version", "-undefined-version", "-color-diagnostics",
+                 "-warn-shared-textrel", "-color-diagnostics",
                  "-no-color-diagnostics", "-demangle", "-no-demangle", "-relax", "-no-relax", "-sort-common",
                  "-gdb-index", "-no-gdb-index", "-disable-verify", "-no-add-needed", "-add-needed",
                  "-warn-once", "-no-warn-rwx-segments", "-warn-rwx-segments", "-no-keep-memory",

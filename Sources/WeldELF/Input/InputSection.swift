@@ -8,11 +8,15 @@ public final class InputSection: @unchecked Sendable {
     public let name: NameRef
     public let type: UInt32
     public let flags: UInt64
-    public let data: UnsafeRawPointer      // start of contents in the mapping (unused for NOBITS)
+    /// Start of the contents in the mapping (unused for NOBITS); for a compressed section, the
+    /// buffer it was inflated into (set once by `decompressSections`, before any pass reads it).
+    public var data: UnsafeRawPointer
     public let size: UInt64
     public let align: UInt64
     public let entsize: UInt64
     public let info: UInt32                 // sh_info (used by .init_array priority parsing etc.)
+    /// sh_link of an SHF_LINK_ORDER section: the section it accompanies (0 otherwise).
+    public var linkOrder: UInt32 = 0
     /// RELA entries that apply to this section (24 bytes each), or nil.
     public var relocs: UnsafeRawPointer? = nil
     public var relocCount = 0

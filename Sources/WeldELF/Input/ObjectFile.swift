@@ -25,6 +25,8 @@ public final class ObjectFile: @unchecked Sendable {
     public var symbolIds: [Int32] = []
     public var groups: [(signature: NameRef, members: [UInt32])] = []
     public var groupIds: [Int32] = []
+    /// For each COMDAT group: its signature symbol's index in this file (-r writes it back).
+    public var groupSignatureSymbols: [Int] = []
     /// `.symver` definitions (`foo@@V2`, `foo@V1`): global index k, version name, hidden.
     public var symvers: [(k: Int, version: String, hidden: Bool)] = []
     public var hasExecStackNote = false      // .note.GNU-stack with SHF_EXECINSTR
@@ -34,7 +36,9 @@ public final class ObjectFile: @unchecked Sendable {
     public var isAlive = true
     /// Local IFUNC symbols get a hidden global entry so they can have a PLT stub: sym → id.
     public var promotedLocals: [Int: Int32] = [:]
-    private var warnedCompressedDebug = false
+    /// Compressed sections (SHF_COMPRESSED or legacy `.zdebug_*`), inflated by
+    /// `decompressSections` once resolution has decided which files are in the link.
+    public var compressedInputs: [CompressedInput] = []
     public let isFromArchive: Bool
     /// The archive's file name for members ("libfoo.a"), for --exclude-libs.
     public var archiveName: String? = nil
@@ -178,8 +182,8 @@ public final class ObjectFile: @unchecked Sendable {
         for i in 1..<max(shnum, 1) {
             let h = hdr(i)
             let t = h.u32(4)
-            let flags = h.u64(8)
-            let name = sectionNames[i]
+            var flags = h.u64(8)
+            var name = sectionNames[i]
             switch t {
             case SHT.null, SHT.symtab, SHT.strtab, SHT.rela, SHT.rel, SHT.symtabShndx:
                 continue
@@ -212,28 +216,38 @@ public final class ObjectFile: @unchecked Sendable {
             if name.hasPrefix(".gnu.lto_") || name.hasPrefix(".llvm.lto") {
                 throw LinkError("\(displayName): is an LTO object (section \(name.string)); weld does not support LTO yet: compile without -flto")
             }
+            // A compressed section gets its uncompressed size and alignment now (relocation
+            // offsets are checked against them below) and its contents after resolution.
+            var size = h.u64(32), align = h.u64(48)
+            var compressed: CompressedHeader? = nil
             if flags & SHF.compressed != 0 {
-                if name.hasPrefix(".debug") {
-                    // Decompression is not implemented yet: say so once per file rather than
-                    // drop debug info silently.
-                    if !warnedCompressedDebug {
-                        warnedCompressedDebug = true
-                        Diagnostics.shared.warning("\(displayName): compressed debug section \(name.string) is not supported yet; its debug info is dropped")
-                    }
-                    continue
-                }
-                throw LinkError("\(displayName): section \(name.string) is compressed; not supported yet")
+                if flags & SHF.alloc != 0 { throw corrupt("section \(name.string) is both allocated and compressed (SHF_ALLOC with SHF_COMPRESSED)") }
+                if t == SHT.nobits { throw corrupt("section \(name.string) is compressed but has no contents (SHT_NOBITS)") }
+                compressed = try compressedHeader(section: name, offset: h.u64(24), size: size)
+                flags &= ~SHF.compressed
+            } else if name.hasPrefix(".zdebug") && flags & SHF.alloc == 0 && t != SHT.nobits,
+                      let legacy = try legacyCompressedHeader(section: name, offset: h.u64(24), size: size, align: align) {
+                compressed = legacy
+                name = uncompressedName(ofLegacy: name)   // .zdebug_info -> .debug_info
+                sectionNames[i] = name
             }
-            // Non-allocated sections other than debug info and .comment are dropped.
+            if let c = compressed { size = c.size; align = c.align }
             // Non-allocated sections are kept (debug info, .comment, .note.stapsdt, …) except
             // those addressed to the linker itself.
             if flags & SHF.alloc == 0 && (t == 0x6fff_4c09 /* SHT_LLVM_CALL_GRAPH_PROFILE */ || name.equals(".llvm_addrsig") || name.hasPrefix(".gnu.warning")) { continue }
-            let align = h.u64(48)
             if align > 1 << 30 { throw corrupt("section \(name.string) has alignment \(align), too large") }
             if align & (align &- 1) != 0 { throw corrupt("section \(name.string) has alignment \(align), not a power of two") }
             let sec = InputSection(file: self, index: i, name: name, type: t, flags: flags, data: b + Int(t == SHT.nobits ? 0 : h.u64(24)),
-                                   size: h.u64(32), align: align, entsize: h.u64(56), info: h.u32(44))
+                                   size: size, align: align, entsize: h.u64(56), info: h.u32(44))
             sections[i] = sec
+            if flags & SHF.linkOrder != 0 {
+                let link = h.u32(40)
+                if Int(link) >= shnum { throw corrupt("section \(name.string) (SHF_LINK_ORDER) links to section \(link), out of range") }
+                sec.linkOrder = link
+            }
+            if let c = compressed {
+                compressedInputs.append(CompressedInput(sectionIndex: i, format: c.format, payloadOffset: c.payloadOffset, payloadSize: c.payloadSize))
+            }
         }
         // Attach relocation sections to their targets.
         for i in 1..<max(shnum, 1) {
@@ -285,6 +299,7 @@ public final class ObjectFile: @unchecked Sendable {
         var sig = symName(sigSym)
         if symType(sigSym) == STT.section, let s = Optional(Int(symShndx(sigSym))), s < sectionNames.count { sig = sectionNames[s] }
         groups.append((sig, members))
+        groupSignatureSymbols.append(sigSym)
     }
 
     private func parseGNUProperty(_ p: UnsafeRawPointer, _ size: Int) {

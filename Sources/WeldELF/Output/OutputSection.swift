@@ -34,6 +34,8 @@ public final class OutputSection: @unchecked Sendable {
     public var mergedPieces: [(ptr: UnsafeRawPointer, size: Int, out: UInt64)] = []
     /// Number of dynamic relocations each member emits, turned into offsets by a prefix sum.
     public var dynRelocStart: [Int] = []
+    /// The compressed contents (--compress-debug-sections); `size` is then the compressed size.
+    public var compressed: CompressedContents? = nil
 
     public init(name: String, type: UInt32, flags: UInt64, content: SectionContent) {
         self.name = name; self.type = type; self.flags = flags; self.content = content

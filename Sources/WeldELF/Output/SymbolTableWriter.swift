@@ -17,7 +17,7 @@ public struct SymbolTableLayout: Sendable {
 
 /// Whether local symbol i of obj goes to .symtab.
 @inline(__always) func keepLocal(_ ctx: Context, _ obj: ObjectFile, _ i: Int) -> Bool {
-    if ctx.options.discardAll { return false }
+    if ctx.options.discardAll || ctx.retainedSymbols != nil { return false }
     let t = obj.symType(i)
     // Section symbols are not kept (as lld); STT_FILE symbols are, so tools can tell which
     // source each local symbol came from.
@@ -37,6 +37,7 @@ public struct SymbolTableLayout: Sendable {
     let s = ctx.symbols[id]
     // A definition in a section --gc-sections removed is not written (as lld does).
     return s.isDefinedInObject && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k) && s.section?.alive != false
+        && isRetained(ctx, s.name)
 }
 
 func planSymbolTable(_ ctx: Context) -> SymbolTableLayout {
@@ -57,7 +58,7 @@ func planSymbolTable(_ ctx: Context) -> SymbolTableLayout {
     for c in counts { l.globalStart.append(n); l.globalStrStart.append(b); n += c.2; b += c.3 }
     // Linker-defined symbols, then imports (undefined in .symtab).
     l.extraStart = n; l.extraStrStart = b
-    for (id, _) in ctx.linkerSymbols { l.extraGlobals.append(id) }
+    for (id, _) in ctx.linkerSymbols where isRetained(ctx, ctx.symbols[id].name) { l.extraGlobals.append(id) }
     for id in ctx.synth.dynsyms where ctx.symbols[id].isDynamicImport { l.extraGlobals.append(id) }
     for id in l.extraGlobals { n += 1; b += ctx.symbols[id].name.count + 1 }
     l.symbolCount = n; l.stringBytes = b

@@ -148,6 +148,21 @@ func layout(_ ctx: Context) {
     if let relr = ctx.synth.relrDyn { sizePackedRelativeRelocs(ctx, relr) }
 }
 
+/// Gives the non-allocated sections (debug info, symbol tables) file offsets from `offset` on,
+/// then the section header table. Run again when compression changes their sizes.
+func placeNonAllocSections(_ ctx: Context, from start: UInt64) {
+    var offset = start
+    for os in ctx.outputSections where !os.isAlloc {
+        offset = alignUp(offset, os.align)
+        os.offset = offset
+        os.addr = 0
+        offset += os.size
+    }
+    offset = alignUp(offset, 8)
+    ctx.shoff = offset
+    ctx.fileSize = offset + UInt64(ctx.outputSections.count + 1) * 64
+}
+
 /// Computes member offsets and sizes of content sections, deduplicating merged strings
 /// (first occurrence in command-line order wins) and placing .eh_frame records.
 func mergeAndSizeSections(_ ctx: Context) {
@@ -362,15 +377,7 @@ func assignAddresses(_ ctx: Context) {
     if current == 2 { loads[loads.count - 1].memsz = alignUp(vaddr, page) - loads[loads.count - 1].vaddr }
     // The RELRO segment's last page belongs to it alone (the next segment starts on a new
     // page), so PT_GNU_RELRO can be rounded up to a page and mprotect covers all of it.
-    for os in secs where !os.isAlloc {
-        offset = alignUp(offset, os.align)
-        os.offset = offset
-        os.addr = 0
-        offset += os.size
-    }
-    offset = alignUp(offset, 8)
-    ctx.shoff = offset
-    ctx.fileSize = offset + UInt64(secs.count + 1) * 64
+    placeNonAllocSections(ctx, from: offset)
 
     // Program headers, in the order readers expect.
     var ph: [Segment] = []

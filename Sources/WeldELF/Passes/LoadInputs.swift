@@ -43,6 +43,10 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
         priority += 1 << 24
         if ctx.options.trace { print(path) }
         let bytes = file.bytes
+        if spec.binary {
+            ctx.objects.append(binaryInputObject(path: path, contents: bytes, priority: priority))
+            return
+        }
         if bytes.count >= 4 && file.base.u32(0) == 0x464c_457f {
             let type = bytes.count >= 18 ? file.base.u16(16) : 0
             if type == ET.rel {
@@ -114,6 +118,7 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
         }
     }
     if ctx.objects.isEmpty && ctx.archives.isEmpty && ctx.shareds.isEmpty { throw LinkError("no input files") }
+    if let json = o.packageMetadata { ctx.objects.append(packageMetadataObject(json, priority: priority + 1 << 24)) }
 }
 
 /// `=dir` and `$SYSROOT/dir` name a directory inside the sysroot.

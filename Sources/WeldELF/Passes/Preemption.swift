@@ -20,7 +20,8 @@ func computePreemption(_ ctx: Context) {
             preempt = shared && s.referenced && s.visibility == STV.default && !(o.zDefs && s.referencedStrongly)
         case .strong, .weak, .common:
             if shared && s.fileIndex >= 0 && s.visibility == STV.default && s.binding != STB.local {
-                preempt = !o.bsymbolic && !(o.bsymbolicFunctions && (s.type == STT.func || s.type == STT.gnuIfunc))
+                // --dynamic-list-data makes only data preemptible: functions bind locally.
+                preempt = !o.bsymbolic && !((o.bsymbolicFunctions || o.dynamicListData) && (s.type == STT.func || s.type == STT.gnuIfunc))
                 if ctx.explicitVersions[id] != nil ? ctx.explicitVersionIsLocal(id) : ctx.versionScriptLocal(s.name) { preempt = false }
             }
         }

@@ -108,6 +108,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     var comdatCapacity = 0
 
     var pending: [ObjectFile] = ctx.objects
+    var whyExtract: [(reference: String, member: String, symbol: String)] = []
     ctx.objects = []
     for ar in ctx.archives where ar.wholeArchive {
         for m in 0..<ar.archive.members.count {
@@ -172,10 +173,12 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 atomicMin(owners + Int(gid), UInt64(obj.priority))
             }
         }
-        // 3. Drop the members of groups owned by another file; propose definitions.
+        // 3. Drop the members of groups owned by another file, and of a group's later copies
+        //    in the same file (objects from other linkers' -r may hold both); propose definitions.
         Parallel.forEach(wave.count) { f in
             let obj = wave[f]
-            for (g, gid) in zip(obj.groups, obj.groupIds) where owners[Int(gid)] != UInt64(obj.priority) {
+            var kept = Set<Int32>()
+            for (g, gid) in zip(obj.groups, obj.groupIds) where owners[Int(gid)] != UInt64(obj.priority) || !kept.insert(gid).inserted {
                 for m in g.members { obj.sections[Int(m)]?.alive = false }
             }
             for k in 0..<obj.symbolIds.count {
@@ -216,12 +219,28 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             return keys
         }
         var keys = wanted.flatMap { $0 }
+        // --why-extract: who asked for each member: the first file of the wave (in order) that
+        // references it, or the command line (file -1). Only built when asked for.
+        var reasons: [UInt64: (file: Int32, id: Int32)] = [:]
+        if o.whyExtract != nil {
+            for (f, obj) in wave.enumerated() {
+                for k in 0..<obj.symbolIds.count {
+                    let i = obj.firstGlobal + k
+                    if obj.symShndx(i) != UInt32(SHN.undef) || obj.symBind(i) == STB.weak { continue }
+                    let s = syms[obj.symbolIds[k]]
+                    if needsExtraction(s) && reasons[s.lazyKey] == nil { reasons[s.lazyKey] = (Int32(f), obj.symbolIds[k]) }
+                }
+            }
+        }
         if keys.isEmpty {
             // Stragglers: references from earlier waves whose definer went away are rare, but
             // check every strongly referenced symbol once before finishing.
             for id in 0..<Int32(syms.count) {
                 let s = syms[id]
-                if s.name.count >= 0 && s.referencedStrongly && needsExtraction(s) { keys.append(s.lazyKey) }
+                if s.name.count >= 0 && s.referencedStrongly && needsExtraction(s) {
+                    keys.append(s.lazyKey)
+                    if o.whyExtract != nil && reasons[s.lazyKey] == nil { reasons[s.lazyKey] = (-1, id) }
+                }
             }
         }
         keys.sort()
@@ -231,12 +250,19 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             let (a, m) = lazyMember(key)
             let ar = ctx.archives[a]
             if ar.loaded[m] { continue }
-            if let obj = try memberObject(ar, m) { pending.append(obj) }
+            guard let obj = try memberObject(ar, m) else { continue }
+            pending.append(obj)
+            if let (file, id) = reasons[key] {
+                let name = syms[id].name.string
+                let reference = file >= 0 ? wave[Int(file)].displayName : name == (o.entry ?? "_start") ? "--entry" : "<internal>"
+                whyExtract.append((reference, obj.displayName, name))
+            }
         }
     PhaseTimer.shared.endSpan("resolve: wave: extraction", since: spanStart); spanStart = monotonicNanos()
         pending.sort { $0.priority < $1.priority }
     }
     comdatOwner.deallocate()
+    if let path = o.whyExtract { try writeWhyExtract(whyExtract, to: path) }
 
     // 5. Every file learns whether it won each of its definitions; losers that clash are
     //    duplicate definitions. Each symbol has one winner, so no two threads write it.

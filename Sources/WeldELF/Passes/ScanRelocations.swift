@@ -84,6 +84,13 @@ func scanRelocations(_ ctx: Context) {
                 case R_X86_64.pc32, R_X86_64.r32, R_X86_64.r32s, R_X86_64.r64, R_X86_64.pc64,
                      R_X86_64.r16, R_X86_64.r8, R_X86_64.pc16, R_X86_64.pc8:
                     if ifunc { syms.setFlag(id, SymbolFlag.needsPlt) }
+                    // A PC-relative reference to an absolute symbol (e.g. `-b binary`'s
+                    // _binary_*_size) cannot be computed when the load address is unknown;
+                    // lld and GNU ld refuse it too.
+                    if pic && s.isAbsolute && !imported && (t == R_X86_64.pc32 || t == R_X86_64.pc64 || t == R_X86_64.pc16 || t == R_X86_64.pc8) {
+                        ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(t)) cannot refer to absolute symbol \(s.name.string) in a position-independent output; link with -no-pie or take its value from a data word")
+                        break
+                    }
                     if imported {
                         if t == R_X86_64.r64 && (pic || sec.flags & SHF.write != 0) {
                             break // a symbolic dynamic relocation does it

@@ -13,7 +13,7 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
 
     // Jobs as (output section, member) index pairs: no references to retain per job.
     var jobs: [(Int32, Int32)] = []
-    for (i, os) in ctx.outputSections.enumerated() where !os.isNoBits {
+    for (i, os) in ctx.outputSections.enumerated() where !os.isNoBits && os.compressed == nil {
         switch os.content {
         case .inputs, .merged:
             for (k, m) in os.members.enumerated() where m.pieces == nil && !m.isNoBits { jobs.append((Int32(i), Int32(k))) }
@@ -21,7 +21,8 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
         }
     }
     let copyJobs = jobs
-    let pieceSections = ctx.outputSections.filter { !$0.mergedPieces.isEmpty || { if case .ehFrame = $0.content { return true }; return false }($0) }
+    let compressed = ctx.outputSections.filter { $0.compressed != nil }
+    let pieceSections = ctx.outputSections.filter { $0.compressed == nil && (!$0.mergedPieces.isEmpty || { if case .ehFrame = $0.content { return true }; return false }($0)) }
     let synthetic = ctx.outputSections.filter { if case .synthetic(let k) = $0.content { return k != .symtab }; return false }
     let symtab = ctx.outputSections.first { if case .synthetic(.symtab) = $0.content { return true }; return false }
     let strtab = ctx.outputSections.first { $0.name == ".strtab" && !$0.isAlloc }
@@ -55,6 +56,11 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
             memset(p, 0, 24)
             (buf + Int(strtab.offset)).storeBytes(of: 0, as: UInt8.self)
             writeSymbolTable(ctx, symtab: p, strtab: buf + Int(strtab.offset))
+        }
+    }
+    if !compressed.isEmpty {
+        graph.add("compressed debug sections") {
+            Parallel.forEach(compressed.count) { i in compressed[i].compressed!.write(to: buf + Int(compressed[i].offset)) }
         }
     }
     graph.add("synthetic sections") {
