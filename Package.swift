@@ -14,9 +14,11 @@ let package = Package(
         .target(name: "CLibCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         .target(name: "WeldCore", dependencies: ["CLibCrypto"], swiftSettings: fastFlags),
         .target(name: "WeldELF", dependencies: ["WeldCore"], swiftSettings: fastFlags),
-        .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF"], swiftSettings: fastFlags),
+        .target(name: "WeldMachO", dependencies: ["WeldCore"], swiftSettings: fastFlags),
+        .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF", "WeldMachO"], swiftSettings: fastFlags),
         .testTarget(name: "WeldCoreTests", dependencies: ["WeldCore"]),
         .testTarget(name: "WeldELFTests", dependencies: ["WeldELF", "WeldCore"]),
+        .testTarget(name: "WeldMachOTests", dependencies: ["WeldMachO", "WeldCore"]),
         .testTarget(name: "EndToEndTests", dependencies: [], exclude: ["elflint-allowlist.txt"]),
     ],
     swiftLanguageModes: [.v5]
