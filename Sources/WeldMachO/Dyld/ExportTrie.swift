@@ -100,8 +100,8 @@ public struct ExportTrieBuilder {
     }
 
     /// The trie's bytes.
-    /// - Throws: `LinkError` for a name added twice or a node with more than 255 children
-    ///   (the count is one byte), naming the symbol.
+    /// - Throws: `LinkError` for a name added twice, a name containing NUL, or a node with
+    ///   more than 255 children (the count is one byte), naming the symbol.
     public func build() throws(LinkError) -> [UInt8] {
         var result: Result<[UInt8], LinkError> = .success([])
         pool.withUnsafeBufferPointer { pool in
@@ -125,6 +125,10 @@ public struct ExportTrieBuilder {
 
     private static func build(_ unsorted: [Pending], _ pool: UnsafeBufferPointer<UInt8>) throws(LinkError) -> [UInt8] {
         let symbols = unsorted.sorted { compare($0, $1, pool) < 0 }
+        // Edge labels are NUL-terminated: a NUL inside a name would cut it.
+        for s in symbols where s.nameLength > 0 && memchr(pool.baseAddress! + s.nameOffset, 0, s.nameLength) != nil {
+            throw LinkError("export trie: symbol name '\(String(decoding: UnsafeBufferPointer(rebasing: pool[s.nameOffset..<s.nameOffset + s.nameLength]), as: UTF8.self))' contains a NUL byte")
+        }
         for i in symbols.indices.dropFirst() where compare(symbols[i - 1], symbols[i], pool) == 0 {
             let s = symbols[i]
             throw LinkError("export trie: symbol '\(String(decoding: UnsafeBufferPointer(rebasing: pool[s.nameOffset..<s.nameOffset + s.nameLength]), as: UTF8.self))' exported twice")
