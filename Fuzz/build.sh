@@ -24,9 +24,10 @@ core=(Sources/WeldCore/Diagnostics.swift Sources/WeldCore/MappedFile.swift
 elf=(Sources/WeldELF/Format/*.swift Sources/WeldELF/Input/ObjectFile.swift
      Sources/WeldELF/Input/SharedFile.swift Sources/WeldELF/Input/InputSection.swift
      Sources/WeldELF/LinkerScript.swift)
-# Mach-O readers: text-based stubs and export tries.
+# Mach-O readers: text-based stubs, export tries, __eh_frame.
 macho=(Sources/WeldMachO/TextStub/*.swift Sources/WeldMachO/Dyld/LEB128.swift
-       Sources/WeldMachO/Dyld/ExportTrieFormat.swift Sources/WeldMachO/Dyld/ExportTrie.swift)
+       Sources/WeldMachO/Dyld/ExportTrieFormat.swift Sources/WeldMachO/Dyld/ExportTrie.swift
+       Sources/WeldMachO/Unwind/EHFrameReader.swift)
 
 echo "fuzz build: WeldCore"
 swiftc "${flags[@]}" -enable-testing -module-name WeldCore -wmo -c "${core[@]}" \
