@@ -219,6 +219,13 @@ private func errorMessage(_ text: String, arch: String = "arm64") -> String? {
         #expect(intel.exportedNames.contains("_intelOnly"))
     }
 
+    @Test func byteOrderMarkIsSkipped() throws {
+        let yaml = try parseText("\u{FEFF}--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\ninstall-name: /a\n")
+        #expect(yaml[0].installName == "/a")
+        let json = try parseText("\u{FEFF}{ \"tapi_tbd_version\": 5, \"main_library\": { \"target_info\": [ { \"target\": \"arm64-macos\" } ], \"install_names\": [ { \"name\": \"/b\" } ] } }")
+        #expect(json[0].installName == "/b")
+    }
+
     @Test func packedVersions() {
         #expect(PackedVersion.parse("1319.0.0") == 1319 << 16)
         #expect(PackedVersion.parse("1500.65") == (1500 << 16 | 65 << 8))

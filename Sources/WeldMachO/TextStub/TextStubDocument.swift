@@ -109,15 +109,17 @@ extension TextStubDocument {
                              architecture: String = "arm64", platform: String = "macos") throws(LinkError) -> [TextStubDocument] {
         let source = TextStubSource(bytes: bytes, path: path)
         let request = TextStubTargetRequest(architecture: architecture, platform: platform)
-        var i = 0
+        // A UTF-8 byte-order mark, which some editors write, is not part of the text.
+        let start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        var i = start
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
         if i == bytes.count { throw LinkError("\(path): empty text-based stub (.tbd) file") }
         let documents: [TextStubDocument]
         if bytes[i] == UInt8(ascii: "{") {
-            var parser = TextStubJSONParser(source: source)
+            var parser = TextStubJSONParser(source: source, start: start)
             documents = try TextStubV5Reader(source: source, request: request).read(try parser.parseDocument())
         } else {
-            var parser = TextStubYAMLParser(source: source)
+            var parser = TextStubYAMLParser(source: source, start: start)
             documents = try TextStubV4Reader(source: source, request: request).read(try parser.parseStream())
         }
         guard let first = documents.first else { throw LinkError("\(path): text-based stub (.tbd) file contains no document") }

@@ -11,7 +11,12 @@ struct TextStubYAMLParser {
     private var lineStart = 0
     private var depth = 0
 
-    init(source: TextStubSource) { self.source = source }
+    /// `start`: where the text begins (after a byte-order mark, if any).
+    init(source: TextStubSource, start: Int = 0) {
+        self.source = source
+        self.pos = start
+        self.lineStart = start  // columns count from after the mark
+    }
 
     /// One parsed document: its root node and the tag after `---` (e.g. `!tapi-tbd`), if any.
     struct Document {
