@@ -109,6 +109,8 @@ extension TextStubDocument {
                              architecture: String = "arm64", platform: String = "macos") throws(LinkError) -> [TextStubDocument] {
         let source = TextStubSource(bytes: bytes, path: path)
         let request = TextStubTargetRequest(architecture: architecture, platform: platform)
+        // Name offsets are 32-bit; no real stub comes near (the largest SDK stubs are a few MB).
+        if bytes.count >= Int(UInt32.max) / 2 { throw LinkError("\(path): text-based stub (.tbd) file too large (\(bytes.count) bytes)") }
         // A UTF-8 byte-order mark, which some editors write, is not part of the text.
         let start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
         var i = start
