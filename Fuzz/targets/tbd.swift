@@ -1,5 +1,6 @@
 // libFuzzer target: text-based stubs (.tbd, TAPI v4 YAML and v5 JSON). Parses the input for
-// arm64-macos and for x86_64-macos and touches every field and symbol name of the result.
+// arm64-macos and for x86_64-macos, touches every field and symbol name of the result, and
+// applies its $ld$ directives for macOS 11.
 import WeldCore
 import WeldMachO
 
@@ -16,6 +17,9 @@ public func fuzzTextStub(_ data: UnsafeRawPointer?, _ size: Int) -> CInt {
                 for s in d.exports {
                     sink &+= d.withNameBytes(of: s) { $0.count } &+ Int(s.kind.rawValue)
                 }
+                var applied = d
+                let r = applied.applyLinkerDirectives(platform: 1, minimumOS: 0x0B_0000)
+                sink &+= applied.exports.count &+ r.moved.count &+ r.weakImports.count &+ applied.installName.utf8.count
             }
         } catch {
             sink &+= error.message.utf8.count
