@@ -84,6 +84,42 @@ private func errorMessage(_ text: String, arch: String = "arm64") -> String? {
         #expect(x86Docs[0].exportedNames.contains("R8289209$_close"))
     }
 
+    /// ld64.lld links a program against zig's libSystem.tbd (its `arm64e.x1` targets, which
+    /// lld rejects, removed): every symbol lld bound to libSystem is among the exports read
+    /// here, and the library's install name is the one lld recorded.
+    @Test(.enabled(if: fileExists(zigLibSystem) && MachOFixtures.available)) func zigLibSystemAgreesWithLLD() throws {
+        let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
+        MachOFixtures.write("\(dir)/strip.py", """
+        import re, sys
+        t = open(sys.argv[1]).read()
+        t = re.sub(r',\\s*arm64e\\.x1-[a-z]+', '', t)
+        t = re.sub(r'arm64e\\.x1-[a-z]+\\s*,\\s*', '', t)
+        open(sys.argv[2], 'w').write(t)
+        """)
+        MachOFixtures.run("mkdir -p \(dir)/sdk/usr/lib && python3 \(dir)/strip.py \(zigLibSystem) \(dir)/sdk/usr/lib/libSystem.tbd")
+        let source = """
+        int printf(const char *, ...); void *malloc(unsigned long); void free(void *); int strcmp(const char *, const char *);
+        void dispatch_async_f(void *, void *, void (*)(void *)); int pthread_mutex_lock(void *); double sqrt(double); int atexit(void (*)(void));
+        static void bye(void) {}
+        int main(int c, char **v) { void *p = malloc(4); free(p); atexit(bye); pthread_mutex_lock(0);
+          printf("%d %f %p\\n", strcmp(v[0], "x"), sqrt(c), (void *)0); dispatch_async_f(0, 0, 0); return 0; }
+        """
+        let obj = try #require(MachOFixtures.compile(source, name: "uses.c", in: dir, flags: "-O0"))
+        let r = MachOFixtures.run("\(MachOFixtures.ld64) -arch arm64 -platform_version macos 13.0 13.0 -syslibroot \(dir)/sdk -lSystem -o \(dir)/uses \(obj)")
+        #expect(r.status == 0, "\(r.output)")
+        let dump = MachOFixtures.run("python3 -c \"import sys; sys.path.insert(0,'\(MachOFixtures.shared)'); import machoparse as M; m=M.load('\(dir)/uses'); print(m.dylibs); [print(s) for (o,s,w,a) in m.fixups()[1]]\"")
+        #expect(dump.status == 0, "\(dump.output)")
+        let lines = dump.output.split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("/usr/lib/libSystem.B.dylib") == true)
+        let bound = Set(lines.dropFirst())
+        #expect(bound.isSuperset(of: ["_printf", "_malloc", "_free", "_strcmp", "_dispatch_async_f", "_pthread_mutex_lock", "_atexit"]))
+        let docs = try parseFile(zigLibSystem)
+        #expect(docs[0].installName == "/usr/lib/libSystem.B.dylib")
+        let exported = Set(docs.flatMap(\.exportedNames))
+        #expect(bound.subtracting(exported).isEmpty, "lld bound names weld does not export: \(bound.subtracting(exported).sorted())")
+    }
+
     @Test func v4AllSymbolKindsAndTargetFiltering() throws {
         let text = """
         --- !tapi-tbd
