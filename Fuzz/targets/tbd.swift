@@ -1,4 +1,4 @@
-// libFuzzer target: text-based stubs (.tbd, TAPI v4 YAML and v5 JSON). Parses the input for
+// libFuzzer target: text-based stubs (.tbd, TAPI v3/v4 YAML and v5 JSON). Parses the input for
 // arm64-macos and for x86_64-macos, touches every field and symbol name of the result, and
 // applies its $ld$ directives for macOS 11.
 import WeldCore

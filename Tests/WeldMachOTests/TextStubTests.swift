@@ -262,6 +262,80 @@ private func errorMessage(_ text: String, arch: String = "arm64") -> String? {
         #expect(json[0].installName == "/b")
     }
 
+    static let v3Stub = """
+    --- !tapi-tbd-v3
+    archs:           [ x86_64, arm64 ]
+    uuids:           [ 'x86_64: 00000000-0000-0000-0000-000000000000', 'arm64: 00000000-0000-0000-0000-000000000001' ]
+    platform:        macosx
+    flags:           [ not_app_extension_safe ]
+    install-name:    /usr/lib/libv3.dylib
+    current-version: 3.2.1
+    compatibility-version: 3
+    parent-umbrella: Umbrella
+    objc-constraint: retain_release
+    exports:
+      - archs:           [ x86_64, arm64 ]
+        allowable-clients: [ Client ]
+        re-exports:      [ /usr/lib/libinner.dylib ]
+        symbols:         [ _v3func, _v3data ]
+        objc-classes:    [ Foo ]
+        objc-eh-types:   [ Foo ]
+        objc-ivars:      [ Foo._bar ]
+        weak-def-symbols: [ _v3weak ]
+        thread-local-symbols: [ _v3tlv ]
+      - archs:           [ x86_64 ]
+        symbols:         [ _intelOnly ]
+    ...
+
+    """
+
+    @Test func v3Document() throws {
+        let d = try parseText(Self.v3Stub)[0]
+        #expect(d.targets == ["x86_64-macos", "arm64-macos"])
+        #expect(d.installName == "/usr/lib/libv3.dylib")
+        #expect(d.currentVersion == 0x30201 && d.compatibilityVersion == 0x30000)
+        #expect(d.parentUmbrella == "Umbrella" && d.flags == [.notAppExtensionSafe])
+        #expect(d.reexportedLibraries == ["/usr/lib/libinner.dylib"] && d.allowableClients == ["Client"])
+        #expect(d.exportedNames == ["_v3func", "_v3data", "_OBJC_CLASS_$_Foo", "_OBJC_METACLASS_$_Foo", "_OBJC_EHTYPE_$_Foo",
+                                    "_OBJC_IVAR_$_Foo._bar", "_v3weak", "_v3tlv"])
+        #expect(d.exports.map(\.kind).suffix(2) == [.weak, .threadLocal])
+        #expect(try parseText(Self.v3Stub, arch: "x86_64")[0].exportedNames.contains("_intelOnly"))
+        #expect(throws: LinkError.self) { try parseText(Self.v3Stub, platform: "ios") }
+    }
+
+    /// ld64.lld (LLVM's TextAPI) resolves references to the v3 stub's symbols, Objective-C
+    /// class included, the way the reader names them.
+    @Test(.enabled(if: MachOFixtures.available)) func v3StubAgreesWithLLD() throws {
+        let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
+        MachOFixtures.run("mkdir -p \(dir)/lib")
+        // lld would look for the re-exported library; this check is about symbols.
+        let stub = Self.v3Stub.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.contains("re-exports:") }.joined(separator: "\n")
+        #expect(stub != Self.v3Stub)
+        MachOFixtures.write("\(dir)/lib/libv3.tbd", stub)
+        let source = """
+        int v3func(void); extern int v3data; int v3weak(void);
+        extern char fooClass __asm__("_OBJC_CLASS_$_Foo");
+        extern char fooMeta __asm__("_OBJC_METACLASS_$_Foo");
+        extern char fooEH __asm__("_OBJC_EHTYPE_$_Foo");
+        extern long fooIvar __asm__("_OBJC_IVAR_$_Foo._bar");
+        void *refs[] = { &fooClass, &fooMeta, &fooEH, &v3data };
+        int main(void) { return v3func() + v3weak() + (int)fooIvar; }
+        """
+        let obj = try #require(MachOFixtures.compile(source, name: "v3use.c", in: dir, flags: "-O0"))
+        #expect(MachOFixtures.link([obj], output: "\(dir)/v3use", extra: "-L\(dir)/lib -lv3"))
+        let dump = MachOFixtures.run("python3 -c \"import sys; sys.path.insert(0,'\(MachOFixtures.shared)'); import machoparse as M; m=M.load('\(dir)/v3use'); print(m.dylibs); [print(s) for (o,s,w,a) in m.fixups()[1]]\"")
+        #expect(dump.status == 0, "\(dump.output)")
+        let lines = dump.output.split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("/usr/lib/libv3.dylib") == true)
+        let bound = Set(lines.dropFirst())
+        let exported = Set(try parseText(Self.v3Stub)[0].exportedNames)
+        #expect(bound.isSuperset(of: ["_v3func", "_v3data", "_OBJC_CLASS_$_Foo", "_OBJC_METACLASS_$_Foo", "_OBJC_EHTYPE_$_Foo", "_OBJC_IVAR_$_Foo._bar"]))
+        let fromStub = bound.filter { $0.hasPrefix("_v3") || $0.hasPrefix("_OBJC") }
+        #expect(fromStub.count == 7 && fromStub.isSubset(of: exported), "\(bound.sorted())")
+    }
+
     @Test func packedVersions() {
         #expect(PackedVersion.parse("1319.0.0") == 1319 << 16)
         #expect(PackedVersion.parse("1500.65") == (1500 << 16 | 65 << 8))
@@ -282,7 +356,8 @@ private func errorMessage(_ text: String, arch: String = "arm64") -> String? {
         ("--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\n  install-name: x\n", "bad.tbd:4:3: unexpected indentation"),
         ("--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\ninstall-name x\n", "bad.tbd:4:15: expected ':' after the mapping key"),
         ("--- !tapi-tbd\ntbd-version: 3\ntargets: [ arm64-macos ]\ninstall-name: x\n", "bad.tbd:2:14: unsupported tbd-version 3"),
-        ("--- !tapi-tbd-v3\narchs: [ arm64 ]\n", "bad.tbd:1:1: unsupported .tbd format v3"),
+        ("--- !tapi-tbd-v2\narchs: [ arm64 ]\n", "bad.tbd:1:1: unsupported .tbd format v2"),
+        ("--- !tapi-tbd-v3\narchs: [ arm64 ]\ninstall-name: x\n", "bad.tbd:2:1: the document has no 'platform'"),
         ("--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\n", "bad.tbd:2:1: the document has no 'install-name'"),
         ("--- !tapi-tbd\ntbd-version: 4\ninstall-name: x\n", "bad.tbd:2:1: the document has no 'targets'"),
         ("--- !tapi-tbd\ntbd-version: 4\ntargets: [ arm64-macos ]\ninstall-name: x\ncurrent-version: 1.2.3.4\n", "bad.tbd:5:18: malformed current-version '1.2.3.4'"),

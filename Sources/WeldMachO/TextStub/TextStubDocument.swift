@@ -91,7 +91,8 @@ public struct TextStubFlags: OptionSet, Sendable, Hashable {
 
 extension TextStubDocument {
     /// Reads a `.tbd` file: TAPI v4 YAML (`--- !tapi-tbd`, `tbd-version: 4`, one or more
-    /// documents) or v5 JSON (`"tapi_tbd_version": 5`, `main_library` plus `libraries`).
+    /// documents), v3 YAML (`--- !tapi-tbd-v3`, `archs` and `platform`) or v5 JSON
+    /// (`"tapi_tbd_version": 5`, `main_library` plus `libraries`).
     ///
     /// - Parameters:
     ///   - bytes: the file's contents, typically a `MappedFile`'s bytes; read in place.
@@ -104,7 +105,7 @@ extension TextStubDocument {
     /// - Returns: the documents in file order; the first describes the file's own library,
     ///   the others the libraries it re-exports.
     /// - Throws: `LinkError` naming `path:line:column` for malformed input, for an unsupported
-    ///   version (v1–v3), and when the first document has no compatible target.
+    ///   version (v1, v2), and when the first document has no compatible target.
     public static func parse(_ bytes: UnsafeRawBufferPointer, path: String,
                              architecture: String = "arm64", platform: String = "macos") throws(LinkError) -> [TextStubDocument] {
         let source = TextStubSource(bytes: bytes, path: path)
