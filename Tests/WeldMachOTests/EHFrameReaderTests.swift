@@ -142,6 +142,13 @@ private func fde(at offset: Int, function: UInt64, length: UInt32, base: UInt64,
         let oEH = try #require(o.section("__TEXT", "__eh_frame"))
         let objectFDEs = try read(try #require(o.sectionBytes("__TEXT", "__eh_frame")), address: oEH.addr)
         #expect(objectFDEs.map(\.functionLength) == [0x1C, 0x18, 0x14])
+        // A `relocated` callback supplies pc_begin (FDE + 8 here: 4-byte length, 4-byte CIE
+        // pointer) as the core would from the object's relocations; its values are used.
+        let pcFields = Dictionary(uniqueKeysWithValues: objectFDEs.enumerated().map { (Int($0.element.offset) + 8, UInt64([0x0, 0x1C, 0x34][$0.offset])) })
+        let resolved = try o.sectionBytes("__TEXT", "__eh_frame")!.withUnsafeBytes { raw throws -> [EHFrameFDE] in
+            try EHFrameReader.fdes(raw, sectionAddress: oEH.addr, path: "dwarf.s.o") { pcFields[$0] }
+        }
+        #expect(resolved.map(\.functionAddress) == [0x0, 0x1C, 0x34])
 
         // The output.
         let image = MachOFixtures.Image(MachOFixtures.read(exe))

@@ -20,7 +20,7 @@ public struct EHFrameFDE: Sendable, Equatable {
 /// Use it on the output's `__eh_frame` after relocation (addresses are final) to turn
 /// functions whose compact encoding is `arm64ModeDwarf` into `arm64ModeDwarf | fde.offset`.
 /// In an object file pc_begin and the LSDA pointer are left to relocations (SUBTRACTOR
-/// pairs), so an object's section reads right only with its relocations applied. Every
+/// pairs): pass `relocated` to resolve them from the object's relocations. Every
 /// length, offset and encoding is checked; malformed input is an error naming the file and
 /// section offset.
 public enum EHFrameReader {
@@ -35,7 +35,11 @@ public enum EHFrameReader {
     ///   - section: the section's bytes.
     ///   - sectionAddress: its address (resolves pc-relative pointers).
     ///   - path: the file, for errors.
-    public static func fdes(_ section: UnsafeRawBufferPointer, sectionAddress: UInt64, path: String) throws(LinkError) -> [EHFrameFDE] {
+    ///   - relocated: for an object's section, resolves a pointer field the object leaves to
+    ///     a relocation: called with the field's offset in the section (pc_begin, LSDA), it
+    ///     returns the target address, or nil to decode the field as stored.
+    public static func fdes(_ section: UnsafeRawBufferPointer, sectionAddress: UInt64, path: String,
+                            relocated: ((Int) -> UInt64?)? = nil) throws(LinkError) -> [EHFrameFDE] {
         func fail(_ message: String, _ at: Int) -> LinkError {
             LinkError("\(path): __eh_frame+0x\(String(at, radix: 16)): \(message)")
         }
@@ -74,9 +78,10 @@ public enum EHFrameReader {
                     throw fail("FDE's CIE pointer leads to offset 0x\(String(cieOffset, radix: 16)), which is not a CIE", idField)
                 }
                 let pcField = cursor.pos
-                guard let pcBegin = cursor.pointer(cie.fdePointerEncoding, fieldAddress: sectionAddress &+ UInt64(pcField)) else {
+                guard var pcBegin = cursor.pointer(cie.fdePointerEncoding, fieldAddress: sectionAddress &+ UInt64(pcField)) else {
                     throw fail("bad pc_begin (encoding 0x\(String(cie.fdePointerEncoding, radix: 16)))", pcField)
                 }
+                if let target = relocated?(pcField) { pcBegin = target }
                 // pc_range has pc_begin's size and signedness, never its pc-relative base.
                 guard let range = cursor.pointer(cie.fdePointerEncoding & 0x0F, fieldAddress: 0) else {
                     throw fail("bad pc_range", cursor.pos)
@@ -93,7 +98,9 @@ public enum EHFrameReader {
                         guard let raw = cursor.pointer(cie.lsdaEncoding & 0x0F, fieldAddress: 0), cursor.pos <= augEnd else {
                             throw fail("bad LSDA pointer (encoding 0x\(String(cie.lsdaEncoding, radix: 16)))", field)
                         }
-                        if raw != 0 {
+                        if let target = relocated?(field) {
+                            lsda = target
+                        } else if raw != 0 {
                             cursor.pos = field
                             guard let v = cursor.pointer(cie.lsdaEncoding, fieldAddress: sectionAddress &+ UInt64(field)) else {
                                 throw fail("bad LSDA pointer (encoding 0x\(String(cie.lsdaEncoding, radix: 16)))", field)
