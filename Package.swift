@@ -16,9 +16,11 @@ let package = Package(
         .target(name: "CCompression", linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]),
         .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression"], swiftSettings: fastFlags),
         .target(name: "WeldELF", dependencies: ["WeldCore"], swiftSettings: fastFlags),
-        .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF"], swiftSettings: fastFlags),
+        .target(name: "WeldMachO", dependencies: ["WeldCore"], swiftSettings: fastFlags),
+        .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF", "WeldMachO"], swiftSettings: fastFlags),
         .testTarget(name: "WeldCoreTests", dependencies: ["WeldCore"]),
         .testTarget(name: "WeldELFTests", dependencies: ["WeldELF", "WeldCore"]),
+        .testTarget(name: "WeldMachOTests", dependencies: ["WeldMachO", "WeldCore"]),
         .testTarget(name: "EndToEndTests", dependencies: [], exclude: ["elflint-allowlist.txt"]),
     ],
     swiftLanguageModes: [.v5]
