@@ -296,7 +296,7 @@ class Machine:
                     return addr
             if bind.kind == "weak":
                 return None     # nothing to coalesce with: the slot keeps its own definition
-            return self.system.address_of(name)
+            return self.system.address_of(name, bind.weak_import)
         if ordinal == M.ORDINAL_SELF:
             addr = self.export_address(image, name)
         elif ordinal == M.ORDINAL_MAIN:
@@ -304,14 +304,14 @@ class Machine:
         elif ordinal == M.ORDINAL_FLAT:
             addr = next((a for a in (self.export_address(i, name) for i in self.images) if a is not None), None)
             if addr is None:
-                addr = self.system.address_of(name)
+                addr = self.system.address_of(name, bind.weak_import)
         else:
             if ordinal > len(image.dependencies):
                 raise EmulationError(f"{image.path}: bind of {name} uses library ordinal {ordinal}, "
                                      f"but the image loads {len(image.dependencies)} dylibs")
             dep = image.dependencies[ordinal - 1]
             if dep == "system":
-                addr = self.system.address_of(name)
+                addr = self.system.address_of(name, bind.weak_import)
             elif dep is None:
                 addr = None
             else:

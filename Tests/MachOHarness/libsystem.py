@@ -47,10 +47,14 @@ class System:
         self.errno_cell = machine.sysdata(4, name="errno")
         cxx_runtime.attach(self, machine)
 
-    def address_of(self, name):
+    def address_of(self, name, weak_import=False):
+        """The address of a system symbol. An unknown name is a trap that reports the missing
+        function when called -- or, for a weak import, NULL, as for a symbol the OS lacks."""
         if name in self.data:
             return self.data[name]
         function = self.functions.get(name)
+        if function is None and weak_import:
+            return None
         if function is None:
             def missing(machine, name=name):
                 raise EmulationError(f"{name} is not implemented by the harness's libSystem "
