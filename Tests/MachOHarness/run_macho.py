@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -31,6 +32,8 @@ def run_once(exe, args, slide, lib_paths, timeout):
         result["error"] = str(e)
     except RecursionError:
         result["error"] = "harness recursion limit (callbacks nested too deeply)"
+    except Exception as e:   # a harness bug must show as this program's error, not end the corpus
+        result["error"] = f"harness error: {traceback.format_exc()}"
     if machine is not None:
         if result["error"]:
             system.flush_stdout()
