@@ -327,6 +327,58 @@ def cmd_check(args):
     return 0
 
 
+def link_verdict(result, key):
+    """(passed, [problems]) for the linker `key` ("linker" or "reference") of one program."""
+    link = result.get(key)
+    if link is None:
+        return None, []
+    if not link["linked"]:
+        return False, ["link failed:\n" + link["log"].strip()]
+    problems = []
+    want_out, want_status = result["expected"]["stdout"], result["expected"]["status"]
+    for run in link.get("runs", []):
+        if run["error"]:
+            problems.append(f"slide {run['slide']:#x}: {run['error']}")
+        elif run["stdout"] != want_out or run["status"] != want_status:
+            problems.append(f"slide {run['slide']:#x}: exit {run['status']} (want {want_status}), stdout:\n"
+                            f"{run['stdout']}--- want:\n{want_out}")
+    for sig in link.get("signatures", []):
+        if sig["problems"]:
+            problems.append(f"{sig['file']}: signature: {'; '.join(sig['problems'])}")
+        if not sig["flipped_detected"]:
+            problems.append(f"{sig['file']}: still verifies with byte {sig['flipped_at']} flipped")
+    digests = link.get("determinism")
+    if digests is not None and digests.get("1") != digests.get("2"):
+        problems.append(f"--threads=1 and --threads=2 outputs differ: {digests}")
+    if key == "linker":
+        for rel, s in (result.get("structure") or {}).items():
+            problems += [f"{rel}: differs from the reference: {d}" for d in s["unexplained"]]
+    return not problems, problems
+
+
+def cmd_report(args):
+    """Human-readable summary of `check` output (JSON lines on stdin)."""
+    totals = {"linker": [0, 0], "reference": [0, 0]}
+    for line in sys.stdin:
+        result = json.loads(line)
+        if "compile_error" in result:
+            print(f"FAIL {result['program']}: {result['compile_error']}")
+            continue
+        for key, label in (("linker", "linker under test"), ("reference", "reference")):
+            passed, problems = link_verdict(result, key)
+            if passed is None:
+                continue
+            totals[key][1] += 1
+            totals[key][0] += bool(passed)
+            print(f"{'PASS' if passed else 'FAIL'} {result['program']} ({label})")
+            for p in problems if args.verbose or key == "linker" else problems[:1]:
+                print("    " + p.replace("\n", "\n    "))
+    for key, label in (("linker", "linker under test"), ("reference", "reference")):
+        if totals[key][1]:
+            print(f"{label}: {totals[key][0]} of {totals[key][1]} programs passed")
+    return 0 if all(t[0] == t[1] for t in totals.values()) else 1
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -341,7 +393,11 @@ def main():
     c.add_argument("--work", required=True)
     c.add_argument("--jobs", type=int, default=1)
     c.add_argument("names", nargs="*")
+    r = sub.add_parser("report")
+    r.add_argument("--verbose", action="store_true")
     a = p.parse_args()
+    if a.cmd == "report":
+        return cmd_report(a)
     if a.cmd == "list":
         for prog in programs():
             print(prog.name)
