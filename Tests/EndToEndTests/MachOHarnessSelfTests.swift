@@ -93,6 +93,24 @@ struct MachOHarnessSelfTests {
                 "encoded chain entries left in place must break the program: \(runs[0])")
     }
 
+    @Test("ld64.lld outputs rewritten to chained pointer format 6 (Apple ld's) still run at both slides",
+          .enabled(if: MachOHarness.shouldRun),
+          arguments: ["globals", "function_pointers", "tls", "cxx_exceptions"])
+    func pointerFormatSixRuns(program: String) async throws {
+        let python = try #require(MachOHarness.python)
+        let original = try await referenceOutput(program)
+        let rewritten = "\(MachOHarness.work)/self-test-format6-\(program)"
+        let rewrite = await MachOHarness.run([python, MachOHarness.directory + "/rewrite_chains.py", original, rewritten])
+        try #require(rewrite.termination.isSuccess, "\(rewrite.stderrText)")
+        let originalBytes = try Data(contentsOf: URL(fileURLWithPath: original))
+        let rewrittenBytes = try Data(contentsOf: URL(fileURLWithPath: rewritten))
+        #expect(originalBytes != rewrittenBytes, "the rewrite changed nothing")
+        let want = try expected(program)
+        for run in try await emulate(rewritten, slides: ["0", "4000000"]) {
+            #expect(run["error"] is NSNull && run["stdout"] as? String == want, "\(run)")
+        }
+    }
+
     @Test("the structural comparator reports two different programs as different, and one as itself",
           .enabled(if: MachOHarness.shouldRun))
     func comparatorCanFail() async throws {
