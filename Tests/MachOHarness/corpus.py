@@ -16,7 +16,8 @@ A program.txt has `key: value` lines:
   cflags:   compile flags (also used for the native build)
   ldflags:  ld64 flags for the executable link (run in the link directory)
   archive:  NAME.a SRC...                   a static archive built in the link directory
-  dylib:    PATH INSTALL_NAME SRC...        a dylib linked (by the same linker) before the exe
+  dylib:    PATH INSTALL_NAME SRC... [-- FLAGS]  a dylib linked (by the same linker) before
+                                            the exe, in the order given, with extra FLAGS
   dylib_ldflags: extra flags for the dylib links
   minos:    minimum macOS version (default 13.0)
   native:   none (no native build: expected.* are written by hand, e.g. for assembly)
@@ -53,7 +54,7 @@ class Program:
         self.name = name
         self.dir = os.path.join(CORPUS, name)
         self.sources, self.cflags, self.ldflags, self.dylib_ldflags, self.native_ldflags = [], [], [], [], []
-        self.archives, self.dylibs = [], []       # (name, [src]); (path, install_name, [src])
+        self.archives, self.dylibs = [], []       # (name, [src]); (path, install_name, [src], [flag])
         self.minos, self.native, self.libsystem = "13.0", True, True
         with open(os.path.join(self.dir, "program.txt")) as f:
             for line in f:
@@ -76,7 +77,8 @@ class Program:
                 elif key == "archive":
                     self.archives.append((words[0], words[1:]))
                 elif key == "dylib":
-                    self.dylibs.append((words[0], words[1], words[2:]))
+                    sources, _, flags = " ".join(words[2:]).partition(" -- ")
+                    self.dylibs.append((words[0], words[1], sources.split(), shlex.split(flags)))
                 elif key == "minos":
                     self.minos = value.strip()
                 elif key == "native":
@@ -93,7 +95,7 @@ class Program:
         out = list(self.sources)
         for _, srcs in self.archives:
             out += srcs
-        for _, _, srcs in self.dylibs:
+        for _, _, srcs, _ in self.dylibs:
             out += srcs
         return list(dict.fromkeys(out))
 
@@ -164,10 +166,11 @@ def link(prog, linker, objdir, linkdir, extra=()):
         rc, out = sh(cmd, cwd=linkdir)
         if rc:
             return False, f"archive failed: {shlex.join(cmd)}\n{out}", commands
-    for path, install_name, srcs in prog.dylibs:
+    for path, install_name, srcs, flags in prog.dylibs:
         os.makedirs(os.path.join(linkdir, os.path.dirname(path) or "."), exist_ok=True)
         cmd = [*linker, *base_link_flags(prog), "-dylib", "-install_name", install_name, "-o", path,
-               *[os.path.join(objdir, object_name(s)) for s in srcs], *prog.dylib_ldflags, *extra, *system_libs(prog)]
+               *[os.path.join(objdir, object_name(s)) for s in srcs], *flags, *prog.dylib_ldflags, *extra,
+               *system_libs(prog)]
         commands.append(cmd)
         rc, out = sh(cmd, cwd=linkdir)
         log += out
@@ -185,7 +188,7 @@ def link(prog, linker, objdir, linkdir, extra=()):
 
 def outputs(prog, linkdir):
     """The files a link produced that the checks look at: the executable and its dylibs."""
-    return [prog.name] + [path for path, _, _ in prog.dylibs]
+    return [prog.name] + [path for path, _, _, _ in prog.dylibs]
 
 
 # -- running and checking --------------------------------------------------------------------
@@ -272,7 +275,7 @@ def native_run(prog, tmp):
     for archive, srcs in prog.archives:
         rc, log = sh(["ar", "rcs", archive] + [os.path.join(tmp, object_name(s)) for s in srcs], cwd=tmp)
     rpaths = set()
-    for path, _, srcs in prog.dylibs:
+    for path, _, srcs, _ in prog.dylibs:
         so = os.path.join(tmp, os.path.splitext(path)[0] + ".so")
         os.makedirs(os.path.dirname(so), exist_ok=True)
         rc, log = sh([driver, "-shared", "-o", so] + [os.path.join(tmp, object_name(s)) for s in srcs])
