@@ -93,6 +93,28 @@ struct MachOHarnessSelfTests {
                 "encoded chain entries left in place must break the program: \(runs[0])")
     }
 
+    @Test("imports bound to the wrong library (two-level namespace) fail to load",
+          .enabled(if: MachOHarness.shouldRun))
+    func wrongLibraryOrdinalIsCaught() async throws {
+        let original = try await referenceOutput("cxx_vtables")     // imports from libc++ and libSystem
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: original)))
+        let fixups = try #require(loadCommands(bytes).first { $0.cmd == 0x8000_0034 }, "no LC_DYLD_CHAINED_FIXUPS")
+        let blob = u32(bytes, fixups.offset + 8)
+        let imports = blob + u32(bytes, blob + 8), count = u32(bytes, blob + 16)
+        try #require(u32(bytes, blob + 20) == 1, "expected DYLD_CHAINED_IMPORT (format 1)")
+        var swapped = 0
+        for i in 0..<count where bytes[imports + 4 * i] == 1 || bytes[imports + 4 * i] == 2 {
+            bytes[imports + 4 * i] = 3 - bytes[imports + 4 * i]      // library ordinal 1 <-> 2
+            swapped += 1
+        }
+        try #require(swapped > 0)
+        let broken = MachOHarness.work + "/self-test-swapped-ordinals"
+        try Data(bytes).write(to: URL(fileURLWithPath: broken))
+        let runs = try await emulate(broken, slides: ["0"])
+        let error = runs[0]["error"] as? String ?? ""
+        #expect(error.contains("symbol not found"), "\(runs[0])")
+    }
+
     @Test("ld64.lld outputs rewritten to chained pointer format 6 (Apple ld's) still run at both slides",
           .enabled(if: MachOHarness.shouldRun),
           arguments: ["globals", "function_pointers", "tls", "cxx_exceptions"])

@@ -18,6 +18,7 @@ from unicorn import (Uc, UcError, UC_ARCH_ARM64, UC_MODE_ARM, UC_HOOK_INTR, UC_H
 from unicorn import arm64_const as A
 
 import macho_file as M
+from system_libraries import SystemLibrary, load_stubs
 
 PAGE = 0x4000                       # arm64 macOS page size; dyld refuses other segment alignment
 EXE_SLOT = 0x1_0000_0000            # where an executable's __TEXT is linked (after __PAGEZERO)
@@ -39,6 +40,7 @@ SP, PC = A.UC_ARM64_REG_SP, A.UC_ARM64_REG_PC
 
 SVC0_RET = struct.pack("<II", 0xD4000001, 0xD65F03C0)
 SYSTEM_PREFIXES = ("/usr/lib/", "/System/")
+MH_PIE = 0x200000
 
 
 class ProgramExit(Exception):
@@ -68,7 +70,7 @@ class Image:
         self.macho, self.path, self.index = macho, path, index
         self.load_address = load_address
         self.slide = load_address - macho.base_address
-        self.dependencies = []      # per dylib load command: Image, "system", or None (weak, missing)
+        self.dependencies = []      # per dylib load command: Image, SystemLibrary, or None (weak, missing)
         self.exports = {e.name: e for e in macho.exports()}
         self.tls_template = None    # (first TLS section address, bytes) after fixups
         self.defined = sorted((s.value + self.slide, s.name) for s in macho.symbols()
@@ -113,6 +115,7 @@ class Machine:
         self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_memory)
         self.return_trap = self.trap("<return from callback>", None)
         self.argv = [exe_path] + list(argv)
+        self.system_libraries = load_stubs()
         system.attach(self)
         self.main = None
         self.load(exe_path, EXE_SLOT + slide, is_main=True)
@@ -198,6 +201,10 @@ class Machine:
             raise EmulationError(f"{path}: file type {macho.filetype}, expected {want}")
         if macho.cputype != 0x0100000C:
             raise EmulationError(f"{path}: not arm64 (cputype {macho.cputype:#x})")
+        if is_main and not macho.flags & MH_PIE:
+            raise EmulationError(f"{path}: not position-independent (MH_PIE unset): arm64 macOS refuses it")
+        if macho.build_version is None:
+            raise EmulationError(f"{path}: no LC_BUILD_VERSION: dyld cannot tell the platform")
         image = Image(macho, path, load_address, len(self.images))
         self.images.append(image)
         if is_main:
@@ -241,7 +248,11 @@ class Machine:
 
     def _dependency(self, image, cmd, name):
         if name.startswith(SYSTEM_PREFIXES):
-            return "system"
+            if name not in self.system_libraries:
+                if cmd == M.LC_LOAD_WEAK_DYLIB:
+                    return None
+                raise EmulationError(f"{image.path}: system library {name} is not in the harness's stub SDK")
+            return self.system_libraries[name]
         for candidate in self._candidates(image, name):
             if os.path.isfile(candidate):
                 real = os.path.realpath(candidate)
@@ -279,8 +290,8 @@ class Machine:
             return None
         if e.flags & M.EXPORT_REEXPORT:
             dep = image.dependencies[e.reexport_ordinal - 1] if 0 < e.reexport_ordinal <= len(image.dependencies) else None
-            if dep == "system":
-                return self.system.address_of(e.reexport_name)
+            if isinstance(dep, SystemLibrary):
+                return self.system.address_of(e.reexport_name) if e.reexport_name in dep.symbols else None
             return self.export_address(dep, e.reexport_name, depth + 1) if isinstance(dep, Image) else None
         if e.flags & M.EXPORT_KIND_MASK == M.EXPORT_ABSOLUTE:
             return e.address
@@ -310,8 +321,9 @@ class Machine:
                 raise EmulationError(f"{image.path}: bind of {name} uses library ordinal {ordinal}, "
                                      f"but the image loads {len(image.dependencies)} dylibs")
             dep = image.dependencies[ordinal - 1]
-            if dep == "system":
-                addr = self.system.address_of(name, bind.weak_import)
+            if isinstance(dep, SystemLibrary):
+                # two-level namespace: the library the linker chose must export the name
+                addr = self.system.address_of(name, bind.weak_import) if name in dep.symbols else None
             elif dep is None:
                 addr = None
             else:
@@ -319,7 +331,8 @@ class Machine:
         if addr is None:
             if bind.weak_import:
                 return 0
-            raise EmulationError(f"{image.path}: symbol not found: {name} (library ordinal {ordinal})")
+            where = image.macho.dylibs[ordinal - 1][1] if 0 < ordinal <= len(image.macho.dylibs) else f"ordinal {ordinal}"
+            raise EmulationError(f"{image.path}: symbol not found: {name}, expected in {where}")
         return addr
 
     def _apply_fixups(self, image):
