@@ -119,22 +119,61 @@ def summary(macho):
 NUMBER = re.compile(r"#?-?(0x[0-9a-fA-F]+|\d+)\b")
 
 
+def canonical(instructions):
+    """Instructions with layout taken out. Numbers go (addresses, page offsets). Every way of
+    putting an address in a register -- adrp+add, adrp+ldr (a GOT load), and the forms a linker
+    may relax them to (adr+nop, nop+ldr literal, a GOT load made direct) -- becomes
+    `materialize REG`: the emulator checks the values, this checks the shape. Of
+    llvm-objdump's notes only `symbol stub for:` stays (it shows the indirect symbol table)."""
+    parsed = []
+    for text, note in instructions:
+        mnemonic, _, operands = text.partition("\t") if "\t" in text else text.partition(" ")
+        ops = [o.strip() for o in operands.split(",")] if operands.strip() else []
+        keep = note if note.startswith("symbol stub for:") else ""
+        parsed.append((mnemonic.strip(), ops, keep))
+    out = []
+    i = 0
+    while i < len(parsed):
+        mnemonic, ops, note = parsed[i]
+        i += 1
+        if mnemonic == "nop":
+            continue
+        if mnemonic == "adrp" and ops:
+            j = i
+            while j < len(parsed) and parsed[j][0] == "nop":
+                j += 1
+            if j < len(parsed):
+                m2, ops2, _ = parsed[j]
+                if (m2 == "add" and len(ops2) >= 2 and ops2[1] == ops[0]) or \
+                   (m2 == "ldr" and len(ops2) >= 2 and ops2[1].lstrip("[") == ops[0]):
+                    out.append(f"materialize {ops2[0]}")
+                    i = j + 1
+                    continue
+            out.append(f"materialize-page {ops[0]}")
+        elif mnemonic == "adr" or (mnemonic == "ldr" and len(ops) == 2 and ops[1].startswith("#")):
+            out.append(f"materialize {ops[0]}")
+        else:
+            line = NUMBER.sub("#", f"{mnemonic} {', '.join(ops)}").strip()
+            out.append(line + (f" ; {note}" if note else ""))
+    return out
+
+
 def code(path):
-    """function -> normalised instruction lines, from llvm-objdump --macho -d."""
+    """function -> canonical instructions, from llvm-objdump --macho -d."""
     out = subprocess.run([OBJDUMP, "--macho", "-d", "--no-show-raw-insn", path], capture_output=True, text=True)
     functions, current = {}, None
     for line in out.stdout.splitlines()[1:]:      # the first line names the file
         if not line or line.startswith("("):
             continue
-        if line.endswith(":") and not re.match(r"^[0-9a-f]+:", line):
+        if line.endswith(":") and not re.match(r"^\s*[0-9a-f]+:", line):
             current = line[:-1]
             functions[current] = []
             continue
-        m = re.match(r"^[0-9a-f]+:\s*(.*)$", line)
+        m = re.match(r"^\s*[0-9a-f]+:\s*(.*)$", line)
         if m and current is not None:
             instruction, _, note = m.group(1).partition(";")
-            functions[current].append((NUMBER.sub("#", instruction.strip()) + (" ; " + note.strip() if note else "")).strip())
-    return functions
+            functions[current].append((instruction.strip(), note.strip()))
+    return {name: canonical(instructions) for name, instructions in functions.items()}
 
 
 def differences(test_path, ref_path):
