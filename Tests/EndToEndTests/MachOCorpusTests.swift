@@ -33,6 +33,24 @@ struct MachOCorpusTests {
         }
     }
 
+    /// The expected outputs are the native Linux build's, with two compilers: a program whose
+    /// output depends on the compiler (unspecified evaluation order, say) fails here.
+    @Test("expected outputs are what the same sources print when built natively",
+          .enabled(if: MachOHarness.python != nil),
+          arguments: [("clang", "clang++"), ("gcc", "g++")])
+    func expectedOutputsComeFromNativeBuilds(cc: String, cxx: String) async throws {
+        let python = try #require(MachOHarness.python)
+        let (ccPath, cxxPath) = cc == "clang" ? (Tools.clang, Tools.clangxx) : (Tools.gcc, Tools.gxx)
+        let compilers = try #require(ccPath.flatMap { c in cxxPath.map { (c, $0) } }, "\(cc) or \(cxx) missing")
+        var env = ProcessInfo.processInfo.environment
+        env["MACHO_NATIVE_CC"] = compilers.0
+        env["MACHO_NATIVE_CXX"] = compilers.1
+        try? FileManager.default.createDirectory(atPath: MachOHarness.work, withIntermediateDirectories: true)
+        let result = await ProcessRunner.run([python, MachOHarness.corpusScript, "native"], environment: env,
+                                             scratch: MachOHarness.work)
+        #expect(result.termination.isSuccess, "native builds with \(cc) differ from expected.*:\n\(result.stdoutText)\(result.stderrText)")
+    }
+
     // MARK: the reference linker: proves the harness
 
     @Test("ld64.lld: every corpus program runs like its native build at both slides, signed",

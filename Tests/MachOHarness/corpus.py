@@ -283,8 +283,10 @@ def native_run(prog, tmp):
             raise RuntimeError(f"{prog.name}: native shared library failed:\n{log}")
         inputs.append(so)
         rpaths.add(os.path.dirname(os.path.relpath(so, tmp)))
+    # a dylib listed later may use an earlier one: dependents go first for --as-needed linkers
+    inputs[len(prog.sources):] = reversed(inputs[len(prog.sources):])
     inputs += [a for a, _ in prog.archives]
-    cmd = [driver, "-o", "prog", *inputs, *prog.native_ldflags] + \
+    cmd = [driver, "-o", "prog", *prog.native_ldflags, *inputs] + \
           [f"-Wl,-rpath,$ORIGIN/{r}" if r else "-Wl,-rpath,$ORIGIN" for r in sorted(rpaths)]
     rc, log = sh(cmd, cwd=tmp)
     if rc:
