@@ -197,6 +197,22 @@ def run(prog, linkdir):
     return [run_once(os.path.join(linkdir, prog.name), [], slide, [], 20.0) for slide in SLIDES]
 
 
+def flip_offset(data):
+    """A byte of code to flip: the middle of __text (signed, and what an attacker would patch),
+    else the middle of the signed range."""
+    import macho_file as M
+    try:
+        macho = M.MachOFile(data)
+        text = macho.section("__TEXT", "__text")
+        if text is not None and text.size:
+            return text.offset + text.size // 2
+        if macho.code_signature:
+            return macho.code_signature[0] // 2
+    except M.MachOError:
+        pass
+    return len(data) // 3
+
+
 def check_signatures(prog, linkdir):
     from check_signature import check_file
     results = []
@@ -205,7 +221,7 @@ def check_signatures(prog, linkdir):
         problems = check_file(path)
         with open(path, "rb") as f:
             data = bytearray(f.read())
-        flip_at = len(data) // 3          # inside the signed range: code or data, never the signature
+        flip_at = flip_offset(bytes(data))
         data[flip_at] ^= 0x01
         flipped_problems = check_file(path + ".flipped", data=bytes(data))
         results.append({"file": rel, "problems": problems, "flipped_at": flip_at,
