@@ -23,6 +23,7 @@ A program.txt has `key: value` lines:
   native:   none (no native build: expected.* are written by hand, e.g. for assembly)
   native_ldflags: extra flags for the native link
   nolibsystem: yes (do not pass -lSystem: the objects ask for it with LC_LINKER_OPTION)
+In values, $SRC is the program's directory (for files such as an -exported_symbols_list).
 """
 import argparse
 import hashlib
@@ -62,6 +63,7 @@ class Program:
                 if not line:
                     continue
                 key, _, value = line.partition(":")
+                value = value.replace("$SRC", self.dir)     # files beside the sources
                 words = shlex.split(value)
                 key = key.strip()
                 if key == "sources":
