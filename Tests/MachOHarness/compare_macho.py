@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Structural comparison of two linked Mach-O files made from the same inputs (weld's and
 ld64.lld's): the same header kind and flags, load-command kinds, dylibs and rpaths, sections,
-symbols, exports, imports and binds, and code (per function: instruction mnemonics and
+symbols, debug-map stabs, exports, imports and binds, and code (per function: instruction mnemonics and
 registers, with addresses and immediates left out, plus llvm-objdump's symbolic notes such as
 `symbol stub for: _puts`). Layout -- addresses, sizes of linker-made sections, order -- is not
 compared, except where listed.
@@ -79,9 +79,14 @@ def summary(macho):
     for sect in macho.sections:
         sections[f"{sect.segname},{sect.name}"] = sect
     s["sections"] = sections
-    symbols = {}
+    symbols, stabs = {}, {}
     for sym in macho.symbols():
-        if sym.is_stab or not sym.name:
+        if sym.is_stab:
+            # the debug map: N_SO/N_OSO/N_FUN/N_STSYM... by kind and name (values are layout)
+            key = f"{sym.type:#04x} {sym.name}"
+            stabs[key] = stabs.get(key, 0) + 1
+            continue
+        if not sym.name:
             continue
         if sym.is_undefined:
             kind = ("undefined", library_name(macho, sym.library_ordinal if sym.library_ordinal < 0xFD else sym.library_ordinal - 0x100),
@@ -93,6 +98,7 @@ def summary(macho):
                     bool(sym.desc & M.N_WEAK_DEF))
         symbols.setdefault(sym.name, set()).add(kind)
     s["symbols"] = symbols
+    s["stabs"] = stabs
     s["exports"] = {e.name: e.flags for e in macho.exports()}
     rebases, binds, pointer_format = macho.fixups()
     s["fixup-format"] = "chained" if macho.chained_fixups else ("dyld-info" if macho.dyld_info else "none")
@@ -203,6 +209,10 @@ def differences(test_path, ref_path):
         x, y = sa["symbols"].get(name), sb["symbols"].get(name)
         if x != y:
             add(f"symbol {name}", f"{sorted(x) if x else 'absent'} vs {sorted(y) if y else 'absent'}")
+    for stab in sorted(set(sa["stabs"]) | set(sb["stabs"])):
+        x, y = sa["stabs"].get(stab, 0), sb["stabs"].get(stab, 0)
+        if x != y:
+            add(f"stab {stab}", f"{x} vs {y}")
     for name in sorted(set(sa["exports"]) | set(sb["exports"])):
         x, y = sa["exports"].get(name), sb["exports"].get(name)
         if x != y:

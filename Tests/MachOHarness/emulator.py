@@ -100,6 +100,7 @@ class Machine:
         self.deadline = time.monotonic() + timeout
         self.max_output = max_output
         self.images = []
+        self.initialization_order = []  # dependencies before the images that load them, as dyld
         self.output = {1: bytearray(), 2: bytearray()}
         self.traps = []                 # index -> (name, python function)
         self.trap_by_name = {}
@@ -205,6 +206,7 @@ class Machine:
             raise EmulationError(f"{path}: not position-independent (MH_PIE unset): arm64 macOS refuses it")
         if macho.build_version is None:
             raise EmulationError(f"{path}: no LC_BUILD_VERSION: dyld cannot tell the platform")
+        self._validate_layout(macho, path)
         image = Image(macho, path, load_address, len(self.images))
         self.images.append(image)
         if is_main:
@@ -212,10 +214,52 @@ class Machine:
         self._map_segments(image)
         for cmd, name in macho.dylibs:
             image.dependencies.append(self._dependency(image, cmd, name))
+        self.initialization_order.append(image)
         self._apply_fixups(image)
         self._prepare_tls(image)
         self._protect(image)
         return image
+
+    def _validate_layout(self, macho, path):
+        """What dyld rejects as a malformed image before mapping anything."""
+        def bad(why):
+            raise EmulationError(f"{path}: malformed: {why}")
+        segments = [s for s in macho.segments if s.name != "__PAGEZERO"]
+        file_sections = [s for s in macho.sections if not s.is_zerofill and s.size]
+        if file_sections and 32 + macho.sizeofcmds > min(s.offset for s in file_sections):
+            bad("the load commands overlap the first section's data")
+        for seg in segments:
+            for sect in seg.sections:
+                if sect.segname != seg.name:
+                    bad(f"section {sect.name} names segment {sect.segname} but lies in {seg.name}")
+                if not (seg.vmaddr <= sect.addr and sect.addr + sect.size <= seg.vmaddr + seg.vmsize):
+                    bad(f"section {sect.segname},{sect.name} lies outside its segment's addresses")
+                if not sect.is_zerofill and sect.size and not (
+                        seg.fileoff <= sect.offset and sect.offset + sect.size <= seg.fileoff + seg.filesize):
+                    bad(f"section {sect.segname},{sect.name} lies outside its segment's file range")
+                if sect.align > 15 or sect.addr % (1 << sect.align):
+                    bad(f"section {sect.segname},{sect.name} at {sect.addr:#x} is not 2^{sect.align}-aligned")
+        for a, b in zip(segments, segments[1:]):
+            if a.vmaddr + a.vmsize > b.vmaddr:
+                bad(f"segments {a.name} and {b.name} overlap in memory (or are out of order)")
+            if a.filesize and b.filesize and a.fileoff + a.filesize > b.fileoff:
+                bad(f"segments {a.name} and {b.name} overlap in the file (or are out of order)")
+        linkedit = macho.segment("__LINKEDIT")
+        if linkedit is None or segments[-1] is not linkedit:
+            bad("__LINKEDIT is missing or not the last segment")
+        if linkedit.fileoff + linkedit.filesize != len(macho.data):
+            bad(f"__LINKEDIT ends at {linkedit.fileoff + linkedit.filesize:#x}, the file at {len(macho.data):#x}")
+        tables = {"symbol table": macho.symtab and (macho.symtab[0], 16 * macho.symtab[1]),
+                  "string table": macho.symtab and (macho.symtab[2], macho.symtab[3]),
+                  "chained fixups": macho.chained_fixups, "export trie": macho.exports_trie,
+                  "code signature": macho.code_signature, "function starts": macho.function_starts,
+                  "data in code": macho.data_in_code}
+        if macho.dyld_info:
+            for i, what in enumerate(("rebase", "bind", "weak bind", "lazy bind", "export")):
+                tables[f"{what} opcodes"] = (macho.dyld_info[2 * i], macho.dyld_info[2 * i + 1])
+        for what, span in tables.items():
+            if span and span[1] and not (linkedit.fileoff <= span[0] and span[0] + span[1] <= linkedit.fileoff + linkedit.filesize):
+                bad(f"the {what} ({span[0]:#x}+{span[1]:#x}) is not inside __LINKEDIT")
 
     def _map_segments(self, image):
         for seg in image.macho.segments:

@@ -78,7 +78,7 @@ class System:
         vector = argv_ptrs[:-1] + [0, 0] + argv_ptrs[-1:] + [0]   # argv, NULL, envp = {NULL}, apple
         machine.write(argv, struct.pack(f"<{len(vector)}Q", *vector))
         argc, envp, apple = len(machine.argv), argv + 8 * (len(machine.argv) + 1), argv + 8 * (len(machine.argv) + 2)
-        for image in machine.images[1:] + machine.images[:1]:
+        for image in machine.initialization_order:
             for init in machine.initializers(image):
                 yield Call(init, argc, argv, envp, apple)
         if machine.main.macho.entry_offset is None:

@@ -8,3 +8,5 @@ const char *outer_describe(int x) {
     return b;
 }
 int outer_inner_calls(void) { return inner_calls; }
+int printf(const char *, ...);
+__attribute__((constructor)) static void outer_init(void) { printf("[outer init: inner ran first? %s]\n", inner_calls == 0 ? "yes" : "no"); }
