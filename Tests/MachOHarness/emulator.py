@@ -91,8 +91,10 @@ class Image:
 
 
 class Machine:
-    def __init__(self, exe_path, argv, system, slide=0, lib_paths=(), timeout=30.0, max_output=1 << 22):
+    def __init__(self, exe_path, argv, system, slide=0, lib_paths=(), timeout=30.0, max_output=1 << 22,
+                 trace=None):
         self.system = system            # the Python libSystem: names -> functions and data
+        self.trace = trace              # a file to log each system call to, or None
         self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
         self.uc.ctl_set_cpu_model(A.UC_CPU_ARM64_MAX)   # LSE atomics, as an Apple M1 has
         self.slide = slide
@@ -477,6 +479,9 @@ class Machine:
             return self._advance(self.x(0))
         name, function = self.traps[index]
         return_to = self.x(30)
+        if self.trace:
+            args = ", ".join(f"{self.x(i):#x}" for i in range(4))
+            print(f"[trace] {name}({args}, ...) from {self.symbolize(return_to)}", file=self.trace)
         result = function(self)
         if inspect.isgenerator(result):
             return self._start_generator(result, return_to)
