@@ -72,7 +72,7 @@ class Image:
         self.slide = load_address - macho.base_address
         self.dependencies = []      # per dylib load command: Image, SystemLibrary, or None (weak, missing)
         self.exports = {e.name: e for e in macho.exports()}
-        self.tls_template = None    # (first TLS section address, bytes) after fixups
+        self.tls_template = None    # initial contents of one thread's TLS block, after fixups
         self.defined = sorted((s.value + self.slide, s.name) for s in macho.symbols()
                               if not s.is_stab and (s.type & M.N_TYPE) == M.N_SECT)
 
@@ -425,7 +425,10 @@ class Machine:
         if TRAP_BASE <= addr < TRAP_BASE + 8 * len(self.traps):
             return f"libSystem`{self.traps[(addr - TRAP_BASE) // 8][0]}"
         image = self.image_at(addr)
-        return image.symbolize(addr) if image else f"{addr:#x}"
+        if image:
+            return image.symbolize(addr)
+        owned = [a for a in self.sysdata_symbols if a <= addr < a + 256]
+        return f"libSystem`{self.sysdata_symbols[max(owned)]}+{addr - max(owned):#x}" if owned else f"{addr:#x}"
 
     # -- running ----------------------------------------------------------------------------
     def _on_trap(self, uc, intno, _):
