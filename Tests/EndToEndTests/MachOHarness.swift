@@ -46,6 +46,12 @@ enum MachOHarness {
         return entries.filter { FileManager.default.fileExists(atPath: "\(corpusDirectory)/\($0)/program.txt") }.sorted()
     }()
 
+    /// `WELD_MACHO_PROGRAMS=hello,tls` runs only those corpus programs (for quick iteration).
+    static let selectedPrograms: [String] = {
+        guard let list = ProcessInfo.processInfo.environment["WELD_MACHO_PROGRAMS"], !list.isEmpty else { return programNames }
+        return list.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    }()
+
     private static func pythonImports(_ python: String, _ module: String) -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
@@ -131,6 +137,7 @@ struct MachOCorpusRun: Sendable {
             argv += ["--linker", weld, "--determinism"]
             run.includesWeld = true
         }
+        if MachOHarness.selectedPrograms != MachOHarness.programNames { argv += MachOHarness.selectedPrograms }
         let result = await MachOHarness.run(argv)
         guard result.termination.isSuccess else {
             run.failure = "\(result.commandLine) failed (\(result.termination)):\n\(result.stderrText)"

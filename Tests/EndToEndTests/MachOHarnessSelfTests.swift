@@ -10,7 +10,8 @@ struct MachOHarnessSelfTests {
     private func referenceOutput(_ program: String) async throws -> String {
         let run = await MachOHarness.corpus.value
         try #require(run.failure == nil, "\(run.failure ?? "")")
-        let result = try #require(run.results.first { $0.program == program })
+        let result = try #require(run.results.first { $0.program == program },
+                                  "\(program) was not run (WELD_MACHO_PROGRAMS leaves it out?)")
         try #require(result.reference?.linked == true, "ld64.lld did not link \(program)")
         return "\(MachOHarness.work)/\(program)/reference/\(program)"
     }
