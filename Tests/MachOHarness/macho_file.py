@@ -244,12 +244,12 @@ class MachOFile:
         if cmd == LC_SEGMENT_64:
             name, vmaddr, vmsize, fileoff, filesize, maxprot, initprot, nsects, flags = \
                 self._u("<16sQQQQiiII", off + 8)
-            seg = Segment(name.rstrip(b"\0").decode(), vmaddr, vmsize, fileoff, filesize, maxprot, initprot, flags)
+            seg = Segment(name.rstrip(b"\0").decode("utf-8", "replace"), vmaddr, vmsize, fileoff, filesize, maxprot, initprot, flags)
             if 72 + nsects * 80 > cmdsize:
                 raise MachOError(f"{self.path}: segment {seg.name} claims more sections than fit")
             for i in range(nsects):
                 f = self._u("<16s16sQQIIIIIIII", off + 72 + i * 80)
-                sect = Section(f[0].rstrip(b"\0").decode(), f[1].rstrip(b"\0").decode(), *f[2:11])
+                sect = Section(f[0].rstrip(b"\0").decode("utf-8", "replace"), f[1].rstrip(b"\0").decode("utf-8", "replace"), *f[2:11])
                 seg.sections.append(sect)
                 self.sections.append(sect)
             self.segments.append(seg)
