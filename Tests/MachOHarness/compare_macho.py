@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Structural comparison of two linked Mach-O files made from the same inputs (weld's and
 ld64.lld's): the same header kind and flags, load-command kinds, dylibs and rpaths, sections,
-symbols, debug-map stabs, exports, imports and binds, and code (per function: instruction mnemonics and
+symbols, debug-map stabs, exports, imports and binds, function starts, unwind entries (encoding,
+personality, LSDA per function), data-in-code entries, and code (per function: instruction mnemonics and
 registers, with addresses and immediates left out, plus llvm-objdump's symbolic notes such as
 `symbol stub for: _puts`). Layout -- addresses, sizes of linker-made sections, order -- is not
 compared, except where listed.
@@ -16,11 +17,13 @@ A difference whose key matches no line is unexplained.
 import fnmatch
 import os
 import re
+import struct
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import macho_file as M  # noqa: E402
+from unwind_info import UnwindInfo, UNWIND_PERSONALITY_MASK  # noqa: E402
 
 OBJDUMP = os.environ.get("MACHO_OBJDUMP", "/opt/swift/usr/bin/llvm-objdump")
 # sections whose size the linker decides (synthesized), compared by presence only
@@ -113,6 +116,10 @@ def summary(macho):
         sect = section_of(macho, r.address)
         rebase_counts[sect] = rebase_counts.get(sect, 0) + 1
     s["rebases"] = rebase_counts
+    names = function_names(macho)
+    s["function-starts"] = function_starts(macho, names)
+    s["unwind"] = unwind(macho, names, binds)
+    s["data-in-code"] = data_in_code(macho, names)
     entry = None
     if macho.entry_offset is not None:
         addr = macho.base_address + macho.entry_offset
@@ -120,6 +127,72 @@ def summary(macho):
                       and (sym.type & M.N_TYPE) == M.N_SECT), hex(macho.entry_offset))
     s["entry"] = entry
     return s
+
+
+def function_names(macho):
+    """address -> name of the defined symbols (the first name wins for aliases)."""
+    names = {}
+    for sym in macho.symbols():
+        if not sym.is_stab and (sym.type & M.N_TYPE) == M.N_SECT and sym.name:
+            names.setdefault(sym.value, sym.name)
+    return names
+
+
+def function_starts(macho, names):
+    """Names of the functions LC_FUNCTION_STARTS lists (uleb deltas from __TEXT's start)."""
+    if macho.function_starts is None:
+        return {}
+    data = macho.linkedit(macho.function_starts, "function starts")
+    out, addr, p = {}, macho.base_address, 0
+    while p < len(data):
+        delta, p = M.read_uleb(data, p)
+        if delta == 0:
+            break
+        addr += delta
+        name = names.get(addr, "<unnamed>")
+        out[name] = out.get(name, 0) + 1
+    return out
+
+
+def unwind(macho, names, binds):
+    """function name -> (encoding without the personality index, personality, has LSDA), for
+    every function in __text: looked up per function, so linkers that fold neighbours with one
+    encoding into one entry (or do not) compare equal."""
+    text = macho.section("__TEXT", "__text")
+    if text is None:
+        return {}
+    base = macho.base_address
+    bound = {b.address: b.name for b in binds}
+    info = UnwindInfo(macho)
+    out = {}
+    for addr, name in names.items():
+        if not text.addr <= addr < text.addr + text.size:
+            continue
+        e = info.lookup(addr - base)
+        if e is None:
+            out[name] = ("no entry", None, False)
+            continue
+        personality = None
+        if e.personality_slot is not None:
+            personality = bound.get(base + e.personality_slot, "<local personality>")
+        out[name] = (f"{e.encoding & ~UNWIND_PERSONALITY_MASK:#010x}", personality, e.lsda is not None)
+    return out
+
+
+def data_in_code(macho, names):
+    if macho.data_in_code is None:
+        return {}
+    data = macho.linkedit(macho.data_in_code, "data in code")
+    out = {}
+    starts = sorted(names)
+    import bisect
+    for i in range(0, len(data) - 7, 8):
+        offset, length, kind = struct.unpack_from("<IHH", data, i)
+        addr = macho.base_address + offset
+        j = bisect.bisect_right(starts, addr) - 1
+        key = (names[starts[j]] if j >= 0 else "<unnamed>", length, kind)
+        out[key] = out.get(key, 0) + 1
+    return out
 
 
 NUMBER = re.compile(r"#?-?(0x[0-9a-fA-F]+|\d+)\b")
@@ -226,6 +299,12 @@ def differences(test_path, ref_path):
         x, y = sa["rebases"].get(sect, 0), sb["rebases"].get(sect, 0)
         if x != y:
             add(f"rebase-count {sect}", f"{x} vs {y}")
+    for aspect in ("function-starts", "unwind", "data-in-code"):
+        for key in sorted(set(sa[aspect]) | set(sb[aspect]), key=repr):
+            x, y = sa[aspect].get(key), sb[aspect].get(key)
+            if x != y:
+                label = key if isinstance(key, str) else key[0]
+                add(f"{aspect} {label}", f"{x} vs {y}")
     ca, cb = code(test_path), code(ref_path)
     for name in sorted(set(ca) | set(cb)):
         x, y = ca.get(name), cb.get(name)

@@ -11,9 +11,8 @@ import struct
 
 from emulator import SP, X, D, EmulationError, Jump, ProgramExit, Call
 from macho_file import read_uleb, read_sleb
+from unwind_info import UnwindInfo
 
-UNWIND_HAS_LSDA = 0x40000000
-UNWIND_PERSONALITY_MASK = 0x30000000
 UNWIND_MODE_MASK = 0x0F000000
 MODE_FRAMELESS, MODE_DWARF, MODE_FRAME = 0x02000000, 0x03000000, 0x04000000
 SAVED_PAIRS = [(0x1, (19, 20)), (0x2, (21, 22)), (0x4, (23, 24)), (0x8, (25, 26)), (0x10, (27, 28))]
@@ -36,91 +35,23 @@ class Thrown:
         return self.obj - HEADER + UNWIND_HEADER_AT
 
 
-class UnwindTable:
-    """The __unwind_info of one image, decoded on first use."""
-    def __init__(self, machine, image):
-        self.machine, self.image = machine, image
-        sect = image.macho.section("__TEXT", "__unwind_info")
-        self.base = sect.addr + image.slide if sect else None
-
-    def _u32(self, off):
-        return self.machine.u32(self.base + off)
-
-    def lookup(self, pc):
-        """(function start, encoding, personality, lsda) covering pc, or None."""
-        if self.base is None:
-            return None
-        m = self.machine
-        target = pc - self.image.load_address
-        version, common_off, common_count, pers_off, pers_count, index_off, index_count = \
-            struct.unpack("<7I", m.read(self.base, 28))
-        if version != 1:
-            raise EmulationError(f"{self.image.path}: __unwind_info version {version}")
-        entries = [struct.unpack("<3I", m.read(self.base + index_off + 12 * i, 12)) for i in range(index_count)]
-        chosen = None
-        for i in range(len(entries) - 1):               # the last entry is the end sentinel
-            if entries[i][0] <= target < entries[i + 1][0]:
-                chosen = i
-        if chosen is None:
-            return None
-        first_func, page_off, lsda_start = entries[chosen]
-        lsda_end = entries[chosen + 1][2]
-        if page_off == 0:
-            return None
-        kind = self._u32(page_off)
-        func, encoding = None, None
-        if kind == 2:       # regular page: (function offset, encoding) pairs
-            entry_off, count = struct.unpack("<HH", m.read(self.base + page_off + 4, 4))
-            for j in range(count):
-                f, e = struct.unpack("<II", m.read(self.base + page_off + entry_off + 8 * j, 8))
-                if f <= target:
-                    func, encoding = f, e
-        elif kind == 3:     # compressed page: 24-bit offsets from first_func, 8-bit encoding index
-            entry_off, count, enc_off, enc_count = struct.unpack("<HHHH", m.read(self.base + page_off + 4, 8))
-            for j in range(count):
-                raw = self._u32(page_off + entry_off + 4 * j)
-                f = first_func + (raw & 0xFFFFFF)
-                if f <= target:
-                    idx = raw >> 24
-                    if idx < common_count:
-                        encoding = self._u32(common_off + 4 * idx)
-                    elif idx - common_count < enc_count:
-                        encoding = self._u32(page_off + enc_off + 4 * (idx - common_count))
-                    else:
-                        raise EmulationError(f"{self.image.path}: unwind encoding index {idx} out of range")
-                    func = f
-        else:
-            raise EmulationError(f"{self.image.path}: unwind second-level page kind {kind}")
-        if func is None:
-            return None
-        personality = lsda = 0
-        if encoding & UNWIND_PERSONALITY_MASK:
-            p = (encoding & UNWIND_PERSONALITY_MASK) >> 28
-            if p > pers_count:
-                raise EmulationError(f"{self.image.path}: personality index {p} of {pers_count}")
-            slot = self.image.load_address + self._u32(pers_off + 4 * (p - 1))
-            personality = m.u64(slot)
-        if encoding & UNWIND_HAS_LSDA:
-            for off in range(lsda_start, lsda_end, 8):
-                f, l = struct.unpack("<II", m.read(self.base + off, 8))
-                if f == func:
-                    lsda = self.image.load_address + l
-            if not lsda:
-                raise EmulationError(f"{self.image.path}: function at +{func:#x} claims an LSDA but has none listed")
-        return self.image.load_address + func, encoding, personality, lsda
-
-
 def install(system):
     thrown_by_obj, thrown_by_header, caught = {}, {}, []
     tables = {}
 
-    def table_for(m, pc):
+    def frame_info(m, pc):
+        """(function start, encoding, personality, lsda) for the frame at pc, or None."""
         image = m.image_at(pc)
         if image is None:
             return None
         if image.index not in tables:
-            tables[image.index] = UnwindTable(m, image)
-        return tables[image.index]
+            tables[image.index] = UnwindInfo(image.macho)
+        entry = tables[image.index].lookup(pc - image.load_address)
+        if entry is None:
+            return None
+        base = image.load_address
+        personality = m.u64(base + entry.personality_slot) if entry.personality_slot is not None else 0
+        return base + entry.function, entry.encoding, personality, base + entry.lsda if entry.lsda is not None else 0
 
     def terminate(m, why):
         system.flush_stdout()
@@ -245,8 +176,7 @@ def install(system):
         floats = {i: m.uc.reg_read(D[i]) for i in range(8, 16)}
         sp, pc = m.sp, m.x(30)
         for _ in range(10000):
-            table = table_for(m, pc - 1)
-            found = table.lookup(pc - 1) if table else None
+            found = frame_info(m, pc - 1)
             if found is None:
                 terminate(m, f"uncaught exception of type {type_name(m, thrown.type_info)} "
                              f"(no unwind info at {m.symbolize(pc)})")
