@@ -5,7 +5,8 @@ link it with a linker under test, run it under emulation, and check it.
   corpus.py list
   corpus.py native [--update] [NAME...]     build natively on Linux; compare with (or --update)
                                             expected.stdout / expected.status
-  corpus.py check [--linker CMD] [--reference CMD] [--determinism] [--jobs N] --work DIR [NAME...]
+  corpus.py check [--linker CMD] [--reference CMD] [--determinism] [--jobs N] [--link-flags F]
+                  --work DIR [NAME...]
                                             one JSON object per program on stdout: the linker
                                             under test's links, runs at two slides, signature
                                             checks (and --threads=1/2 digests), the reference's,
@@ -236,8 +237,8 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def check_linker(prog, linker, objdir, linkdir, determinism):
-    ok, log, commands = link(prog, linker, objdir, linkdir)
+def check_linker(prog, linker, objdir, linkdir, determinism, flags=()):
+    ok, log, commands = link(prog, linker, objdir, linkdir, extra=flags)
     result = {"linked": ok, "log": log[-4000:], "commands": [shlex.join(c) for c in commands]}
     if not ok:
         return result
@@ -247,7 +248,7 @@ def check_linker(prog, linker, objdir, linkdir, determinism):
         digests = {}
         for threads in (1, 2):
             d = f"{linkdir}-threads{threads}"
-            ok_t, log_t, _ = link(prog, linker, objdir, d, extra=[f"--threads={threads}"])
+            ok_t, log_t, _ = link(prog, linker, objdir, d, extra=[*flags, f"--threads={threads}"])
             if not ok_t:
                 digests[threads] = {"error": log_t[-2000:]}
                 continue
@@ -256,7 +257,7 @@ def check_linker(prog, linker, objdir, linkdir, determinism):
     return result
 
 
-def check(prog, linker, reference, workdir, determinism):
+def check(prog, linker, reference, workdir, determinism, flags=()):
     base = os.path.join(workdir, prog.name)
     objdir = os.path.join(base, "obj")
     stdout, status = prog.expected()
@@ -266,9 +267,9 @@ def check(prog, linker, reference, workdir, determinism):
         result["compile_error"] = error
         return result
     if linker:
-        result["linker"] = check_linker(prog, linker, objdir, os.path.join(base, "under-test"), determinism)
+        result["linker"] = check_linker(prog, linker, objdir, os.path.join(base, "under-test"), determinism, flags)
     if reference:
-        result["reference"] = check_linker(prog, reference, objdir, os.path.join(base, "reference"), False)
+        result["reference"] = check_linker(prog, reference, objdir, os.path.join(base, "reference"), False, flags)
         if linker and result["linker"]["linked"] and result["reference"]["linked"]:
             from compare_macho import compare_files, load_allowlist
             allow = load_allowlist(os.path.join(HERE, "compare-allowlist.txt"))
@@ -345,7 +346,8 @@ def cmd_check(args):
     progs = programs(args.names)
     os.makedirs(args.work, exist_ok=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for result in pool.map(lambda p: check(p, linker, reference, args.work, args.determinism), progs):
+        flags = shlex.split(args.link_flags)
+        for result in pool.map(lambda p: check(p, linker, reference, args.work, args.determinism, flags), progs):
             print(json.dumps(result), flush=True)
     return 0
 
@@ -415,6 +417,7 @@ def main():
     c.add_argument("--determinism", action="store_true", help="also link at --threads=1 and 2 and hash")
     c.add_argument("--work", required=True)
     c.add_argument("--jobs", type=int, default=1)
+    c.add_argument("--link-flags", default="", help="extra flags for every link, e.g. '-no_fixup_chains' or '-dead_strip'")
     c.add_argument("names", nargs="*")
     r = sub.add_parser("report")
     r.add_argument("--verbose", action="store_true")

@@ -12,11 +12,12 @@
 # reference's, and linked again at --threads=1 and 2 to compare bytes.
 # Environment: REFERENCE (default /usr/lib/llvm-19/bin/ld64.lld; empty: no reference),
 # WORK (default a fresh directory under /tmp, kept for inspection), JOBS (default 2),
-# DETERMINISM=0 to skip the --threads links (for linkers without --threads), VERBOSE=1.
+# DETERMINISM=0 to skip the --threads links (for linkers without --threads), VERBOSE=1,
+# LINK_FLAGS='-no_fixup_chains' (or '-dead_strip', ...) added to every link of both linkers.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [[ $# -lt 1 ]]; then
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 linker="$1"; shift
@@ -25,6 +26,7 @@ work="${WORK:-$(mktemp -d /tmp/macho-corpus.XXXXXX)}"
 args=(check --linker "$linker" --work "$work" --jobs "${JOBS:-2}")
 [[ -n "$reference" ]] && args+=(--reference "$reference")
 [[ "${DETERMINISM:-1}" != 0 ]] && args+=(--determinism)
+[[ -n "${LINK_FLAGS:-}" ]] && args+=(--link-flags "$LINK_FLAGS")
 report=(report)
 [[ "${VERBOSE:-0}" != 0 ]] && report+=(--verbose)
 echo "work directory: $work"
