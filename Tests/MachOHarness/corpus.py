@@ -221,7 +221,7 @@ def check_signatures(prog, linkdir):
     results = []
     for rel in outputs(prog, linkdir):
         path = os.path.join(linkdir, rel)
-        problems = check_file(path)
+        problems = check_file(path, identifier=os.path.basename(rel))
         with open(path, "rb") as f:
             data = bytearray(f.read())
         flip_at = flip_offset(bytes(data))
