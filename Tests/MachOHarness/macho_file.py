@@ -572,3 +572,32 @@ class MachOFile:
             else:
                 raise MachOError(f"{self.path}: {kind} bind opcode {op:#x} unknown")
         return out
+
+
+def describe(macho):
+    """A readable dump: what the harness understood of a file (for debugging a linker)."""
+    lines = [f"{macho.path}: filetype {macho.filetype}, flags {macho.flags:#x}, {len(macho.load_commands)} load commands"]
+    for cmd, off, size in macho.load_commands:
+        lines.append(f"  {LOAD_COMMAND_NAMES.get(cmd, hex(cmd))} at {off:#x} ({size} bytes)")
+    for seg in macho.segments:
+        lines.append(f"  segment {seg.name} vm {seg.vmaddr:#x}+{seg.vmsize:#x} file {seg.fileoff:#x}+{seg.filesize:#x} "
+                     f"prot {seg.initprot}/{seg.maxprot} flags {seg.flags:#x}")
+        for s in seg.sections:
+            lines.append(f"    {s.segname},{s.name} {s.addr:#x}+{s.size:#x} offset {s.offset:#x} align 2^{s.align} flags {s.flags:#x}")
+    for kind, name in macho.dylibs:
+        lines.append(f"  dylib {name} ({LOAD_COMMAND_NAMES.get(kind, hex(kind))})")
+    rebases, binds, pointer_format = macho.fixups()
+    lines.append(f"  fixups: {'chained, pointer format ' + str(pointer_format) if macho.chained_fixups else 'dyld-info' if macho.dyld_info else 'none'}")
+    for r in rebases:
+        lines.append(f"    rebase {r.address:#x} -> {r.target:#x}")
+    for b in binds:
+        lines.append(f"    {b.kind} {b.address:#x} -> {b.name} (library {b.ordinal}, addend {b.addend}{', weak import' if b.weak_import else ''})")
+    for e in macho.exports():
+        lines.append(f"  export {e.name} {e.address:#x} flags {e.flags:#x}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+    for p in sys.argv[1:]:
+        print(describe(MachOFile.from_path(p)))
