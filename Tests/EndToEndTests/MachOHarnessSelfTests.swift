@@ -66,6 +66,22 @@ struct MachOHarnessSelfTests {
                 "at slide 0x4000000 the unrebased pointers must break the program: \(runs[1])")
     }
 
+    @Test("lazy binding runs through __stub_helper: with the lazy-bind opcodes gone the first call fails",
+          .enabled(if: MachOHarness.shouldRun))
+    func lazyBindingIsExercised() async throws {
+        let original = try await referenceOutput("classic_dyld_info")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: original)))
+        let dyldInfo = try #require(loadCommands(bytes).first { $0.cmd == 0x8000_0022 }, "no LC_DYLD_INFO_ONLY")
+        let lazyOffset = u32(bytes, dyldInfo.offset + 32), lazySize = u32(bytes, dyldInfo.offset + 36)
+        try #require(lazySize > 0, "no lazy binds to break")
+        for i in lazyOffset..<lazyOffset + lazySize { bytes[i] = 0 }   // BIND_OPCODE_DONE
+        let broken = MachOHarness.work + "/self-test-no-lazy-binds"
+        try Data(bytes).write(to: URL(fileURLWithPath: broken))
+        let runs = try await emulate(broken, slides: ["0"])
+        let error = runs[0]["error"] as? String ?? ""
+        #expect(error.contains("dyld_stub_binder"), "\(runs[0])")
+    }
+
     @Test("a binary whose chained fixups are dropped fails even at slide 0",
           .enabled(if: MachOHarness.shouldRun))
     func missingChainedFixupsAreCaught() async throws {

@@ -73,6 +73,7 @@ class Image:
         self.dependencies = []      # per dylib load command: Image, SystemLibrary, or None (weak, missing)
         self.exports = {e.name: e for e in macho.exports()}
         self.tls_template = None    # initial contents of one thread's TLS block, after fixups
+        self.lazy_binds = {}        # lazy-bind stream offset -> Bind, for dyld_stub_binder
         self.defined = sorted((s.value + self.slide, s.name) for s in macho.symbols()
                               if not s.is_stab and (s.type & M.N_TYPE) == M.N_SECT)
 
@@ -386,6 +387,10 @@ class Machine:
         for r in rebases:
             self.put64(r.address + image.slide, r.target + image.slide)
         for b in binds:
+            if b.kind == "lazy":
+                # bound on first call, through __stub_helper and dyld_stub_binder, as by dyld
+                image.lazy_binds[b.lazy_offset] = b
+                continue
             target = self.resolve(image, b)
             if target is None:
                 continue

@@ -171,10 +171,13 @@ class Rebase:
 
 class Bind:
     """A slot at `address` (unslid) that must hold the address of `name` from library
-    `ordinal` (1-based index into the dylib load commands, or a special ordinal) + addend."""
-    def __init__(self, address, name, ordinal, addend, weak_import, kind):
+    `ordinal` (1-based index into the dylib load commands, or a special ordinal) + addend.
+    A lazy bind also has `lazy_offset`: where its opcodes start in the lazy-bind stream, the
+    number a __stub_helper entry hands to dyld_stub_binder."""
+    def __init__(self, address, name, ordinal, addend, weak_import, kind, lazy_offset=None):
         self.address, self.name, self.ordinal = address, name, ordinal
         self.addend, self.weak_import, self.kind = addend, weak_import, kind  # kind: bind|lazy|weak
+        self.lazy_offset = lazy_offset
 
 
 class Export:
@@ -522,14 +525,15 @@ class MachOFile:
 
     def _bind_opcodes(self, ops, kind):
         out = []
-        p = 0
+        p = entry = 0
         ordinal, name, addend, addr, weak = 0, None, 0, 0, False
         while p < len(ops):
             op, imm = ops[p] & 0xF0, ops[p] & 0x0F
             p += 1
-            if op == 0x00:      # DONE: lazy-bind streams keep going after each entry
+            if op == 0x00:      # DONE: lazy-bind streams keep going, one entry after another
                 if kind != "lazy":
                     break
+                entry = p
             elif op == 0x10:    # SET_DYLIB_ORDINAL_IMM
                 ordinal = imm
             elif op == 0x20:    # SET_DYLIB_ORDINAL_ULEB
@@ -554,20 +558,20 @@ class MachOFile:
                 d, p = read_uleb(ops, p)
                 addr = (addr + d) & 0xFFFFFFFFFFFFFFFF
             elif op == 0x90:    # DO_BIND
-                out.append(Bind(addr, name, ordinal, addend, weak, kind))
+                out.append(Bind(addr, name, ordinal, addend, weak, kind, entry if kind == "lazy" else None))
                 addr += 8
             elif op == 0xA0:    # DO_BIND_ADD_ADDR_ULEB
                 d, p = read_uleb(ops, p)
-                out.append(Bind(addr, name, ordinal, addend, weak, kind))
+                out.append(Bind(addr, name, ordinal, addend, weak, kind, entry if kind == "lazy" else None))
                 addr = (addr + 8 + d) & 0xFFFFFFFFFFFFFFFF
             elif op == 0xB0:    # DO_BIND_ADD_ADDR_IMM_SCALED
-                out.append(Bind(addr, name, ordinal, addend, weak, kind))
+                out.append(Bind(addr, name, ordinal, addend, weak, kind, entry if kind == "lazy" else None))
                 addr += 8 + imm * 8
             elif op == 0xC0:    # DO_BIND_ULEB_TIMES_SKIPPING_ULEB
                 n, p = read_uleb(ops, p)
                 skip, p = read_uleb(ops, p)
                 for _ in range(n):
-                    out.append(Bind(addr, name, ordinal, addend, weak, kind))
+                    out.append(Bind(addr, name, ordinal, addend, weak, kind, entry if kind == "lazy" else None))
                     addr += 8 + skip
             else:
                 raise MachOError(f"{self.path}: {kind} bind opcode {op:#x} unknown")
