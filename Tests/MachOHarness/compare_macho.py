@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Structural comparison of two linked Mach-O files made from the same inputs (weld's and
 ld64.lld's): the same header kind and flags, load-command kinds, dylibs and rpaths, sections,
-symbols, debug-map stabs, exports, imports and binds, function starts, unwind entries (encoding,
+symbols, debug-map stabs, exports, imports and binds, C string literals (as a set), function starts, unwind entries (encoding,
 personality, LSDA per function), data-in-code entries, and code (per function: instruction mnemonics and
 registers, with addresses and immediates left out, plus llvm-objdump's symbolic notes such as
 `symbol stub for: _puts`). Layout -- addresses, sizes of linker-made sections, order -- is not
@@ -120,6 +120,7 @@ def summary(macho):
     s["function-starts"] = function_starts(macho, names)
     s["unwind"] = unwind(macho, names, binds)
     s["data-in-code"] = data_in_code(macho, names)
+    s["cstrings"] = cstrings(macho)
     entry = None
     if macho.entry_offset is not None:
         addr = macho.base_address + macho.entry_offset
@@ -177,6 +178,15 @@ def unwind(macho, names, binds):
             personality = bound.get(base + e.personality_slot, "<local personality>")
         out[name] = (f"{e.encoding & ~UNWIND_PERSONALITY_MASK:#010x}", personality, e.lsda is not None)
     return out
+
+
+def cstrings(macho):
+    """The set of C string literals in __TEXT,__cstring (a set: deduplication may differ)."""
+    sect = macho.section("__TEXT", "__cstring")
+    if sect is None:
+        return set()
+    data = macho.data[sect.offset:sect.offset + sect.size]
+    return {bytes(x) for x in data.split(b"\0")[:-1]}
 
 
 def data_in_code(macho, names):
@@ -305,6 +315,8 @@ def differences(test_path, ref_path):
             if x != y:
                 label = key if isinstance(key, str) else key[0]
                 add(f"{aspect} {label}", f"{x} vs {y}")
+    for text in sorted(sa["cstrings"] ^ sb["cstrings"]):
+        add(f"cstring {text[:40]!r}", "only in " + ("the linker under test" if text in sa["cstrings"] else "reference"))
     ca, cb = code(test_path), code(ref_path)
     for name in sorted(set(ca) | set(cb)):
         x, y = ca.get(name), cb.get(name)
