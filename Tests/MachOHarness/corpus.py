@@ -23,6 +23,7 @@ A program.txt has `key: value` lines:
   minos:    minimum macOS version (default 13.0)
   native:   none (no native build: expected.* are written by hand, e.g. for assembly)
   native_ldflags: extra flags for the native link
+  native_sources: the executable's sources for the native build, when some are arm64 assembly
   nolibsystem: yes (do not pass -lSystem: the objects ask for it with LC_LINKER_OPTION)
 In values, $SRC is the program's directory (for files such as an -exported_symbols_list).
 """
@@ -56,6 +57,7 @@ class Program:
         self.name = name
         self.dir = os.path.join(CORPUS, name)
         self.sources, self.cflags, self.ldflags, self.dylib_ldflags, self.native_ldflags = [], [], [], [], []
+        self.native_sources = None
         self.archives, self.dylibs = [], []       # (name, [src]); (path, install_name, [src], [flag])
         self.minos, self.native, self.libsystem = "13.0", True, True
         with open(os.path.join(self.dir, "program.txt")) as f:
@@ -77,6 +79,8 @@ class Program:
                     self.dylib_ldflags = words
                 elif key == "native_ldflags":
                     self.native_ldflags = words
+                elif key == "native_sources":
+                    self.native_sources = words
                 elif key == "archive":
                     self.archives.append((words[0], words[1:]))
                 elif key == "dylib":
@@ -282,7 +286,8 @@ def check(prog, linker, reference, workdir, determinism, flags=()):
 # -- native builds: where expected output comes from ----------------------------------------
 def native_run(prog, tmp):
     objs = []
-    for src in prog.all_sources:
+    sources = prog.native_sources or prog.sources
+    for src in list(dict.fromkeys(sources + prog.all_sources[len(prog.sources):])):
         cc = NATIVE_CXX if src.endswith(".cpp") else NATIVE_CC
         out = os.path.join(tmp, object_name(src))
         rc, log = sh([cc, *prog.cflags, "-fPIC", "-w", "-c", os.path.join(prog.dir, src), "-o", out])
@@ -290,7 +295,7 @@ def native_run(prog, tmp):
             raise RuntimeError(f"{prog.name}: native compile of {src} failed:\n{log}")
         objs.append(out)
     driver = NATIVE_CXX if prog.is_cxx else NATIVE_CC
-    inputs = [os.path.join(tmp, object_name(s)) for s in prog.sources]
+    inputs = [os.path.join(tmp, object_name(s)) for s in sources]
     for archive, srcs in prog.archives:
         rc, log = sh(["ar", "rcs", archive] + [os.path.join(tmp, object_name(s)) for s in srcs], cwd=tmp)
     rpaths = set()
@@ -303,7 +308,7 @@ def native_run(prog, tmp):
         inputs.append(so)
         rpaths.add(os.path.dirname(os.path.relpath(so, tmp)))
     # a dylib listed later may use an earlier one: dependents go first for --as-needed linkers
-    inputs[len(prog.sources):] = reversed(inputs[len(prog.sources):])
+    inputs[len(sources):] = reversed(inputs[len(sources):])
     inputs += [a for a, _ in prog.archives]
     cmd = [driver, "-o", "prog", *prog.native_ldflags, *inputs] + \
           [f"-Wl,-rpath,$ORIGIN/{r}" if r else "-Wl,-rpath,$ORIGIN" for r in sorted(rpaths)]

@@ -1,17 +1,19 @@
 """C++ exceptions for the emulated libc++abi: __cxa_throw and friends, an unwinder that steps
 frames with the linker's __unwind_info (compact encodings), and the personality routine that
-reads each frame's LSDA (__gcc_except_table) to find cleanups and handlers.
+reads each frame's LSDA (__gcc_except_table) to find cleanups and handlers. Frames described
+in DWARF (__eh_frame) are stepped by dwarf_cfi.py.
 
 This tests the linker's unwind output for real: a wrong function offset, encoding, personality
 slot or LSDA pointer in __unwind_info makes a corpus program print the wrong thing or
-terminate. Only what clang emits for arm64 macOS is modelled: frame-based and frameless
-compact encodings (DWARF-mode frames are reported as unsupported) and ___gxx_personality_v0.
+terminate. Only what clang emits for arm64 macOS is modelled: frame-based compact encodings,
+DWARF-mode frames, and ___gxx_personality_v0.
 """
 import struct
 
 from emulator import SP, X, D, EmulationError, Jump, ProgramExit, Call
 from macho_file import read_uleb, read_sleb
 from unwind_info import UnwindInfo
+from dwarf_cfi import FrameDescription, step as dwarf_step
 
 UNWIND_MODE_MASK = 0x0F000000
 MODE_FRAMELESS, MODE_DWARF, MODE_FRAME = 0x02000000, 0x03000000, 0x04000000
@@ -40,7 +42,8 @@ def install(system):
     tables = {}
 
     def frame_info(m, pc):
-        """(function start, encoding, personality, lsda) for the frame at pc, or None."""
+        """(function start, encoding, personality, lsda, FDE or None) for the frame at pc, or
+        None. A DWARF-mode frame takes its start, personality and LSDA from its FDE."""
         image = m.image_at(pc)
         if image is None:
             return None
@@ -51,7 +54,15 @@ def install(system):
             return None
         base = image.load_address
         personality = m.u64(base + entry.personality_slot) if entry.personality_slot is not None else 0
-        return base + entry.function, entry.encoding, personality, base + entry.lsda if entry.lsda is not None else 0
+        lsda = base + entry.lsda if entry.lsda is not None else 0
+        if entry.encoding & UNWIND_MODE_MASK == MODE_DWARF:
+            eh_frame = image.macho.section("__TEXT", "__eh_frame")
+            if eh_frame is None:
+                raise EmulationError(f"{m.symbolize(pc)}: DWARF-mode unwind entry but no __eh_frame")
+            fde_address = eh_frame.addr + image.slide + (entry.encoding & 0xFFFFFF)
+            fde = FrameDescription(m, fde_address)
+            return fde.pc_begin, entry.encoding, fde.personality or 0, fde.lsda or 0, fde_address
+        return base + entry.function, entry.encoding, personality, lsda, None
 
     def terminate(m, why):
         system.flush_stdout()
@@ -172,7 +183,7 @@ def install(system):
         terminate(m, "call site not in the LSDA's table")
 
     def unwind(m, thrown):
-        regs = {i: m.x(i) for i in range(19, 30)}
+        regs = {i: m.x(i) for i in range(19, 31)}
         floats = {i: m.uc.reg_read(D[i]) for i in range(8, 16)}
         sp, pc = m.sp, m.x(30)
         for _ in range(10000):
@@ -180,7 +191,7 @@ def install(system):
             if found is None:
                 terminate(m, f"uncaught exception of type {type_name(m, thrown.type_info)} "
                              f"(no unwind info at {m.symbolize(pc)})")
-            func, encoding, pers, lsda = found
+            func, encoding, pers, lsda, fde_address = found
             if pers and lsda:
                 if pers != system.address_of("___gxx_personality_v0"):
                     raise EmulationError(f"personality {m.symbolize(pers)} at {m.symbolize(pc)} is not ___gxx_personality_v0")
@@ -188,7 +199,8 @@ def install(system):
                 if decision:
                     landing, selector = decision
                     for i, v in regs.items():
-                        m.set_x(i, v)
+                        if i != 30:
+                            m.set_x(i, v)
                     for i, v in floats.items():
                         m.uc.reg_write(D[i], v)
                     m.uc.reg_write(SP, sp)
@@ -212,7 +224,7 @@ def install(system):
                 raise EmulationError(f"unwinding through frameless {m.symbolize(func)}: only a leaf "
                                      "can be frameless, and a leaf does not call")
             elif mode == MODE_DWARF:
-                raise EmulationError(f"{m.symbolize(func)} has DWARF-mode unwind info: not modelled")
+                regs, floats, sp, pc = dwarf_step(m, fde_address, pc, regs, floats, sp)
             else:
                 terminate(m, f"no unwind encoding for {m.symbolize(func)} (encoding {encoding:#x})")
         raise EmulationError("unwinding did not reach a handler in 10000 frames")
