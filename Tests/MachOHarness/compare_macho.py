@@ -208,42 +208,56 @@ def data_in_code(macho, names):
 NUMBER = re.compile(r"#?-?(0x[0-9a-fA-F]+|\d+)\b")
 
 
+LOADS = {"ldr", "ldrsw", "ldrb", "ldrsb", "ldrh", "ldrsh", "ldur"}
+
+
 def canonical(instructions):
-    """Instructions with layout taken out. Numbers go (addresses, page offsets). Every way of
-    putting an address in a register -- adrp+add, adrp+ldr (a GOT load), and the forms a linker
-    may relax them to (adr+nop, nop+ldr literal, a GOT load made direct) -- becomes
-    `materialize REG`: the emulator checks the values, this checks the shape. Of
-    llvm-objdump's notes only `symbol stub for:` stays (it shows the indirect symbol table)."""
-    parsed = []
+    """Instructions with layout taken out, so two linkers' code for the same objects compares
+    equal unless its shape differs. Numbers go (addresses, offsets). A register that receives
+    an address the linker chose -- by adrp, adr, adrp+add, a GOT load or a PC-relative literal
+    load -- is tracked and its materialization left out (linkers relax GOT loads into address
+    computations, and LOH rewrites adrp+add into adr+nop and adrp+ldr+ldr into one literal
+    load); a load or store through such a register, or a literal load of a value, becomes
+    `OP REG, [linker address]`. `nop`s go. Of llvm-objdump's notes only `symbol stub for:`
+    stays (it shows the indirect symbol table). The emulator checks the values; this checks
+    everything else."""
+    def reg(r):
+        return "x" + r[1:] if r and r[0] in "wx" and r[1:].isdigit() else r
+
+    addresses = set()     # x registers holding a linker-chosen address
+    out = []
     for text, note in instructions:
         mnemonic, _, operands = text.partition("\t") if "\t" in text else text.partition(" ")
-        ops = [o.strip() for o in operands.split(",")] if operands.strip() else []
+        mnemonic = mnemonic.strip()
+        ops = [o.strip() for o in re.split(r",(?![^\[]*\])", operands)] if operands.strip() else []
         keep = note if note.startswith("symbol stub for:") else ""
-        parsed.append((mnemonic.strip(), ops, keep))
-    out = []
-    i = 0
-    while i < len(parsed):
-        mnemonic, ops, note = parsed[i]
-        i += 1
+        dest = reg(ops[0]) if ops else None
+        memory = next((o for o in ops if o.startswith("[")), None)
+        base = reg(memory[1:].split(",")[0].rstrip("]!")) if memory else None
+        writes = bool(ops) and not mnemonic.startswith(("st", "cmp", "cmn", "tst", "cb", "tb", "b", "ret"))
         if mnemonic == "nop":
             continue
-        if mnemonic == "adrp" and ops:
-            j = i
-            while j < len(parsed) and parsed[j][0] == "nop":
-                j += 1
-            if j < len(parsed):
-                m2, ops2, _ = parsed[j]
-                if (m2 == "add" and len(ops2) >= 2 and ops2[1] == ops[0]) or \
-                   (m2 == "ldr" and len(ops2) >= 2 and ops2[1].lstrip("[") == ops[0]):
-                    out.append(f"materialize {ops2[0]}")
-                    i = j + 1
-                    continue
-            out.append(f"materialize-page {ops[0]}")
-        elif mnemonic == "adr" or (mnemonic == "ldr" and len(ops) == 2 and ops[1].startswith("#")):
-            out.append(f"materialize {ops[0]}")
+        if mnemonic in ("adrp", "adr") or \
+           (mnemonic == "add" and len(ops) == 3 and reg(ops[1]) in addresses and ops[2].startswith("#")):
+            addresses.add(dest)
+            continue
+        literal = mnemonic in LOADS and len(ops) == 2 and memory is None
+        through = memory is not None and base in addresses and memory.count(",") <= 1
+        if (literal or through) and mnemonic == "ldr" and ops[0].startswith("x"):
+            addresses.add(dest)          # a pointer: a GOT entry or data holding an address
+            continue
+        if literal:
+            out.append(NUMBER.sub("#", f"{mnemonic} {ops[0]}, [linker address]"))
+        elif through:
+            shown = [("[linker address]" if o is memory else o) for o in ops]
+            out.append(NUMBER.sub("#", f"{mnemonic} {', '.join(shown)}"))
         else:
             line = NUMBER.sub("#", f"{mnemonic} {', '.join(ops)}").strip()
-            out.append(line + (f" ; {note}" if note else ""))
+            out.append(line + (f" ; {keep}" if keep else ""))
+        if writes:
+            addresses.discard(dest)
+            if mnemonic.startswith("ldp") and len(ops) > 1:
+                addresses.discard(reg(ops[1]))
     return out
 
 
@@ -273,10 +287,12 @@ def differences(test_path, ref_path):
     def add(key, detail):
         diffs.append((key, detail))
 
-    for key in ("filetype", "header-flags", "load-commands", "dylibs", "rpaths", "install-name",
+    for key in ("filetype", "header-flags", "dylibs", "rpaths", "install-name",
                 "segments", "fixup-format", "entry"):
         if sa[key] != sb[key]:
             add(key, f"{sa[key]} vs {sb[key]}")
+    for name in sorted(set(sa["load-commands"]) ^ set(sb["load-commands"])):
+        add(f"load-command {name}", "only in " + ("the linker under test" if name in sa["load-commands"] else "reference"))
     for name in sorted(set(sa["sections"]) | set(sb["sections"])):
         x, y = sa["sections"].get(name), sb["sections"].get(name)
         if x is None or y is None:

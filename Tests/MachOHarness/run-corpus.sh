@@ -29,5 +29,6 @@ args=(check --linker "$linker" --work "$work" --jobs "${JOBS:-2}")
 [[ -n "${LINK_FLAGS:-}" ]] && args+=(--link-flags "$LINK_FLAGS")
 report=(report)
 [[ "${VERBOSE:-0}" != 0 ]] && report+=(--verbose)
+mkdir -p "$work"
 echo "work directory: $work"
 python3 "$here/corpus.py" "${args[@]}" "$@" | tee "$work/results.jsonl" | python3 "$here/corpus.py" "${report[@]}"
