@@ -360,8 +360,9 @@ class Machine:
         elif ordinal == M.ORDINAL_MAIN:
             addr = self.export_address(self.main, name)
         elif ordinal == M.ORDINAL_FLAT:
+            # flat namespace: every loaded image in order, then the system libraries
             addr = next((a for a in (self.export_address(i, name) for i in self.images) if a is not None), None)
-            if addr is None:
+            if addr is None and any(name in lib.symbols for lib in self.system_libraries.values()):
                 addr = self.system.address_of(name, bind.weak_import)
         else:
             if ordinal > len(image.dependencies):
@@ -378,7 +379,8 @@ class Machine:
         if addr is None:
             if bind.weak_import:
                 return 0
-            where = image.macho.dylibs[ordinal - 1][1] if 0 < ordinal <= len(image.macho.dylibs) else f"ordinal {ordinal}"
+            where = image.macho.dylibs[ordinal - 1][1] if 0 < ordinal <= len(image.macho.dylibs) else \
+                {M.ORDINAL_FLAT: "the flat namespace"}.get(ordinal, f"ordinal {ordinal}")
             raise EmulationError(f"{image.path}: symbol not found: {name}, expected in {where}")
         return addr
 

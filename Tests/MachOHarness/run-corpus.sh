@@ -26,7 +26,7 @@ work="${WORK:-$(mktemp -d /tmp/macho-corpus.XXXXXX)}"
 args=(check --linker "$linker" --work "$work" --jobs "${JOBS:-2}")
 [[ -n "$reference" ]] && args+=(--reference "$reference")
 [[ "${DETERMINISM:-1}" != 0 ]] && args+=(--determinism)
-[[ -n "${LINK_FLAGS:-}" ]] && args+=(--link-flags "$LINK_FLAGS")
+[[ -n "${LINK_FLAGS:-}" ]] && args+=("--link-flags=$LINK_FLAGS")
 report=(report)
 [[ "${VERBOSE:-0}" != 0 ]] && report+=(--verbose)
 mkdir -p "$work"
