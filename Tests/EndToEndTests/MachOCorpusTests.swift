@@ -15,8 +15,8 @@ import Testing
 struct MachOCorpusTests {
     static var corpusSize: Int { MachOHarness.programNames.count }
 
-    private func corpus() async throws -> MachOCorpusRun {
-        let run = await MachOHarness.corpus.value
+    private func corpus(_ which: Task<MachOCorpusRun, Never> = MachOHarness.corpus) async throws -> MachOCorpusRun {
+        let run = await which.value
         if let failure = run.failure { Issue.record(Comment(rawValue: "Mach-O harness did not run: \(failure)")) }
         try #require(run.failure == nil)
         let wanted = MachOHarness.selectedPrograms.count
@@ -109,6 +109,29 @@ struct MachOCorpusTests {
             if ok { passed += 1 }
         }
         print("Mach-O corpus: weld passed \(passed) of \(run.results.count) programs (\(unlinked) not linked yet: known issues)")
+    }
+
+    @Test("classic dyld-info opcodes (-no_fixup_chains): ld64.lld's and weld's outputs run like the native builds",
+          .enabled(if: MachOHarness.shouldRun))
+    func corpusRunsWithClassicFixups() async throws {
+        let run = try await corpus(MachOHarness.classicCorpus)
+        var lldPassed = 0, weldPassed = 0, unlinked = 0
+        for r in run.results {
+            if let link = r.reference, link.linked {
+                let problems = (link.runs ?? []).compactMap(r.mismatch)
+                for p in problems { Issue.record(Comment(rawValue: "\(r.program) (ld64.lld, -no_fixup_chains) \(p)")) }
+                if problems.isEmpty && link.runs?.count == 2 { lldPassed += 1 }
+            } else {
+                Issue.record(Comment(rawValue: "\(r.program): ld64.lld -no_fixup_chains failed:\n\(r.reference?.log ?? "no result")"))
+            }
+            guard run.includesWeld else { continue }
+            guard let link = weldLink(r) else { unlinked += 1; continue }
+            let problems = (link.runs ?? []).compactMap(r.mismatch)
+            for p in problems { Issue.record(Comment(rawValue: "\(r.program) (weld, -no_fixup_chains) \(p)")) }
+            if problems.isEmpty && link.runs?.count == 2 { weldPassed += 1 }
+        }
+        print("Mach-O corpus with -no_fixup_chains: ld64.lld passed \(lldPassed) of \(run.results.count)" +
+              (run.includesWeld ? ", weld passed \(weldPassed) (\(unlinked) not linked yet: known issues)" : ""))
     }
 
     @Test("weld: every output passes the independent signature check, and fails it with a byte flipped",

@@ -63,8 +63,14 @@ enum MachOHarness {
         return p.terminationStatus == 0
     }
 
-    /// The one corpus run shared by all Mach-O tests.
+    /// The one corpus run shared by all Mach-O tests (default link: chained fixups).
     static let corpus = Task<MachOCorpusRun, Never> { await MachOCorpusRun.make() }
+
+    /// The corpus linked with -no_fixup_chains: classic dyld-info rebase/bind/lazy-bind/weak-bind
+    /// opcodes, lazy binding through __stub_helper. Runs only; no determinism links.
+    static let classicCorpus = Task<MachOCorpusRun, Never> {
+        await MachOCorpusRun.make(linkFlags: "-no_fixup_chains", work: work + "-classic", determinism: false)
+    }
 
     static func run(_ argv: [String], timeout: Double = 600) async -> ProcessResult {
         try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -124,19 +130,20 @@ struct MachOCorpusRun: Sendable {
     /// True when weld was linked as the linker under test (weld was found).
     var includesWeld = false
 
-    static func make() async -> MachOCorpusRun {
+    static func make(linkFlags: String = "", work: String = MachOHarness.work, determinism: Bool = true) async -> MachOCorpusRun {
         var run = MachOCorpusRun()
         guard MachOHarness.missingPrerequisites.isEmpty, let python = MachOHarness.python,
               let lld = MachOHarness.referenceLinker else {
             run.failure = "missing: \(MachOHarness.missingPrerequisites.joined(separator: ", ")) (.ci/run installs them)"
             return run
         }
-        var argv = [python, MachOHarness.corpusScript, "check", "--reference", lld, "--work", MachOHarness.work,
+        var argv = [python, MachOHarness.corpusScript, "check", "--reference", lld, "--work", work,
                     "--jobs", "\(max(1, min(ProcessRunner.jobs, 2)))"]
         if let weld = MachOHarness.weldCommand {
-            argv += ["--linker", weld, "--determinism"]
+            argv += ["--linker", weld] + (determinism ? ["--determinism"] : [])
             run.includesWeld = true
         }
+        if !linkFlags.isEmpty { argv.append("--link-flags=\(linkFlags)") }
         if MachOHarness.selectedPrograms != MachOHarness.programNames { argv += MachOHarness.selectedPrograms }
         let result = await MachOHarness.run(argv)
         guard result.termination.isSuccess else {
