@@ -111,26 +111,26 @@ struct MachOCorpusTests {
         print("Mach-O corpus: weld passed \(passed) of \(run.results.count) programs (\(unlinked) not linked yet: known issues)")
     }
 
-    @Test("classic dyld-info opcodes (-no_fixup_chains): ld64.lld's and weld's outputs run like the native builds",
-          .enabled(if: MachOHarness.shouldRun))
-    func corpusRunsWithClassicFixups() async throws {
-        let run = try await corpus(MachOHarness.classicCorpus)
+    @Test("in other link modes, ld64.lld's and weld's outputs run like the native builds",
+          .enabled(if: MachOHarness.shouldRun), arguments: MachOHarness.linkModes)
+    func corpusRunsInLinkMode(mode: String) async throws {
+        let run = try await corpus(try #require(MachOHarness.corpusInMode[mode]))
         var lldPassed = 0, weldPassed = 0, unlinked = 0
         for r in run.results {
             if let link = r.reference, link.linked {
                 let problems = (link.runs ?? []).compactMap(r.mismatch)
-                for p in problems { Issue.record(Comment(rawValue: "\(r.program) (ld64.lld, -no_fixup_chains) \(p)")) }
+                for p in problems { Issue.record(Comment(rawValue: "\(r.program) (ld64.lld \(mode)) \(p)")) }
                 if problems.isEmpty && link.runs?.count == 2 { lldPassed += 1 }
             } else {
-                Issue.record(Comment(rawValue: "\(r.program): ld64.lld -no_fixup_chains failed:\n\(r.reference?.log ?? "no result")"))
+                Issue.record(Comment(rawValue: "\(r.program): ld64.lld \(mode) failed:\n\(r.reference?.log ?? "no result")"))
             }
             guard run.includesWeld else { continue }
             guard let link = weldLink(r) else { unlinked += 1; continue }
             let problems = (link.runs ?? []).compactMap(r.mismatch)
-            for p in problems { Issue.record(Comment(rawValue: "\(r.program) (weld, -no_fixup_chains) \(p)")) }
+            for p in problems { Issue.record(Comment(rawValue: "\(r.program) (weld \(mode)) \(p)")) }
             if problems.isEmpty && link.runs?.count == 2 { weldPassed += 1 }
         }
-        print("Mach-O corpus with -no_fixup_chains: ld64.lld passed \(lldPassed) of \(run.results.count)" +
+        print("Mach-O corpus with \(mode): ld64.lld passed \(lldPassed) of \(run.results.count)" +
               (run.includesWeld ? ", weld passed \(weldPassed) (\(unlinked) not linked yet: known issues)" : ""))
     }
 

@@ -66,11 +66,15 @@ enum MachOHarness {
     /// The one corpus run shared by all Mach-O tests (default link: chained fixups).
     static let corpus = Task<MachOCorpusRun, Never> { await MachOCorpusRun.make() }
 
-    /// The corpus linked with -no_fixup_chains: classic dyld-info rebase/bind/lazy-bind/weak-bind
-    /// opcodes, lazy binding through __stub_helper. Runs only; no determinism links.
-    static let classicCorpus = Task<MachOCorpusRun, Never> {
-        await MachOCorpusRun.make(linkFlags: "-no_fixup_chains", work: work + "-classic", determinism: false)
-    }
+    /// The corpus linked again in other modes, for the runs only (no determinism links):
+    /// -no_fixup_chains (classic dyld-info rebase/bind/lazy-bind/weak-bind opcodes, lazy binding
+    /// through __stub_helper) and -dead_strip.
+    static let linkModes = ["-no_fixup_chains", "-dead_strip"]
+    static let corpusInMode: [String: Task<MachOCorpusRun, Never>] = Dictionary(uniqueKeysWithValues: linkModes.map { mode in
+        (mode, Task<MachOCorpusRun, Never> {
+            await MachOCorpusRun.make(linkFlags: mode, work: work + mode, determinism: false)
+        })
+    })
 
     static func run(_ argv: [String], timeout: Double = 600) async -> ProcessResult {
         try? FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
