@@ -10,10 +10,10 @@ DWARF-mode frames, and ___gxx_personality_v0.
 """
 import struct
 
-from emulator import SP, X, D, EmulationError, Jump, ProgramExit, Call
+from emulator import SP, D, EmulationError, Jump, ProgramExit, Call
 from macho_file import read_uleb, read_sleb
 from unwind_info import UnwindInfo
-from dwarf_cfi import FrameDescription, step as dwarf_step
+from dwarf_cfi import FrameDescription, read_encoded, step as dwarf_step
 
 UNWIND_MODE_MASK = 0x0F000000
 MODE_FRAMELESS, MODE_DWARF, MODE_FRAME = 0x02000000, 0x03000000, 0x04000000
@@ -68,31 +68,6 @@ def install(system):
         system.flush_stdout()
         m.emit(2, b"libc++abi: terminating: " + why.encode() + b"\n")
         raise ProgramExit(134)
-
-    def read_encoded(m, addr, enc):
-        if enc == 0xFF:
-            return None, addr
-        fmt, app = enc & 0x0F, enc & 0x70
-        if fmt == 0x01:
-            value, n = read_uleb(m.read(addr, 10), 0)
-        elif fmt == 0x09:
-            value, n = read_sleb(m.read(addr, 10), 0)
-        else:
-            sizes = {0x00: ("<Q", 8), 0x02: ("<H", 2), 0x03: ("<I", 4), 0x04: ("<Q", 8),
-                     0x0A: ("<h", 2), 0x0B: ("<i", 4), 0x0C: ("<q", 8)}
-            if fmt not in sizes:
-                raise EmulationError(f"LSDA pointer encoding {enc:#x} not modelled")
-            f, n = sizes[fmt]
-            (value,) = struct.unpack(f, m.read(addr, n))
-        if value == 0:
-            return 0, addr + n      # a null entry (catch-all) stays null whatever the encoding
-        if app == 0x10:
-            value += addr
-        elif app not in (0x00,):
-            raise EmulationError(f"LSDA pointer application {app:#x} not modelled")
-        if enc & 0x80:
-            value = m.u64(value & 0xFFFF_FFFF_FFFF_FFFF)
-        return value & 0xFFFF_FFFF_FFFF_FFFF, addr + n
 
     def type_name(m, ti):
         return m.cstring(m.u64(ti + 8) & POINTER_MASK).decode("latin-1")

@@ -45,22 +45,38 @@ class Cursor:
         return s
 
     def encoded(self, enc):
-        """A DW_EH_PE-encoded pointer (absolute, pc-relative; optionally indirect)."""
-        if enc == 0xFF:
-            return None
-        at = self.addr
-        fmt = {0x00: "<Q", 0x02: "<H", 0x03: "<I", 0x04: "<Q", 0x0A: "<h", 0x0B: "<i", 0x0C: "<q"}.get(enc & 0x0F)
-        if fmt is None:
-            raise EmulationError(f"__eh_frame pointer encoding {enc:#x} not modelled")
-        value = self.fixed(fmt)
-        if enc & 0x70 == 0x10:
-            value += at
-        elif enc & 0x70:
-            raise EmulationError(f"__eh_frame pointer application {enc & 0x70:#x} not modelled")
-        value &= 0xFFFF_FFFF_FFFF_FFFF
-        if enc & 0x80:
-            value = self.m.u64(value)
+        value, self.addr = read_encoded(self.m, self.addr, enc)
         return value
+
+
+def read_encoded(m, addr, enc):
+    """A DW_EH_PE-encoded pointer at `addr` (as in __eh_frame and LSDAs): (value, next address).
+    Absolute or pc-relative, optionally indirect; a zero stays zero (a null type-table entry
+    is catch-all, not `pc + 0`). 0xff (omit) gives None."""
+    if enc == 0xFF:
+        return None, addr
+    fmt, app = enc & 0x0F, enc & 0x70
+    if fmt == 0x01:
+        value, n = read_uleb(m.read(addr, 10), 0)
+    elif fmt == 0x09:
+        value, n = read_sleb(m.read(addr, 10), 0)
+    else:
+        sizes = {0x00: ("<Q", 8), 0x02: ("<H", 2), 0x03: ("<I", 4), 0x04: ("<Q", 8),
+                 0x0A: ("<h", 2), 0x0B: ("<i", 4), 0x0C: ("<q", 8)}
+        if fmt not in sizes:
+            raise EmulationError(f"pointer encoding {enc:#x} not modelled")
+        f, n = sizes[fmt]
+        (value,) = struct.unpack(f, m.read(addr, n))
+    if value == 0:
+        return 0, addr + n
+    if app == 0x10:
+        value += addr
+    elif app:
+        raise EmulationError(f"pointer application {app:#x} not modelled")
+    value &= 0xFFFF_FFFF_FFFF_FFFF
+    if enc & 0x80:
+        value = m.u64(value)
+    return value, addr + n
 
 
 class FrameDescription:
