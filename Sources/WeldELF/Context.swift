@@ -45,6 +45,8 @@ public final class Context: @unchecked Sendable {
     }
     public func allocSection(_ name: String) -> OutputSection? { allocSectionsByName.value[name] }
     public var linkerSymbols: [(Int32, LinkerSymbolValue)] = []
+    /// The -T linker script, if any (Script/).
+    public var script: ScriptState? = nil
 
     /// Set by the relocation scan when a local-dynamic TLS sequence needs the module's GOT pair.
     public let needsTlsLd = Atomic<Bool>(false)
@@ -126,6 +128,7 @@ public final class Context: @unchecked Sendable {
 
     public init(options: Options) {
         self.options = options
+        script = options.linkerScript.map(ScriptState.init)
     }
 }
 

@@ -23,7 +23,7 @@ public enum ELFDriver {
         let options: Options
         do {
             let t0 = monotonicNanos()
-            options = try Options.parse(args)
+            options = try applyLinkerScripts(Options.parse(args))
             timer.record("option parsing", monotonicNanos() - t0)
         } catch {
             Diagnostics.shared.error(error.message)
@@ -61,11 +61,17 @@ public enum ELFDriver {
             try timer.phase("parse and resolve symbols") { () throws in try resolveSymbols(ctx) }
             try check(ctx)
             computeOutputProperties(ctx)
+            if let s = ctx.script, s.hasSections { placeSectionsByScript(ctx, s) }
             if options.gcSections { garbageCollectSections(ctx) }
             if options.icf != .none { timer.phase("identical code folding") { foldIdenticalCode(ctx) } }
-            timer.phase("create output sections") { createOutputSections(ctx) }
-            try timer.phase("order sections") { () throws in try orderSections(ctx) }
+            if let s = ctx.script, s.hasSections {
+                timer.phase("create output sections") { createScriptOutputSections(ctx, s) }
+            } else {
+                timer.phase("create output sections") { createOutputSections(ctx) }
+                try timer.phase("order sections") { () throws in try orderSections(ctx) }
+            }
             defineLinkerSymbols(ctx)
+            if let s = ctx.script { defineScriptSymbols(ctx, s) }
             computePreemption(ctx)
             timer.phase("scan relocations") { scanRelocations(ctx) }
             try check(ctx)

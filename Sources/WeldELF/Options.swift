@@ -89,6 +89,11 @@ public struct Options: Sendable {
     public var dynamicLists: [String] = []
     /// --exclude-libs: archives whose symbols are not exported automatically ("ALL": every one).
     public var excludeLibs: Set<String> = []
+    /// Linker scripts: `-T`/`--script` files, the `-dT`/`--default-script` file, and the
+    /// script they make once read (Script/LoadScript.swift).
+    public var scriptPaths: [String] = []
+    public var defaultScriptPath: String? = nil
+    public var linkerScript: LinkerScript? = nil
 
     public enum TimeReportFormat: Sendable { case text, json }
 }
@@ -140,6 +145,9 @@ extension Options {
                 continue
             }
             if raw.hasPrefix("-L") && !raw.hasPrefix("--") && raw.count > 2 { o.searchPaths.append(String(raw.dropFirst(2))); continue }
+            if raw.hasPrefix("-T") && raw.count > 2 && !["-Ttext", "-Tdata", "-Tbss"].contains(where: { raw.hasPrefix($0) }) {
+                o.scriptPaths.append(String(raw.dropFirst(2))); continue   // -Tscript.ld
+            }
             switch arg {
             case "-o", "-output": o.output = try val(arg)
             case "-l", "-library":
@@ -147,6 +155,8 @@ extension Options {
             case "-L", "-library-path": o.searchPaths.append(try val(arg))
             case "-sysroot": o.sysroot = try val(arg)
             case "-e", "-entry": o.entry = try val(arg)
+            case "-T", "-script": o.scriptPaths.append(try val(arg))
+            case "-dT", "-default-script": o.defaultScriptPath = try val(arg)
             case "-u", "-undefined": o.undefined.append(try val(arg))
             case "-require-defined": o.undefined.append(try val(arg))
             case "-defsym":

@@ -1,0 +1,52 @@
+import WeldCore
+
+/// Reads the `-T` script (or the `-dT` default script when there is no `-T`) and folds what it
+/// says about inputs into the options: ENTRY (unless `-e` was given), INPUT/GROUP files after
+/// the command line's, SEARCH_DIR directories. The parsed script rides along for layout.
+func applyLinkerScripts(_ options: Options) throws(LinkError) -> Options {
+    let paths = options.scriptPaths.isEmpty ? options.defaultScriptPath.map { [$0] } ?? [] : options.scriptPaths
+    guard !paths.isEmpty else { return options }
+    var o = options
+    var merged = LinkerScript()
+    let searchPaths = o.searchPaths
+    for path in paths {
+        let file = try openScript(path, searchPaths: searchPaths, beside: nil)
+        try parseLinkerScript(file.bytes, path: file.path, into: &merged) { name, loc, sources throws(LinkError) in
+            let including = sources.paths[Int(loc.file)]
+            let dir = including.lastIndex(of: "/").map { String(including[..<$0]) } ?? "."
+            do {
+                let f = try openScript(name, searchPaths: searchPaths, beside: dir)
+                return (f.bytes, f.path)
+            } catch {
+                throw sources.error(loc, "cannot open INCLUDE file \(name)")
+            }
+        }
+    }
+    if let arch = merged.outputArch, !(arch == "i386:x86-64" || arch == "x86-64" || arch == "x86_64" || arch.hasPrefix("i386:x86-64")) {
+        throw LinkError("\(paths[0]): OUTPUT_ARCH(\(arch)) is not x86-64; weld links x86-64")
+    }
+    if o.entry == nil { o.entry = merged.entry }
+    o.searchPaths += merged.searchDirs
+    for input in merged.inputs {
+        let kind: InputSpec.Kind = input.isLibrary ? .library(input.path) : .path(input.path)
+        o.inputs.append(InputSpec(kind: kind, wholeArchive: false, asNeeded: input.asNeeded, staticOnly: o.isStatic))
+    }
+    o.linkerScript = merged
+    return o
+}
+
+/// A script file: as named, else beside the including script, else in the library path.
+private func openScript(_ name: String, searchPaths: [String], beside: String?) throws(LinkError) -> (bytes: UnsafeRawBufferPointer, path: String) {
+    var candidates = [name]
+    if !name.hasPrefix("/") {
+        if let b = beside { candidates.append(b + "/" + name) }
+        candidates += searchPaths.map { $0 + "/" + name }
+    }
+    for c in candidates where fileExists(c) {
+        let f = try MappedFile.open(c)
+        _ = Unmanaged.passRetained(f)    // scripts live for the whole link, like every input
+        return (f.bytes, c)
+    }
+    throw LinkError("cannot open linker script file \(name)")
+}
+

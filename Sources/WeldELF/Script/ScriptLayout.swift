@@ -1,0 +1,444 @@
+import WeldCore
+
+// Addresses under a SECTIONS command: output sections in script order, orphans beside the
+// sections of their kind, the location counter and symbol assignments evaluated in order,
+// memory regions, load addresses (AT, AT>), then file offsets and program headers (from
+// PHDRS, or made like GNU ld makes them). Passes repeat until addresses stop changing, since
+// expressions may name sections or symbols laid out later.
+
+/// What one layout pass walks: a SECTIONS command, or an output section the script does not
+/// describe (an orphan or a synthetic section) at the place chosen for it.
+enum ScriptPlanItem {
+    case command(Int)
+    case orphan(OutputSection)
+}
+
+/// How alike two sections are for orphan placement: same class goes together.
+private func orphanClass(_ os: OutputSection) -> Int {
+    if !os.isAlloc { return 100 }
+    if os.isTLS { return os.isNoBits ? 31 : 30 }
+    if os.isExec { return 10 }
+    if os.isWritable { return os.isNoBits ? 40 : 20 }
+    return 0
+}
+
+/// Orders ctx.outputSections for a scripted link and records the plan the passes walk.
+/// Synthetic sections take the place of an empty description of the same name.
+func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSection] {
+    let present = Set(ctx.outputSections.map { ObjectIdentifier($0) })
+    var descOutput: [OutputSection?] = state.outputs.map { os in os.flatMap { present.contains(ObjectIdentifier($0)) ? $0 : nil } }
+    var claimed = Set<ObjectIdentifier>()
+    for (d, desc) in state.descriptions.enumerated() where !desc.isDiscard {
+        let current = descOutput[d]
+        guard current == nil || current!.members.isEmpty else { continue }
+        if let synthetic = ctx.outputSections.first(where: {
+            if case .synthetic = $0.content { return $0.name == desc.name && !claimed.contains(ObjectIdentifier($0)) }
+            return false
+        }) {
+            if let current, current === ctx.synth.bss { continue }
+            descOutput[d] = synthetic
+            claimed.insert(ObjectIdentifier(synthetic))
+        }
+    }
+    state.outputs = descOutput
+    let described = Set(descOutput.compactMap { $0.map(ObjectIdentifier.init) })
+    var plan: [ScriptPlanItem] = []
+    var descIndex = 0
+    for (i, c) in state.script.sectionsCommands.enumerated() {
+        plan.append(.command(i))
+        if case .output = c { descIndex += 1 }
+    }
+    func classOf(_ item: ScriptPlanItem) -> Int? {
+        switch item {
+        case .orphan(let os): return orphanClass(os)
+        case .command(let i):
+            guard case .output = state.script.sectionsCommands[i], let d = descriptionIndex(state, command: i),
+                  let os = descOutput[d] else { return nil }
+            return orphanClass(os)
+        }
+    }
+    // Orphans in the default order, each after the last planned section of its class, else
+    // after the last of a lower class, else first.
+    let orphans = ctx.outputSections.filter { !described.contains(ObjectIdentifier($0)) }
+    let ranked = orphans.enumerated().sorted { (sectionRank($0.element), $0.offset) < (sectionRank($1.element), $1.offset) }.map { $0.element }
+    for os in ranked {
+        let c = orphanClass(os)
+        var at: Int? = nil
+        if c == 100 {
+            at = plan.count
+        } else {
+            if let i = plan.lastIndex(where: { classOf($0) == c }) { at = i + 1 }
+            else if let i = plan.lastIndex(where: { (classOf($0) ?? 1000) < c }) { at = i + 1 }
+            else { at = plan.firstIndex(where: { classOf($0) != nil }) ?? plan.count }
+        }
+        plan.insert(.orphan(os), at: at!)
+    }
+    state.plan = plan
+    var order: [OutputSection] = []
+    for item in plan {
+        switch item {
+        case .orphan(let os): order.append(os)
+        case .command(let i):
+            if let d = descriptionIndex(state, command: i), let os = descOutput[d] { order.append(os) }
+        }
+    }
+    return order
+}
+
+/// Index of the description a SECTIONS command is (nil for assignments and asserts).
+func descriptionIndex(_ state: ScriptState, command: Int) -> Int? {
+    state.descriptionOfCommand[command]
+}
+
+/// Assigns addresses, load addresses, file offsets and program headers for a scripted link.
+func assignScriptAddresses(_ ctx: Context, _ state: ScriptState) {
+    if !state.script.hasSections {
+        // Only symbols and ENTRY: the default layout, then the assignments with `.` at 0.
+        assignAddresses(ctx)
+        var ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: UInt64(64 + ctx.phnum * 56))
+        do {
+            for case .assignment(let a) in state.script.sectionsCommands { try assign(a, &ev) }
+            for case .assert(let e, let m, let loc) in state.script.sectionsCommands where try ev.evaluate(e).value == 0 {
+                ctx.diag.error("\(state.script.sources.describe(loc)): assertion failed: \(m)")
+            }
+        } catch { ctx.diag.error(error.message) }
+        return
+    }
+    var phnum = estimatePhnum(ctx, state)
+    var largest = phnum
+    var previous: [UInt64] = []
+    for pass in 0..<10 {
+        do {
+            try layoutPass(ctx, state, phnum: phnum, report: false)
+        } catch {
+            ctx.diag.error(error.message)
+            return
+        }
+        let made = buildSegments(ctx, state, phnum: phnum, report: false)
+        largest = max(largest, made)
+        let signature = ctx.outputSections.map { $0.addr } + ctx.outputSections.map { $0.size }
+        if signature == previous && made == phnum { break }
+        previous = signature
+        // Headers sized exactly, as GNU ld sizes them; if the count keeps changing, the
+        // largest seen leaves room for all (unused entries become PT_NULL).
+        phnum = pass >= 6 ? largest : made
+    }
+    // The final pass reports what only a settled layout can tell (regions, ASSERT, headers).
+    do { try layoutPass(ctx, state, phnum: phnum, report: true) } catch { ctx.diag.error(error.message); return }
+    _ = buildSegments(ctx, state, phnum: phnum, report: true)
+}
+
+private func assign(_ a: ScriptAssignment, _ ev: inout ScriptEvaluator) throws(LinkError) {
+    let v = try ev.evaluate(a.expr)
+    if a.name == "." {
+        ev.dot = v.value
+        return
+    }
+    guard ev.state.symbolIds[a.name] != nil else { return }   // an unused PROVIDE
+    ev.state.symbolValues[a.name] = v
+    ev.definedThisPass.insert(a.name)
+}
+
+private func estimatePhnum(_ ctx: Context, _ state: ScriptState) -> Int {
+    if let phdrs = state.script.phdrs { return phdrs.count }
+    return 3
+}
+
+/// One pass over the plan: addresses and sizes of every section, member offsets, symbol values.
+private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Bool) throws(LinkError) {
+    let script = state.script
+    var ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: UInt64(64 + phnum * 56))
+    ev.definedThisPass = []
+    for r in script.memory {
+        ev.regionCursor[r.name] = try ev.evaluate(r.origin).value
+    }
+    var lmaDelta: UInt64 = 0
+    var previousRegion: String? = nil
+    state.dataItems = []
+    state.fillRanges = []
+    for item in state.plan {
+        var os: OutputSection
+        var desc: ScriptOutputSection? = nil
+        var d = -1
+        switch item {
+        case .orphan(let o):
+            os = o
+        case .command(let i):
+            switch script.sectionsCommands[i] {
+            case .assignment(let a):
+                try assign(a, &ev)
+                continue
+            case .assert(let e, let m, let loc):
+                if report, try ev.evaluate(e).value == 0 { throw script.sources.error(loc, "assertion failed: \(m)") }
+                continue
+            case .output(let od):
+                d = state.descriptionOfCommand[i]!
+                desc = od
+                guard !od.isDiscard, let o = state.outputs[d], ctx.outputSections.contains(where: { $0 === o }) else {
+                    // A description that produced no section: its symbols still get values.
+                    if !od.isDiscard { try evaluateEmpty(od, &ev) }
+                    continue
+                }
+                os = o
+            }
+        }
+        if !os.isAlloc {
+            os.addr = 0
+            state.loadAddresses[ObjectIdentifier(os)] = 0
+            if let desc { try placeContents(ctx, state, os, desc, d, start: 0, &ev, report: report, moveDot: false) }
+            continue
+        }
+        // The start address: explicit, the region's cursor, or `.` aligned.
+        var align = os.align
+        if let a = desc?.align { align = max(align, try ev.evaluate(a).value) }
+        var regionName = desc?.region?.0
+        if let (name, loc) = desc?.region { _ = try ev.region(name, loc) }
+        if regionName == nil && desc?.address == nil && !script.memory.isEmpty {
+            regionName = script.memory.first { regionAccepts($0, os) }?.name ?? previousRegion
+        }
+        var start: UInt64
+        if let e = desc?.address {
+            start = try ev.evaluate(e).value
+        } else if let r = regionName, let cursor = ev.regionCursor[r] {
+            start = alignUp(cursor, align)
+        } else {
+            start = alignUp(ev.dot, align)
+        }
+        os.align = max(os.align, align)
+        os.addr = start
+        let dotBefore = ev.dot
+        ev.dot = start
+        if let desc {
+            try placeContents(ctx, state, os, desc, d, start: start, &ev, report: report, moveDot: true)
+        } else {
+            placeOrphanContents(ctx, state, os, start: start, &ev)
+        }
+        // Load address: AT(), AT>region, an explicit address (same as VMA), or the previous
+        // section's VMA-to-LMA difference kept.
+        var lma: UInt64
+        if let (name, loc) = desc?.lmaRegion {
+            _ = try ev.region(name, loc)
+            lma = alignUp(ev.regionCursor[name] ?? 0, os.align)
+            ev.regionCursor[name] = lma + (os.isNoBits ? 0 : os.size)
+            if report { try checkRegion(ctx, state, name, loc, os, end: lma + (os.isNoBits ? 0 : os.size)) }
+        } else if let e = desc?.lma {
+            lma = try ev.evaluate(e).value
+        } else if desc?.address != nil {
+            lma = os.addr
+        } else {
+            lma = os.addr &+ lmaDelta
+        }
+        lmaDelta = lma &- os.addr
+        state.loadAddresses[ObjectIdentifier(os)] = lma
+        if let r = regionName {
+            ev.regionCursor[r] = os.addr + os.size
+            previousRegion = r
+            if report { try checkRegion(ctx, state, r, desc?.region?.1 ?? desc?.loc, os, end: os.addr + os.size) }
+        }
+        // .tbss takes no address space outside the TLS template.
+        if os.isTLS && os.isNoBits { ev.dot = max(dotBefore, os.addr) }
+    }
+}
+
+/// Whether a section's flags match a region's attributes (`rwxail`, `!` negates the rest).
+private func regionAccepts(_ r: ScriptMemoryRegion, _ os: OutputSection) -> Bool {
+    if r.attributes.isEmpty { return false }
+    var negated = false
+    var positive = false, anyPositive = false
+    for c in r.attributes.lowercased() {
+        if c == "!" { negated = true; continue }
+        let m: Bool
+        switch c {
+        case "r": m = !os.isWritable
+        case "w": m = os.isWritable
+        case "x": m = os.isExec
+        case "a": m = os.isAlloc
+        case "i", "l": m = !os.isNoBits
+        default: m = false
+        }
+        if negated { if m { return false } } else { anyPositive = true; if m { positive = true } }
+    }
+    return !anyPositive || positive
+}
+
+private func checkRegion(_ ctx: Context, _ state: ScriptState, _ name: String, _ loc: ScriptLocation?, _ os: OutputSection, end: UInt64) throws(LinkError) {
+    guard let r = state.script.memory.first(where: { $0.name == name }) else { return }
+    var ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: 0)
+    let origin = try ev.evaluate(r.origin).value, length = try ev.evaluate(r.length).value
+    ev.dot = 0
+    if os.addr < origin && state.script.memory.first(where: { $0.name == name }) != nil && end > origin && end - os.size < origin {
+        throw LinkError("section '\(os.name)' is not within region '\(name)'")
+    }
+    if end > origin &+ length {
+        let where_ = loc.map { state.script.sources.describe($0) + ": " } ?? ""
+        throw LinkError("\(where_)section '\(os.name)' will not fit in region '\(name)': region '\(name)' overflowed by \(end - (origin &+ length)) bytes")
+    }
+}
+
+/// A description whose output section is gone (no inputs, nothing else to keep it): its
+/// assignments still run, at the current location.
+private func evaluateEmpty(_ desc: ScriptOutputSection, _ ev: inout ScriptEvaluator) throws(LinkError) {
+    for c in desc.commands {
+        if case .assignment(let a) = c, a.name != "." { try assign(a, &ev) }
+    }
+}
+
+/// Walks a description's commands: members at aligned offsets, assignments, data; sets size.
+private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSection, _ desc: ScriptOutputSection, _ d: Int,
+                           start: UInt64, _ ev: inout ScriptEvaluator, report: Bool, moveDot: Bool) throws(LinkError) {
+    let outerDot = ev.dot
+    ev.dot = start
+    ev.section = os
+    defer { ev.section = nil }
+    let subalign = try desc.subalign.map { e throws(LinkError) in try ev.evaluate(e).value }
+    var fill: [UInt8]? = nil
+    if let f = desc.fill { fill = fillPattern(try ev.evaluate(f).value, width: desc.fillWidth) }
+    // Contents placed as one block (split .eh_frame, merged strings, synthetic sections).
+    var block: UInt64? = nil
+    switch os.content {
+    case .ehFrame, .synthetic: block = os.fixedSize(state)
+    case .inputs, .merged: if !os.mergedPieces.isEmpty { block = os.fixedSize(state) }
+    }
+    var blockPlaced = false
+    // Commons go after the input description that names COMMON, else after the last one.
+    var commonsCommand = -1
+    if os === ctx.synth.bss, !ctx.commonSymbols.isEmpty || !ctx.synth.copySymbols.isEmpty {
+        for (k, c) in desc.commands.enumerated() {
+            guard case .input(let i) = c else { continue }
+            if i.sections.contains(where: { $0.pattern == "COMMON" }) { commonsCommand = k; break }
+            commonsCommand = k
+        }
+    }
+    let ranges = d >= 0 && d < state.memberRanges.count ? state.memberRanges[d] : []
+    var gapStart = start
+    func noteGap(_ to: UInt64) {
+        if let fill, to > gapStart { state.fillRanges.append((os, gapStart - start, to - gapStart, fill)) }
+    }
+    for (k, c) in desc.commands.enumerated() {
+        switch c {
+        case .input:
+            if let size = block {
+                if !blockPlaced, case .synthetic = os.content {
+                    // Synthetic contents are written from the section's start.
+                    ev.dot = max(ev.dot, start + size)
+                    blockPlaced = true
+                } else if !blockPlaced {
+                    ev.dot = alignUp(ev.dot, os.align)
+                    noteGap(ev.dot)
+                    os.shiftBlock(state, to: ev.dot - start)
+                    ev.dot += size
+                    gapStart = ev.dot
+                    blockPlaced = true
+                }
+                continue
+            }
+            guard k < ranges.count else { continue }
+            for i in ranges[k] {
+                let m = os.members[i]
+                let off = alignUp(ev.dot, subalign ?? m.align)
+                noteGap(off)
+                m.outOffset = off - start
+                ev.dot = off + (m.pieces != nil ? 0 : m.size)
+                gapStart = ev.dot
+            }
+            if k == commonsCommand { placeCommons(ctx, state, os, start: start, &ev) }
+        case .assignment(let a):
+            if a.name == "." {
+                var v = try ev.evaluate(a.expr)
+                // Inside a section a plain number is an offset from its start (GNU ld).
+                if !v.isAddress { v.value = start &+ v.value }
+                if v.value < ev.dot {
+                    throw state.script.sources.error(a.loc, "unable to move the location counter backward in '\(os.name)' (from 0x\(hex(ev.dot)) to 0x\(hex(v.value)))")
+                }
+                ev.dot = v.value
+            } else {
+                try assign(a, &ev)
+            }
+        case .data(let size, let e):
+            let v = try ev.evaluate(e).value
+            noteGap(ev.dot)
+            state.dataItems.append((os, ev.dot - start, size, v))
+            ev.dot += UInt64(size)
+            gapStart = ev.dot
+        case .fill(let e):
+            fill = fillPattern(try ev.evaluate(e).value, width: 4)
+        case .assert(let e, let m, let loc):
+            if report, try ev.evaluate(e).value == 0 { throw state.script.sources.error(loc, "assertion failed: \(m)") }
+        }
+    }
+    if let size = block, !blockPlaced, case .synthetic = os.content {
+        ev.dot = max(ev.dot, start + size)
+    } else if let size = block, !blockPlaced {
+        ev.dot = alignUp(ev.dot, os.align)
+        os.shiftBlock(state, to: ev.dot - start)
+        ev.dot += size
+    }
+    os.size = ev.dot - start
+    if !moveDot { ev.dot = outerDot }
+}
+
+/// Commons and copy-relocated symbols at the current location of .bss (they were placed
+/// after its members by `mergeAndSizeSections`; keep their offsets' alignment).
+private func placeCommons(_ ctx: Context, _ state: ScriptState, _ os: OutputSection, start: UInt64, _ ev: inout ScriptEvaluator) {
+    if !state.commonsMeasured {
+        // mergeAndSizeSections put commons and copy-relocated symbols after the members.
+        var low = os.size
+        for id in ctx.commonSymbols { low = min(low, ctx.symbols[id].value) }
+        for o in ctx.synth.commonsOffset { low = min(low, o) }
+        state.commonsBaseline = low
+        state.commonsApplied = low
+        state.commonsSize = os.size - low
+        state.commonsMeasured = true
+    }
+    let oldStart = state.commonsBaseline
+    let size = state.commonsSize
+    let a = max(os.align, 1)
+    // The new start keeps the old one's remainder modulo the largest alignment used.
+    var newStart = ev.dot - start
+    let want = oldStart % a
+    if newStart % a != want { newStart += (want &- newStart % a) & (a - 1) }
+    let delta = newStart &- state.commonsApplied
+    if delta != 0 {
+        for id in ctx.commonSymbols { ctx.symbols[id].value &+= delta }
+        for k in ctx.synth.commonsOffset.indices { ctx.synth.commonsOffset[k] &+= delta }
+        state.commonsApplied = newStart
+    }
+    ev.dot = start + newStart + size
+}
+
+/// Sections outside the script's descriptions: members laid out as mergeAndSizeSections did.
+private func placeOrphanContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSection, start: UInt64, _ ev: inout ScriptEvaluator) {
+    ev.dot = start + os.size
+}
+
+/// A fill value as bytes, big-endian, `width` wide.
+func fillPattern(_ v: UInt64, width: Int) -> [UInt8] {
+    let w = min(max(width, 1), 8)
+    return (0..<w).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64(w - 1 - $0))) }
+}
+
+extension OutputSection {
+    /// The size mergeAndSizeSections gave a section whose contents are placed as one block.
+    func fixedSize(_ state: ScriptState) -> UInt64 {
+        if let s = state.blockSizes[ObjectIdentifier(self)] { return s }
+        state.blockSizes[ObjectIdentifier(self)] = size
+        return size
+    }
+
+    /// Moves a block's members (and split pieces) so that the block starts at `offset`.
+    func shiftBlock(_ state: ScriptState, to offset: UInt64) {
+        let old = state.blockOffsets[ObjectIdentifier(self)] ?? 0
+        if old == offset { return }
+        let delta = offset &- old
+        if case .synthetic = content {
+            // Synthetic contents are written at the section start: they cannot move.
+            return
+        }
+        for m in members {
+            m.outOffset &+= delta
+            if let p = m.pieces { for k in p.outOffsets.indices where p.outOffsets[k] != .max { p.outOffsets[k] &+= delta } }
+        }
+        for k in mergedPieces.indices { mergedPieces[k].out &+= delta }
+        state.blockOffsets[ObjectIdentifier(self)] = offset
+    }
+}

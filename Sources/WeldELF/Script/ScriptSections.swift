@@ -1,0 +1,185 @@
+import WeldCore
+
+// Input sections to output sections under a SECTIONS command: each live input section goes to
+// the first input section description (in script order) whose file and section patterns
+// match it; /DISCARD/ drops it; sections nothing matches are orphans, grouped into output
+// sections as the default layout groups them and placed later beside sections of their kind.
+
+/// The name GNU ld matches a file pattern against: the path as given, or an archive member's
+/// own name.
+private func matchName(_ obj: ObjectFile) -> String {
+    let n = obj.displayName
+    if obj.isFromArchive, n.hasSuffix(")"), let open = n.lastIndex(of: "(") {
+        return String(n[n.index(after: open)..<n.index(before: n.endIndex)])
+    }
+    return n
+}
+
+/// Decides every input section's rule, before garbage collection (KEEP makes roots) and
+/// drops what /DISCARD/ matches. Files in parallel; each writes only its own slots.
+func placeSectionsByScript(_ ctx: Context, _ state: ScriptState) {
+    let rules = state.rules
+    let descriptions = state.descriptions
+    state.placement = Parallel.map(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
+        var out = [Int32](repeating: orphanPlacement, count: obj.sections.count)
+        let fileName = matchName(obj)
+        // Which rules this file can use at all (file pattern and EXCLUDE_FILE), once per file.
+        let usable: [Bool] = rules.map { r in r.filePattern.matches(fileName) && !r.excludedFiles.contains { $0.matches(fileName) } }
+        for case let sec? in obj.sections where sec.alive {
+            let name = sec.name.bytes
+            for (k, r) in rules.enumerated() where usable[k] {
+                guard r.sections.contains(where: { $0.glob.matches(name) && !$0.excluded.contains { $0.matches(fileName) } }) else { continue }
+                if descriptions[r.description].isDiscard {
+                    sec.alive = false
+                } else {
+                    out[sec.index] = Int32(k) | (r.input.keep ? keepPlacementBit : 0)
+                }
+                break
+            }
+        }
+        return out
+    }
+}
+
+/// `KEEP(...)`: a garbage collection root.
+func isKeptByScript(_ ctx: Context, file: Int, section: Int) -> Bool {
+    guard let s = ctx.script, file < s.placement.count, section < s.placement[file].count else { return false }
+    let p = s.placement[file][section]
+    return p >= 0 && p & keepPlacementBit != 0
+}
+
+/// The script's counterpart of `createOutputSections`: one output section per description
+/// (members in command order, each command's matches in input order or sorted as asked),
+/// then the orphans.
+func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
+    let rules = state.rules
+    var perRule = [[InputSection]](repeating: [], count: rules.count)
+    var orphanGroups: [OutputSectionKey: Int] = [:]
+    var orphans: [OutputSection] = []
+    var orphanLists: [[InputSection]] = []
+    let stripDebug = ctx.options.stripDebug || ctx.options.stripAll
+    for (f, obj) in ctx.objects.enumerated() {
+        let placement = f < state.placement.count ? state.placement[f] : []
+        for case let sec? in obj.sections where sec.alive && sec.foldedInto == nil {
+            if stripDebug, sec.name.hasPrefix(".debug") { sec.alive = false; continue }
+            let isEh = sec.name.equals(".eh_frame") && sec.type == SHT.progbits || sec.type == SHT.x86_64Unwind
+            let p = sec.index < placement.count ? placement[sec.index] : orphanPlacement
+            if p >= 0 {
+                if isEh { splitEhFrame(ctx, sec) }
+                perRule[Int(p & ~keepPlacementBit)].append(sec)
+                continue
+            }
+            // Orphan: the default grouping.
+            let name = outputSectionName(sec.name, keepTextPrefix: ctx.options.keepTextSectionPrefix)
+            if name.equals(".init_array") || name.equals(".fini_array") || name.equals(".ctors") || name.equals(".dtors") {
+                sec.priority = initPriority(sec.name)
+            }
+            if isEh { splitEhFrame(ctx, sec) }
+            else if sec.flags & SHF.merge != 0 && sec.relocCount == 0 && sec.entsize > 0 && sec.type == SHT.progbits { splitMergeable(sec) }
+            let key = OutputSectionKey(name: name, flags: sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls) | (isEh ? ehFrameKeyBit : 0))
+            let i: Int
+            if let g = orphanGroups[key] { i = g } else {
+                let os = OutputSection(name: name.string, type: sec.type == SHT.x86_64Unwind ? SHT.progbits : sec.type,
+                                       flags: key.flags & ~ehFrameKeyBit | (sec.flags & (SHF.merge | SHF.strings)),
+                                       content: isEh ? .ehFrame : .inputs)
+                os.entsize = sec.entsize
+                i = orphans.count
+                orphanGroups[key] = i
+                orphans.append(os)
+                orphanLists.append([])
+            }
+            let os = orphans[i]
+            if sec.type != SHT.nobits && os.type == SHT.nobits { os.type = SHT.progbits }
+            if sec.flags & SHF.merge == 0 || sec.entsize != os.entsize || sec.pieces == nil && !isEh { os.flags &= ~(SHF.merge | SHF.strings) }
+            os.align = max(os.align, sec.align)
+            orphanLists[i].append(sec)
+        }
+    }
+    for (i, os) in orphans.enumerated() {
+        os.members = orphanLists[i]
+        if os.flags & SHF.merge == 0 { os.entsize = 0 } else { os.content = .inputs }
+        if os.name == ".init_array" || os.name == ".fini_array" { os.members = stableSorted(os.members) { $0.priority < $1.priority } }
+        fixArrayAndNoteTypes(os)
+    }
+    // Sort each rule's matches as its patterns ask.
+    for (k, r) in rules.enumerated() where r.sort != .none && perRule[k].count > 1 {
+        switch r.sort {
+        case .name: perRule[k] = stableSorted(perRule[k]) { lexicographicallyLess($0.name.bytes, $1.name.bytes) }
+        case .alignment: perRule[k] = stableSorted(perRule[k]) { $0.align > $1.align }
+        case .initPriority: perRule[k] = stableSorted(perRule[k]) { initPriority($0.name) < initPriority($1.name) }
+        case .none: break
+        }
+    }
+    // One output section per description.
+    var outputs: [OutputSection?] = []
+    var ranges: [[Range<Int>]] = []
+    var ruleIndex = 0
+    var previousFlags = SHF.alloc
+    for d in state.descriptions {
+        var members: [InputSection] = []
+        var r: [Range<Int>] = []
+        for c in d.commands {
+            let start = members.count
+            if case .input = c {
+                members += perRule[ruleIndex]
+                ruleIndex += 1
+            }
+            r.append(start..<members.count)
+        }
+        ranges.append(r)
+        if d.isDiscard { outputs.append(nil); continue }
+        var flags: UInt64 = 0
+        var hasBits = false
+        var align: UInt64 = 1
+        var allEh = !members.isEmpty
+        var type: UInt32 = SHT.progbits
+        for m in members {
+            flags |= m.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls)
+            if !m.isNoBits {
+                if !hasBits { type = m.type == SHT.x86_64Unwind ? SHT.progbits : m.type }
+                hasBits = true
+            }
+            align = max(align, m.align)
+            if !(m.pieces != nil && (m.name.equals(".eh_frame") || m.type == SHT.x86_64Unwind)) { allEh = false }
+        }
+        // An output section with data commands has contents even without inputs.
+        let hasData = d.commands.contains { if case .data = $0 { return true }; return false }
+        // An empty section (kept for its data or location moves) is of the kind before it.
+        if members.isEmpty { flags = previousFlags & (SHF.alloc | SHF.write | SHF.execinstr) | SHF.alloc }
+        if hasData { hasBits = true }
+        if !hasBits { type = SHT.nobits } else if type == SHT.nobits { type = SHT.progbits }
+        switch d.kind {
+        case .noLoad: type = SHT.nobits
+        case .info: flags &= ~SHF.alloc
+        case .readOnly: flags &= ~SHF.write
+        case .normal: break
+        }
+        let os = OutputSection(name: d.name, type: type, flags: flags, content: allEh ? .ehFrame : .inputs)
+        if flags & SHF.alloc != 0 { previousFlags = flags }
+        os.align = align
+        os.members = members
+        fixArrayAndNoteTypes(os)
+        outputs.append(os)
+    }
+    state.outputs = outputs
+    state.memberRanges = ranges
+    state.orphans = orphans
+    ctx.outputSections = outputs.compactMap { $0 } + orphans
+}
+
+/// Arrays and notes get their proper section types whatever the inputs used.
+private func fixArrayAndNoteTypes(_ os: OutputSection) {
+    switch os.name {
+    case ".init_array": os.type = SHT.initArray
+    case ".fini_array": os.type = SHT.finiArray
+    case ".preinit_array": os.type = SHT.preinitArray
+    default: if os.name.hasPrefix(".note") && os.type != SHT.nobits { os.type = SHT.note }
+    }
+}
+
+private func lexicographicallyLess(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    let n = min(a.count, b.count)
+    for i in 0..<n where a[i] != b[i] { return a[i] < b[i] }
+    return a.count < b.count
+}

@@ -1,0 +1,209 @@
+import WeldCore
+
+/// A linker script during one link: the parsed script, where each input section goes, the
+/// output sections it made, and the values of the symbols it defines. Links without `-T` have
+/// none, and every script-only step is skipped.
+public final class ScriptState: @unchecked Sendable {
+    public let script: LinkerScript
+    /// The output section descriptions of SECTIONS, in order, and where each stands among the
+    /// SECTIONS commands.
+    let descriptions: [ScriptOutputSection]
+    /// Every input section description, flattened in script order: the first that matches an
+    /// input section takes it (GNU ld's rule).
+    let rules: [ScriptRule]
+    /// Per object (by index), per section index: the rule that took it, or `orphanPlacement`.
+    var placement: [[Int32]] = []
+    /// The output section made for each description (nil for /DISCARD/ until created).
+    var outputs: [OutputSection?] = []
+    /// Per description, per command: the range of the output section's members it placed.
+    var memberRanges: [[Range<Int>]] = []
+    /// Output sections of sections no rule matched.
+    var orphans: [OutputSection] = []
+    /// Script-defined symbols: name → symbol id, and their values and absoluteness as the last
+    /// layout pass computed them.
+    var symbolIds: [String: Int32] = [:]
+    var symbolValues: [String: ScriptValue] = [:]
+    /// Names script expressions refer to (garbage collection roots, as lld keeps them).
+    var referencedNames: [String] = []
+    /// LMA of each output section (by identity) from the last layout pass.
+    var loadAddresses: [ObjectIdentifier: UInt64] = [:]
+    /// SECTIONS command index → description index (nil for assignments and asserts).
+    var descriptionOfCommand: [Int: Int] = [:]
+    /// The order layout walks: commands, with orphans at the places chosen for them.
+    var plan: [ScriptPlanItem] = []
+    /// Gaps to fill with a section's fill pattern: section, offset in it, length, pattern.
+    var fillRanges: [(OutputSection, UInt64, UInt64, [UInt8])] = []
+    /// Data commands placed by layout: section, offset in it, size, value.
+    var dataItems: [(OutputSection, UInt64, Int, UInt64)] = []
+    /// Sections placed as one block (split .eh_frame, synthetic): their size and where
+    /// their contents currently start within the section.
+    var blockSizes: [ObjectIdentifier: UInt64] = [:]
+    var blockOffsets: [ObjectIdentifier: UInt64] = [:]
+    /// Commons in .bss: where mergeAndSizeSections put them, how much room they take, and
+    /// where layout has moved them to.
+    var commonsBaseline: UInt64 = 0
+    var commonsSize: UInt64 = 0
+    var commonsApplied: UInt64 = 0
+    var commonsMeasured = false
+
+    public var hasSections: Bool { script.hasSections }
+
+    public init(_ script: LinkerScript) {
+        self.script = script
+        var descs: [ScriptOutputSection] = []
+        var rules: [ScriptRule] = []
+        var commandToDescription: [Int: Int] = [:]
+        for (ci, command) in script.sectionsCommands.enumerated() {
+            guard case .output(let d) = command else { continue }
+            commandToDescription[ci] = descs.count
+            for (k, c) in d.commands.enumerated() {
+                if case .input(let i) = c { rules.append(ScriptRule(description: descs.count, command: k, input: i)) }
+            }
+            descs.append(d)
+        }
+        descriptions = descs
+        self.rules = rules
+        descriptionOfCommand = commandToDescription
+        var names: [String] = []
+        func collect(_ e: ScriptExpr) {
+            switch e {
+            case .symbol(let n, _): names.append(n)
+            case .unary(_, let a): collect(a)
+            case .binary(_, let a, let b, _): collect(a); collect(b)
+            case .conditional(let a, let b, let c): collect(a); collect(b); collect(c)
+            case .function(_, let args, _): args.forEach(collect)
+            default: break
+            }
+        }
+        for c in script.sectionsCommands {
+            switch c {
+            case .assignment(let a): collect(a.expr)
+            case .assert(let e, _, _): collect(e)
+            case .output(let d):
+                for oc in d.commands {
+                    switch oc {
+                    case .assignment(let a): collect(a.expr)
+                    case .data(_, let e), .fill(let e): collect(e)
+                    case .assert(let e, _, _): collect(e)
+                    case .input: break
+                    }
+                }
+            }
+        }
+        referencedNames = names
+    }
+
+    /// Whether a section with no members stays in the output: it has data or moves the
+    /// location counter (GNU ld drops one that only defines symbols; they keep their values).
+    func keepsEmpty(_ os: OutputSection) -> Bool {
+        guard let i = outputs.firstIndex(where: { $0 === os }) else { return false }
+        return descriptions[i].commands.contains {
+            switch $0 {
+            case .data: return true
+            case .assignment(let a): return a.name == "."
+            default: return false
+            }
+        }
+    }
+}
+
+let orphanPlacement: Int32 = -1
+/// KEEP: the high bit of a placement.
+let keepPlacementBit: Int32 = 1 << 30
+
+/// One input section description and the output section description it belongs to.
+struct ScriptRule {
+    let description: Int
+    let command: Int
+    let input: ScriptInputDescription
+    let filePattern: ScriptGlob
+    let excludedFiles: [ScriptGlob]
+    let sections: [(glob: ScriptGlob, excluded: [ScriptGlob], sort: ScriptSort)]
+
+    init(description: Int, command: Int, input: ScriptInputDescription) {
+        self.description = description
+        self.command = command
+        self.input = input
+        filePattern = ScriptGlob(input.filePattern)
+        excludedFiles = input.excludedFiles.map(ScriptGlob.init)
+        sections = input.sections.map { (ScriptGlob($0.pattern), $0.excludedFiles.map(ScriptGlob.init), $0.sort) }
+    }
+
+    var sort: ScriptSort { sections.first { $0.sort != .none }?.sort ?? .none }
+}
+
+/// A wildcard pattern of the script language (`*`, `?`, `[a-z]`, `[!x]`), matched on bytes.
+struct ScriptGlob: Sendable {
+    let bytes: [UInt8]
+    let isLiteral: Bool
+    let matchesAll: Bool
+
+    init(_ pattern: String) {
+        bytes = Array(pattern.utf8)
+        isLiteral = !bytes.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+        matchesAll = pattern == "*"
+    }
+
+    func matches(_ name: UnsafeRawBufferPointer) -> Bool {
+        if matchesAll { return true }
+        if isLiteral {
+            return name.count == bytes.count && bytes.withUnsafeBytes { memcmpEqual($0, name) }
+        }
+        return bytes.withUnsafeBufferPointer { p in globMatchBytes(p, name) }
+    }
+
+    func matches(_ s: String) -> Bool {
+        var copy = s
+        return copy.withUTF8 { matches(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+@inline(__always) private func memcmpEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    for i in 0..<a.count where a[i] != b[i] { return false }
+    return true
+}
+
+/// Iterative wildcard matching with one backtrack point per `*`.
+private func globMatchBytes(_ p: UnsafeBufferPointer<UInt8>, _ n: UnsafeRawBufferPointer) -> Bool {
+    var pi = 0, ni = 0, starP = -1, starN = 0
+    while ni < n.count {
+        if pi < p.count {
+            let c = p[pi]
+            if c == UInt8(ascii: "*") { starP = pi; starN = ni; pi += 1; continue }
+            if c == UInt8(ascii: "?") { pi += 1; ni += 1; continue }
+            if c == UInt8(ascii: "[") {
+                var k = pi + 1
+                var negate = false
+                if k < p.count && (p[k] == UInt8(ascii: "!") || p[k] == UInt8(ascii: "^")) { negate = true; k += 1 }
+                var matched = false
+                var first = true
+                while k < p.count && (first || p[k] != UInt8(ascii: "]")) {
+                    first = false
+                    if k + 2 < p.count && p[k + 1] == UInt8(ascii: "-") && p[k + 2] != UInt8(ascii: "]") {
+                        if n[ni] >= p[k] && n[ni] <= p[k + 2] { matched = true }
+                        k += 3
+                    } else {
+                        if n[ni] == p[k] { matched = true }
+                        k += 1
+                    }
+                }
+                if k < p.count && matched != negate { pi = k + 1; ni += 1; continue }
+            } else if c == n[ni] {
+                pi += 1; ni += 1; continue
+            }
+        }
+        if starP < 0 { return false }
+        pi = starP + 1
+        starN += 1
+        ni = starN
+    }
+    while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
+    return pi == p.count
+}
+
+/// A value of a script expression: a number, and whether it is an address (relative to the
+/// image, so relocatable in a PIE) rather than an absolute number.
+struct ScriptValue {
+    var value: UInt64
+    var isAddress: Bool
+}

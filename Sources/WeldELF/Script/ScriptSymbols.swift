@@ -1,0 +1,82 @@
+import WeldCore
+
+/// Defines the symbols a script assigns, before relocations are scanned (so references to them
+/// resolve). `sym = expr` and `HIDDEN(sym = expr)` always define `sym` (over an input's
+/// definition, as GNU ld does); `PROVIDE` and `PROVIDE_HIDDEN` only when something refers to
+/// `sym` and no input defines it. Values come from layout.
+func defineScriptSymbols(_ ctx: Context, _ state: ScriptState) {
+    var assignments: [(ScriptAssignment, inSection: Bool)] = []
+    for c in state.script.sectionsCommands {
+        switch c {
+        case .assignment(let a): assignments.append((a, false))
+        case .output(let d):
+            for case .assignment(let a) in d.commands { assignments.append((a, true)) }
+        case .assert: break
+        }
+    }
+    let syms = ctx.symbols
+    var defined: [Int32] = []
+    for (a, inSection) in assignments where a.name != "." {
+        let id: Int32
+        switch a.kind {
+        case .provide, .provideHidden:
+            if state.symbolIds[a.name] != nil { continue }
+            guard let found = syms.find(a.name) else { continue }
+            let s = syms[found]
+            let linkerDefined = s.kind == .strong && s.fileIndex == -2
+            guard s.referenced, s.isUndefined || linkerDefined else { continue }
+            id = found
+        case .plain, .hidden:
+            if let known = state.symbolIds[a.name] { id = known } else { id = syms.intern(a.name) }
+        }
+        syms[id].kind = .strong
+        syms[id].fileIndex = -2
+        syms[id].section = nil
+        syms[id].type = STT.notype
+        syms[id].binding = STB.global
+        syms[id].isAbsolute = !inSection && !isAddressExpression(a.expr)
+        if a.kind == .hidden || a.kind == .provideHidden { syms[id].visibility = STV.hidden }
+        state.symbolIds[a.name] = id
+        defined.append(id)
+    }
+    guard !defined.isEmpty else { return }
+    let ids = Set(defined)
+    ctx.linkerSymbols.removeAll { ids.contains($0.0) }
+    for id in defined where !ctx.linkerSymbols.contains(where: { $0.0 == id }) {
+        ctx.linkerSymbols.append((id, .script))
+    }
+}
+
+/// Whether an expression gives an address (it reads `.`, a section's address or a symbol)
+/// rather than a plain number. Decides SHN_ABS and, in a PIE, whether references relocate.
+func isAddressExpression(_ e: ScriptExpr) -> Bool {
+    switch e {
+    case .number, .defined, .constant, .sizeofHeaders, .region: return false
+    case .dot, .symbol: return true
+    case .section(let f, _, _): return f == "ADDR" || f == "LOADADDR"
+    case .unary: return false
+    case .binary(let op, let a, let b, _):
+        switch op {
+        case "+": return isAddressExpression(a) != isAddressExpression(b)
+        case "-", "&": return isAddressExpression(a) && !isAddressExpression(b)
+        case "|": return isAddressExpression(a)
+        default: return false
+        }
+    case .conditional(_, let a, let b): return isAddressExpression(a) || isAddressExpression(b)
+    case .function(let name, let args, _):
+        switch name {
+        case "ABSOLUTE", "LOG2CEIL": return false
+        case "ALIGN", "NEXT": return args.count == 1 || isAddressExpression(args[0])
+        case "MAX", "MIN": return args.contains(where: isAddressExpression)
+        case "SEGMENT_START": return false
+        default: return true
+        }
+    }
+}
+
+/// After the last layout pass: script symbols take the values it computed.
+func finalizeScriptSymbols(_ ctx: Context, _ state: ScriptState) {
+    for (name, id) in state.symbolIds {
+        ctx.symbols[id].value = state.symbolValues[name]?.value ?? 0
+    }
+}
