@@ -66,6 +66,10 @@ public struct ScriptOutputSection: Sendable {
     public var name: String
     public var address: ScriptExpr?
     public var kind: Kind = .normal
+    /// ONLY_IF_RO / ONLY_IF_RW: the description exists only if all its inputs are read-only
+    /// (writable); otherwise its inputs go to the next description that matches them.
+    public enum Constraint: Sendable { case none, readOnly, readWrite }
+    public var constraint: Constraint = .none
     public var lma: ScriptExpr?
     public var align: ScriptExpr?
     public var subalign: ScriptExpr?

@@ -90,7 +90,7 @@ struct ScriptEvaluator {
             case "ADDR": return ScriptValue(value: os?.addr ?? 0, isAddress: true)
             case "LOADADDR":
                 let lma = os.flatMap { state.loadAddresses[ObjectIdentifier($0)] } ?? os?.addr ?? 0
-                return ScriptValue(value: lma, isAddress: true)
+                return ScriptValue(value: lma, isAddress: false)   // absolute, as in GNU ld
             case "SIZEOF": return ScriptValue(value: os?.size ?? 0, isAddress: false)
             default: return ScriptValue(value: os?.align ?? 1, isAddress: false)
             }

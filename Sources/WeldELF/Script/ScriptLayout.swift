@@ -16,6 +16,7 @@ enum ScriptPlanItem {
 /// How alike two sections are for orphan placement: same class goes together.
 private func orphanClass(_ os: OutputSection) -> Int {
     if !os.isAlloc { return 100 }
+    if os.type == SHT.note { return 1 }
     if os.isTLS { return os.isNoBits ? 31 : 30 }
     if os.isExec { return 10 }
     if os.isWritable { return os.isNoBits ? 40 : 20 }
@@ -28,7 +29,7 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
     let present = Set(ctx.outputSections.map { ObjectIdentifier($0) })
     var descOutput: [OutputSection?] = state.outputs.map { os in os.flatMap { present.contains(ObjectIdentifier($0)) ? $0 : nil } }
     var claimed = Set<ObjectIdentifier>()
-    for (d, desc) in state.descriptions.enumerated() where !desc.isDiscard {
+    for (d, desc) in state.descriptions.enumerated() where !desc.isDiscard && !state.disabledDescriptions[d] {
         let current = descOutput[d]
         guard current == nil || current!.members.isEmpty else { continue }
         if let synthetic = ctx.outputSections.first(where: {
@@ -61,11 +62,25 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
     // after the last of a lower class, else first.
     let orphans = ctx.outputSections.filter { !described.contains(ObjectIdentifier($0)) }
     let ranked = orphans.enumerated().sorted { (sectionRank($0.element), $0.offset) < (sectionRank($1.element), $1.offset) }.map { $0.element }
+    // GNU ld's places: code after .text, read-only data after .rodata, data after .data, …
+    let anchors: [Int: String] = [10: ".text", 0: ".rodata", 20: ".data", 30: ".tdata", 31: ".tbss", 40: ".bss"]
+    func anchorIndex(_ c: Int) -> Int? {
+        guard let name = anchors[c] else { return nil }
+        guard var i = plan.firstIndex(where: {
+            guard case .command(let k) = $0, let d = descriptionIndex(state, command: k), let os = descOutput[d] else { return false }
+            return os.name == name
+        }) else { return nil }
+        // After the anchor and the orphans already placed after it.
+        while i + 1 < plan.count, case .orphan = plan[i + 1] { i += 1 }
+        return i + 1
+    }
     for os in ranked {
         let c = orphanClass(os)
         var at: Int? = nil
         if c == 100 {
             at = plan.count
+        } else if let a = anchorIndex(c) {
+            at = a
         } else {
             if let i = plan.lastIndex(where: { classOf($0) == c }) { at = i + 1 }
             else if let i = plan.lastIndex(where: { (classOf($0) ?? 1000) < c }) { at = i + 1 }
@@ -82,7 +97,31 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
             if let d = descriptionIndex(state, command: i), let os = descOutput[d] { order.append(os) }
         }
     }
-    return order
+    return dropEmptySections(ctx, state, order)
+}
+
+/// GNU ld leaves out an output section that ends up empty (its inputs are all empty, it has
+/// no data, and nothing in it moves the location counter). Sizes depend on the layout, so a
+/// trial pass decides; symbols defined in a dropped section keep their values.
+private func dropEmptySections(_ ctx: Context, _ state: ScriptState, _ order: [OutputSection]) -> [OutputSection] {
+    let candidates = order.filter { os in
+        if case .synthetic = os.content { return false }
+        if os === ctx.synth.bss && (!ctx.commonSymbols.isEmpty || !ctx.synth.copySymbols.isEmpty) { return false }
+        return os.members.allSatisfy { $0.size == 0 }
+    }
+    if candidates.isEmpty { return order }
+    let saved = ctx.outputSections
+    ctx.outputSections = order
+    for (i, os) in order.enumerated() { for m in os.members { m.outputIndex = Int32(i) } }
+    try? layoutPass(ctx, state, phnum: estimatePhnum(ctx, state), report: false)
+    let hasData = Set(state.dataItems.map { ObjectIdentifier($0.0) })
+    let dropped = Set(candidates.filter { $0.size == 0 && !hasData.contains(ObjectIdentifier($0)) }.map(ObjectIdentifier.init))
+    ctx.outputSections = saved
+    state.symbolValues = [:]
+    state.blockOffsets = [:]
+    if dropped.isEmpty { return order }
+    state.plan = state.plan.filter { if case .orphan(let os) = $0 { return !dropped.contains(ObjectIdentifier(os)) }; return true }
+    return order.filter { !dropped.contains(ObjectIdentifier($0)) }
 }
 
 /// Index of the description a SECTIONS command is (nil for assignments and asserts).
@@ -129,7 +168,12 @@ func assignScriptAddresses(_ ctx: Context, _ state: ScriptState) {
 }
 
 private func assign(_ a: ScriptAssignment, _ ev: inout ScriptEvaluator) throws(LinkError) {
-    let v = try ev.evaluate(a.expr)
+    var v = try ev.evaluate(a.expr)
+    // Inside an output section a plain number is relative to the section's start (GNU ld:
+    // `__data_start = 0x10;` in .data means .data + 0x10).
+    if let os = ev.section, !v.isAddress, os.isAlloc {
+        v = ScriptValue(value: os.addr &+ v.value, isAddress: true)
+    }
     if a.name == "." {
         ev.dot = v.value
         return
@@ -176,7 +220,7 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
                 desc = od
                 guard !od.isDiscard, let o = state.outputs[d], ctx.outputSections.contains(where: { $0 === o }) else {
                     // A description that produced no section: its symbols still get values.
-                    if !od.isDiscard { try evaluateEmpty(od, &ev) }
+                    if !od.isDiscard && !state.disabledDescriptions[d] { try evaluateEmpty(od, &ev) }
                     continue
                 }
                 os = o

@@ -91,8 +91,15 @@ struct ScriptParser {
                 try expect(")", context: "to close ENTRY(")
             case "OUTPUT_ARCH":
                 try expect("(", context: "after OUTPUT_ARCH")
-                s.outputArch = try name("an architecture").text
-                try expect(")", context: "to close OUTPUT_ARCH(")
+                // `i386:x86-64`: the colon belongs to the name here.
+                var arch = try name("an architecture").text
+                while true {
+                    let t = try next()
+                    if t.kind == .punct && t.text == ")" { break }
+                    guard t.kind != .eof else { throw error(t, "expected ')' to close OUTPUT_ARCH(, found end of file") }
+                    arch += t.text
+                }
+                s.outputArch = arch
             case "OUTPUT_FORMAT":
                 try expect("(", context: "after OUTPUT_FORMAT")
                 var args: [ScriptLexToken] = []
@@ -334,7 +341,10 @@ struct ScriptParser {
                 try expect("(", .expression, context: "after SUBALIGN")
                 os.subalign = try parseExpression()
                 try expect(")", .expression, context: "to close SUBALIGN(")
-            case "ALIGN_WITH_INPUT", "ONLY_IF_RO", "ONLY_IF_RW":
+            case "ONLY_IF_RO", "ONLY_IF_RW":
+                _ = try next()
+                os.constraint = k.text == "ONLY_IF_RO" ? .readOnly : .readWrite
+            case "ALIGN_WITH_INPUT":
                 throw error(k, "unsupported output section attribute '\(k.text)'")
             default:
                 throw error(k, "expected '{' after '\(os.name) :', found \(describe(k))")

@@ -18,20 +18,50 @@ private func matchName(_ obj: ObjectFile) -> String {
 /// Decides every input section's rule, before garbage collection (KEEP makes roots) and
 /// drops what /DISCARD/ matches. Files in parallel; each writes only its own slots.
 func placeSectionsByScript(_ ctx: Context, _ state: ScriptState) {
+    // ONLY_IF_RO / ONLY_IF_RW: place, check each constrained description against what it got,
+    // drop those that fail and place again (a dropped one can only make others fail less).
+    var disabled = [Bool](repeating: false, count: state.descriptions.count)
+    for _ in 0...state.descriptions.count {
+        let placement = placeSections(ctx, state, disabled: disabled, dryRun: true)
+        var writable = [Bool](repeating: false, count: state.descriptions.count)
+        var readOnly = [Bool](repeating: false, count: state.descriptions.count)
+        for (f, obj) in ctx.objects.enumerated() {
+            for (s, p) in placement[f].enumerated() where p >= 0 {
+                guard let sec = obj.sections[s] else { continue }
+                let d = state.rules[Int(p & ~keepPlacementBit)].description
+                if sec.flags & SHF.write != 0 { writable[d] = true } else { readOnly[d] = true }
+            }
+        }
+        var changed = false
+        for (d, desc) in state.descriptions.enumerated() where !disabled[d] {
+            if desc.constraint == .readOnly && writable[d] || desc.constraint == .readWrite && readOnly[d] {
+                disabled[d] = true
+                changed = true
+            }
+        }
+        if !changed { break }
+    }
+    state.disabledDescriptions = disabled
+    state.placement = placeSections(ctx, state, disabled: disabled, dryRun: false)
+}
+
+private func placeSections(_ ctx: Context, _ state: ScriptState, disabled: [Bool], dryRun: Bool) -> [[Int32]] {
     let rules = state.rules
     let descriptions = state.descriptions
-    state.placement = Parallel.map(ctx.objects.count) { f in
+    return Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
         var out = [Int32](repeating: orphanPlacement, count: obj.sections.count)
         let fileName = matchName(obj)
         // Which rules this file can use at all (file pattern and EXCLUDE_FILE), once per file.
-        let usable: [Bool] = rules.map { r in r.filePattern.matches(fileName) && !r.excludedFiles.contains { $0.matches(fileName) } }
+        let usable: [Bool] = rules.map { r in
+            !disabled[r.description] && r.filePattern.matches(fileName) && !r.excludedFiles.contains { $0.matches(fileName) }
+        }
         for case let sec? in obj.sections where sec.alive {
             let name = sec.name.bytes
             for (k, r) in rules.enumerated() where usable[k] {
                 guard r.sections.contains(where: { $0.glob.matches(name) && !$0.excluded.contains { $0.matches(fileName) } }) else { continue }
                 if descriptions[r.description].isDiscard {
-                    sec.alive = false
+                    if !dryRun { sec.alive = false }
                 } else {
                     out[sec.index] = Int32(k) | (r.input.keep ? keepPlacementBit : 0)
                 }
@@ -128,7 +158,7 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
             r.append(start..<members.count)
         }
         ranges.append(r)
-        if d.isDiscard { outputs.append(nil); continue }
+        if d.isDiscard || state.disabledDescriptions[ranges.count - 1] { outputs.append(nil); continue }
         var flags: UInt64 = 0
         var hasBits = false
         var align: UInt64 = 1

@@ -27,6 +27,8 @@ public final class ScriptState: @unchecked Sendable {
     var referencedNames: [String] = []
     /// LMA of each output section (by identity) from the last layout pass.
     var loadAddresses: [ObjectIdentifier: UInt64] = [:]
+    /// Descriptions dropped by ONLY_IF_RO / ONLY_IF_RW.
+    var disabledDescriptions: [Bool] = []
     /// SECTIONS command index → description index (nil for assignments and asserts).
     var descriptionOfCommand: [Int: Int] = [:]
     /// The order layout walks: commands, with orphans at the places chosen for them.

@@ -23,7 +23,10 @@ func defineScriptSymbols(_ ctx: Context, _ state: ScriptState) {
             if state.symbolIds[a.name] != nil { continue }
             guard let found = syms.find(a.name) else { continue }
             let s = syms[found]
-            let linkerDefined = s.kind == .strong && s.fileIndex == -2
+            // PROVIDE also replaces weld's own definitions of the conventional names (etext,
+            // _end, …), except the IRELATIVE table bounds: weld knows where it put that table
+            // (GNU ld's scripts place them around an input section weld does not have).
+            let linkerDefined = s.kind == .strong && s.fileIndex == -2 && a.name != "__rela_iplt_start" && a.name != "__rela_iplt_end"
             guard s.referenced, s.isUndefined || linkerDefined else { continue }
             id = found
         case .plain, .hidden:
@@ -53,7 +56,7 @@ func isAddressExpression(_ e: ScriptExpr) -> Bool {
     switch e {
     case .number, .defined, .constant, .sizeofHeaders, .region: return false
     case .dot, .symbol: return true
-    case .section(let f, _, _): return f == "ADDR" || f == "LOADADDR"
+    case .section(let f, _, _): return f == "ADDR"
     case .unary: return false
     case .binary(let op, let a, let b, _):
         switch op {
