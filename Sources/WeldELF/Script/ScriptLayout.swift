@@ -83,7 +83,8 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
             at = a
         } else {
             if let i = plan.lastIndex(where: { classOf($0) == c }) { at = i + 1 }
-            else if let i = plan.lastIndex(where: { (classOf($0) ?? 1000) < c }) { at = i + 1 }
+            // Notes with no notes to join go first, as GNU ld and lld place them.
+            else if c != 1, let i = plan.lastIndex(where: { (classOf($0) ?? 1000) < c }) { at = i + 1 }
             else { at = plan.firstIndex(where: { classOf($0) != nil }) ?? plan.count }
         }
         plan.insert(.orphan(os), at: at!)
@@ -198,6 +199,10 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
     }
     var lmaDelta: UInt64 = 0
     var previousRegion: String? = nil
+    var previousLMARegion: String? = nil
+    // The TLS template starts aligned to its largest alignment (TP-relative offsets assume it).
+    let tlsAlign = ctx.outputSections.filter { $0.isAlloc && $0.isTLS }.map { $0.align }.max() ?? 1
+    var tlsSeen = false
     state.dataItems = []
     state.fillRanges = []
     for item in state.plan {
@@ -235,6 +240,7 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         // The start address: explicit, the region's cursor, or `.` aligned.
         var align = os.align
         if let a = desc?.align { align = max(align, try ev.evaluate(a).value) }
+        if os.isTLS && !tlsSeen { align = max(align, tlsAlign); tlsSeen = true }
         var regionName = desc?.region?.0
         if let (name, loc) = desc?.region { _ = try ev.region(name, loc) }
         if regionName == nil && desc?.address == nil && !script.memory.isEmpty {
@@ -260,7 +266,13 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         // Load address: AT(), AT>region, an explicit address (same as VMA), or the previous
         // section's VMA-to-LMA difference kept.
         var lma: UInt64
-        if let (name, loc) = desc?.lmaRegion {
+        // A section in the same region as the previous one, with no load address of its own,
+        // loads into the previous one's load region (GNU ld).
+        var lmaRegion = desc?.lmaRegion
+        if lmaRegion == nil, desc?.lma == nil, desc?.address == nil, let r = regionName, r == previousRegion, let l = previousLMARegion {
+            lmaRegion = (l, desc?.loc ?? ScriptLocation(file: 0, line: 0, column: 0))
+        }
+        if let (name, loc) = lmaRegion {
             _ = try ev.region(name, loc)
             lma = alignUp(ev.regionCursor[name] ?? 0, os.align)
             ev.regionCursor[name] = lma + (os.isNoBits ? 0 : os.size)
@@ -273,6 +285,7 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
             lma = os.addr &+ lmaDelta
         }
         lmaDelta = lma &- os.addr
+        previousLMARegion = lmaRegion?.0
         state.loadAddresses[ObjectIdentifier(os)] = lma
         if let r = regionName {
             ev.regionCursor[r] = os.addr + os.size

@@ -119,6 +119,8 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
             loads[l].align = page
         }
         os.offset = loads[l].offset + (os.addr &- loads[l].vaddr)
+        // .bss takes no file space: its offset is where the file contents end (as GNU ld).
+        if os.isNoBits && os.offset > fileEnd && fileEnd >= loads[l].offset { os.offset = fileEnd }
         if !os.isNoBits {
             fileEnd = max(fileEnd, os.offset + os.size)
             loads[l].filesz = max(loads[l].filesz, os.offset + os.size - loads[l].offset)
