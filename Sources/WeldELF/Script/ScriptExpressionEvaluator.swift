@@ -145,9 +145,9 @@ struct ScriptEvaluator {
                 guard a == 0 || a & (a - 1) == 0 else { throw sources.error(loc, "\(name) alignment must be a power of two, found 0x\(hex(a))") }
                 if args.count == 2 {
                     let v = try evaluate(args[0])
-                    return ScriptValue(value: alignUp(v.value, a), isAddress: v.isAddress)
+                    return ScriptValue(value: scriptAlignUp(v.value, a), isAddress: v.isAddress)
                 }
-                return ScriptValue(value: alignUp(dot, a), isAddress: true)
+                return ScriptValue(value: scriptAlignUp(dot, a), isAddress: true)
             case "MAX", "MIN":
                 let a = try evaluate(args[0]), b = try evaluate(args[1])
                 let pick = name == "MAX" ? (a.value >= b.value ? a : b) : (a.value <= b.value ? a : b)
@@ -156,12 +156,12 @@ struct ScriptEvaluator {
             case "LOG2CEIL":
                 let v = try evaluate(args[0]).value
                 var n: UInt64 = 0
-                while n < 64 && (UInt64(1) << n) < v { n += 1 }
+                while n < 64 && (UInt64(1) << n) < v { n &+= 1 }
                 return ScriptValue(value: n, isAddress: false)
             case "DATA_SEGMENT_ALIGN":
                 let maxPage = try evaluate(args[0]).value
                 guard maxPage > 0 && maxPage & (maxPage - 1) == 0 else { throw sources.error(loc, "DATA_SEGMENT_ALIGN: page size must be a power of two") }
-                return ScriptValue(value: alignUp(dot, maxPage) &+ (dot & (maxPage - 1)), isAddress: true)
+                return ScriptValue(value: scriptAlignUp(dot, maxPage) &+ (dot & (maxPage &- 1)), isAddress: true)
             case "DATA_SEGMENT_END": return try evaluate(args[0])
             case "DATA_SEGMENT_RELRO_END": return try evaluate(args[1])
             case "SEGMENT_START": return try evaluate(args[1])

@@ -47,7 +47,7 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
     var descIndex = 0
     for (i, c) in state.script.sectionsCommands.enumerated() {
         plan.append(.command(i))
-        if case .output = c { descIndex += 1 }
+        if case .output = c { descIndex &+= 1 }
     }
     func classOf(_ item: ScriptPlanItem) -> Int? {
         switch item {
@@ -71,8 +71,8 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
             return os.name == name
         }) else { return nil }
         // After the anchor and the orphans already placed after it.
-        while i + 1 < plan.count, case .orphan = plan[i + 1] { i += 1 }
-        return i + 1
+        while i &+ 1 < plan.count, case .orphan = plan[i &+ 1] { i &+= 1 }
+        return i &+ 1
     }
     for os in ranked {
         let c = orphanClass(os)
@@ -82,9 +82,9 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
         } else if let a = anchorIndex(c) {
             at = a
         } else {
-            if let i = plan.lastIndex(where: { classOf($0) == c }) { at = i + 1 }
+            if let i = plan.lastIndex(where: { classOf($0) == c }) { at = i &+ 1 }
             // Notes with no notes to join go first, as GNU ld and lld place them.
-            else if c != 1, let i = plan.lastIndex(where: { (classOf($0) ?? 1000) < c }) { at = i + 1 }
+            else if c != 1, let i = plan.lastIndex(where: { (classOf($0) ?? 1000) < c }) { at = i &+ 1 }
             else { at = plan.firstIndex(where: { classOf($0) != nil }) ?? plan.count }
         }
         plan.insert(.orphan(os), at: at!)
@@ -135,7 +135,7 @@ func assignScriptAddresses(_ ctx: Context, _ state: ScriptState) {
     if !state.script.hasSections {
         // Only symbols and ENTRY: the default layout, then the assignments with `.` at 0.
         assignAddresses(ctx)
-        var ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: UInt64(64 + ctx.phnum * 56))
+        var ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: UInt64(64 &+ ctx.phnum * 56))
         do {
             for case .assignment(let a) in state.script.sectionsCommands { try assign(a, &ev) }
             for case .assert(let e, let m, let loc) in state.script.sectionsCommands where try ev.evaluate(e).value == 0 {
@@ -166,6 +166,32 @@ func assignScriptAddresses(_ ctx: Context, _ state: ScriptState) {
     // The final pass reports what only a settled layout can tell (regions, ASSERT, headers).
     do { try layoutPass(ctx, state, phnum: phnum, report: true) } catch { ctx.diag.error(error.message); return }
     _ = buildSegments(ctx, state, phnum: phnum, report: true)
+    checkPlacement(ctx, state)
+}
+
+/// What a script can get wrong that would make a broken or absurd output: sections that wrap
+/// around the address space, overlap one another, or push the file beyond any real size.
+private func checkPlacement(_ ctx: Context, _ state: ScriptState) {
+    let allocs = ctx.outputSections.filter { $0.isAlloc && !($0.isTLS && $0.isNoBits) }
+    for os in ctx.outputSections where os.addr &+ os.size < os.addr || os.offset &+ os.size < os.offset {
+        ctx.diag.error("section '\(os.name)' (0x\(hex(os.size)) bytes at 0x\(hex(os.addr))) extends past the end of the address space")
+        return
+    }
+    let sorted = allocs.filter { $0.size > 0 }.sorted { ($0.addr, $0.headerIndex) < ($1.addr, $1.headerIndex) }
+    for (a, b) in zip(sorted, sorted.dropFirst()) where b.addr < a.addr + a.size {
+        ctx.diag.error("section '\(b.name)' [0x\(hex(b.addr)), 0x\(hex(b.addr + b.size))) overlaps section '\(a.name)' [0x\(hex(a.addr)), 0x\(hex(a.addr + a.size)))")
+    }
+    // Load addresses of file contents must not overlap either (ROM images).
+    func lma(_ os: OutputSection) -> UInt64 { state.loadAddresses[ObjectIdentifier(os)] ?? os.addr }
+    let loaded = allocs.filter { $0.size > 0 && !$0.isNoBits }.sorted { (lma($0), $0.headerIndex) < (lma($1), $1.headerIndex) }
+    for (a, b) in zip(loaded, loaded.dropFirst()) where lma(b) < lma(a) &+ a.size && (lma(a) != a.addr || lma(b) != b.addr) {
+        ctx.diag.error("section '\(b.name)' load address [0x\(hex(lma(b))), 0x\(hex(lma(b) &+ b.size))) overlaps section '\(a.name)' load address [0x\(hex(lma(a))), 0x\(hex(lma(a) &+ a.size)))")
+    }
+    // Sizes beyond a terabyte come from addresses far apart in one segment or a huge `. +=`.
+    if ctx.fileSize > 1 << 40 {
+        let big = ctx.outputSections.max { $0.offset &+ $0.size < $1.offset &+ $1.size }
+        ctx.diag.error("the output would be \(ctx.fileSize) bytes (section '\(big?.name ?? "")' at file offset 0x\(hex(big?.offset ?? 0))): check the script's addresses")
+    }
 }
 
 private func assign(_ a: ScriptAssignment, _ ev: inout ScriptEvaluator) throws(LinkError) {
@@ -192,7 +218,7 @@ private func estimatePhnum(_ ctx: Context, _ state: ScriptState) -> Int {
 /// One pass over the plan: addresses and sizes of every section, member offsets, symbol values.
 private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Bool) throws(LinkError) {
     let script = state.script
-    var ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: UInt64(64 + phnum * 56))
+    var ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: UInt64(64 &+ phnum * 56))
     ev.definedThisPass = []
     for r in script.memory {
         ev.regionCursor[r.name] = try ev.evaluate(r.origin).value
@@ -250,9 +276,9 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         if let e = desc?.address {
             start = try ev.evaluate(e).value
         } else if let r = regionName, let cursor = ev.regionCursor[r] {
-            start = alignUp(cursor, align)
+            start = scriptAlignUp(cursor, align)
         } else {
-            start = alignUp(ev.dot, align)
+            start = scriptAlignUp(ev.dot, align)
         }
         os.align = max(os.align, align)
         os.addr = start
@@ -274,9 +300,9 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         }
         if let (name, loc) = lmaRegion {
             _ = try ev.region(name, loc)
-            lma = alignUp(ev.regionCursor[name] ?? 0, os.align)
-            ev.regionCursor[name] = lma + (os.isNoBits ? 0 : os.size)
-            if report { try checkRegion(ctx, state, name, loc, os, end: lma + (os.isNoBits ? 0 : os.size)) }
+            lma = scriptAlignUp(ev.regionCursor[name] ?? 0, os.align)
+            ev.regionCursor[name] = lma &+ (os.isNoBits ? 0 : os.size)
+            if report { try checkRegion(ctx, state, name, loc, os, end: lma &+ (os.isNoBits ? 0 : os.size)) }
         } else if let e = desc?.lma {
             lma = try ev.evaluate(e).value
         } else if desc?.address != nil {
@@ -288,9 +314,9 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         previousLMARegion = lmaRegion?.0
         state.loadAddresses[ObjectIdentifier(os)] = lma
         if let r = regionName {
-            ev.regionCursor[r] = os.addr + os.size
+            ev.regionCursor[r] = os.addr &+ os.size
             previousRegion = r
-            if report { try checkRegion(ctx, state, r, desc?.region?.1 ?? desc?.loc, os, end: os.addr + os.size) }
+            if report { try checkRegion(ctx, state, r, desc?.region?.1 ?? desc?.loc, os, end: os.addr &+ os.size) }
         }
         // .tbss takes no address space outside the TLS template.
         if os.isTLS && os.isNoBits { ev.dot = max(dotBefore, os.addr) }
@@ -323,7 +349,7 @@ private func checkRegion(_ ctx: Context, _ state: ScriptState, _ name: String, _
     var ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: 0)
     let origin = try ev.evaluate(r.origin).value, length = try ev.evaluate(r.length).value
     ev.dot = 0
-    if os.addr < origin && state.script.memory.first(where: { $0.name == name }) != nil && end > origin && end - os.size < origin {
+    if os.addr < origin && state.script.memory.first(where: { $0.name == name }) != nil && end > origin && end &- os.size < origin {
         throw LinkError("section '\(os.name)' is not within region '\(name)'")
     }
     if end > origin &+ length {
@@ -369,7 +395,7 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
     let ranges = d >= 0 && d < state.memberRanges.count ? state.memberRanges[d] : []
     var gapStart = start
     func noteGap(_ to: UInt64) {
-        if let fill, to > gapStart { state.fillRanges.append((os, gapStart - start, to - gapStart, fill)) }
+        if let fill, to > gapStart { state.fillRanges.append((os, gapStart &- start, to &- gapStart, fill)) }
     }
     for (k, c) in desc.commands.enumerated() {
         switch c {
@@ -377,13 +403,13 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
             if let size = block {
                 if !blockPlaced, case .synthetic = os.content {
                     // Synthetic contents are written from the section's start.
-                    ev.dot = max(ev.dot, start + size)
+                    ev.dot = max(ev.dot, start &+ size)
                     blockPlaced = true
                 } else if !blockPlaced {
-                    ev.dot = alignUp(ev.dot, os.align)
+                    ev.dot = scriptAlignUp(ev.dot, os.align)
                     noteGap(ev.dot)
-                    os.shiftBlock(state, to: ev.dot - start)
-                    ev.dot += size
+                    os.shiftBlock(state, to: ev.dot &- start)
+                    ev.dot &+= size
                     gapStart = ev.dot
                     blockPlaced = true
                 }
@@ -392,10 +418,10 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
             guard k < ranges.count else { continue }
             for i in ranges[k] {
                 let m = os.members[i]
-                let off = alignUp(ev.dot, subalign ?? m.align)
+                let off = scriptAlignUp(ev.dot, subalign ?? m.align)
                 noteGap(off)
-                m.outOffset = off - start
-                ev.dot = off + (m.pieces != nil ? 0 : m.size)
+                m.outOffset = off &- start
+                ev.dot = off &+ (m.pieces != nil ? 0 : m.size)
                 gapStart = ev.dot
             }
             if k == commonsCommand { placeCommons(ctx, state, os, start: start, &ev) }
@@ -414,8 +440,8 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
         case .data(let size, let e):
             let v = try ev.evaluate(e).value
             noteGap(ev.dot)
-            state.dataItems.append((os, ev.dot - start, size, v))
-            ev.dot += UInt64(size)
+            state.dataItems.append((os, ev.dot &- start, size, v))
+            ev.dot &+= UInt64(size)
             gapStart = ev.dot
         case .fill(let e):
             fill = fillPattern(try ev.evaluate(e).value, width: 4)
@@ -424,13 +450,13 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
         }
     }
     if let size = block, !blockPlaced, case .synthetic = os.content {
-        ev.dot = max(ev.dot, start + size)
+        ev.dot = max(ev.dot, start &+ size)
     } else if let size = block, !blockPlaced {
-        ev.dot = alignUp(ev.dot, os.align)
-        os.shiftBlock(state, to: ev.dot - start)
-        ev.dot += size
+        ev.dot = scriptAlignUp(ev.dot, os.align)
+        os.shiftBlock(state, to: ev.dot &- start)
+        ev.dot &+= size
     }
-    os.size = ev.dot - start
+    os.size = ev.dot &- start
     if !moveDot { ev.dot = outerDot }
 }
 
@@ -444,34 +470,34 @@ private func placeCommons(_ ctx: Context, _ state: ScriptState, _ os: OutputSect
         for o in ctx.synth.commonsOffset { low = min(low, o) }
         state.commonsBaseline = low
         state.commonsApplied = low
-        state.commonsSize = os.size - low
+        state.commonsSize = os.size &- low
         state.commonsMeasured = true
     }
     let oldStart = state.commonsBaseline
     let size = state.commonsSize
     let a = max(os.align, 1)
     // The new start keeps the old one's remainder modulo the largest alignment used.
-    var newStart = ev.dot - start
+    var newStart = ev.dot &- start
     let want = oldStart % a
-    if newStart % a != want { newStart += (want &- newStart % a) & (a - 1) }
+    if newStart % a != want { newStart &+= (want &- newStart % a) & (a &- 1) }
     let delta = newStart &- state.commonsApplied
     if delta != 0 {
         for id in ctx.commonSymbols { ctx.symbols[id].value &+= delta }
         for k in ctx.synth.commonsOffset.indices { ctx.synth.commonsOffset[k] &+= delta }
         state.commonsApplied = newStart
     }
-    ev.dot = start + newStart + size
+    ev.dot = start &+ newStart &+ size
 }
 
 /// Sections outside the script's descriptions: members laid out as mergeAndSizeSections did.
 private func placeOrphanContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSection, start: UInt64, _ ev: inout ScriptEvaluator) {
-    ev.dot = start + os.size
+    ev.dot = start &+ os.size
 }
 
 /// A fill value as bytes, big-endian, `width` wide.
 func fillPattern(_ v: UInt64, width: Int) -> [UInt8] {
     let w = min(max(width, 1), 8)
-    return (0..<w).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64(w - 1 - $0))) }
+    return (0..<w).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64(w &- 1 - $0))) }
 }
 
 extension OutputSection {
@@ -499,3 +525,7 @@ extension OutputSection {
         state.blockOffsets[ObjectIdentifier(self)] = offset
     }
 }
+
+/// Aligns up without trapping: script addresses are user input and may be anywhere; a result
+/// that wraps is caught by the overflow check after layout.
+@inline(__always) func scriptAlignUp(_ v: UInt64, _ a: UInt64) -> UInt64 { a <= 1 ? v : (v &+ a &- 1) & ~(a &- 1) }

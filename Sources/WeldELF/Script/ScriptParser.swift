@@ -28,6 +28,8 @@ public func parseLinkerScript(_ text: UnsafeRawBufferPointer, path: String, into
 struct ScriptParser {
     var lx: ScriptTokenizer
     let include: ScriptIncluder
+    /// Nesting of expressions being parsed: a hostile script ends in an error, not a stack overflow.
+    var expressionDepth = 0
 
     init(tokens: ScriptTokenizer, include: @escaping ScriptIncluder) {
         lx = tokens
@@ -599,6 +601,9 @@ struct ScriptParser {
 
     mutating func parseUnary() throws(LinkError) -> ScriptExpr {
         let t = try next(.expression)
+        expressionDepth += 1
+        defer { expressionDepth -= 1 }
+        if expressionDepth > 256 { throw error(t, "expression nested more than 256 deep") }
         switch t.kind {
         case .number: return .number(t.value)
         case .eof: throw error(t, "expected an expression, found end of file")

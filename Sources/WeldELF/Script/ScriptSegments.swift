@@ -9,7 +9,7 @@ import WeldCore
 /// Builds ctx.segments and every section's file offset; returns the number of program headers.
 func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Bool) -> Int {
     let page = ctx.options.maxPageSize
-    let headerSize = UInt64(64 + phnum * 56)
+    let headerSize = UInt64(64 &+ phnum * 56)
     let allocs = ctx.outputSections.filter { $0.isAlloc }
     func lma(_ os: OutputSection) -> UInt64 { state.loadAddresses[ObjectIdentifier(os)] ?? os.addr }
     func pflags(_ os: OutputSection) -> UInt32 { PF.r | (os.isWritable ? PF.w : 0) | (os.isExec ? PF.x : 0) }
@@ -39,7 +39,7 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
         for (k, e) in explicit.enumerated() where e.phdr.type == PT.load {
             for i in e.members where loadOf[i] < 0 { loadOf[i] = loadIndex }
             _ = k
-            loadIndex += 1
+            loadIndex &+= 1
         }
     } else {
         var current = -1
@@ -52,19 +52,19 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
             // A section starting in the segment's last page joins it whatever its flags (two
             // segments cannot map one page); one on a later page starts a new segment if its
             // flags differ or a whole page lies between.
-            let lastPage = (max(segEnd, 1) - 1) & ~(page - 1)
-            let laterPage = (os.addr & ~(page - 1)) > lastPage
+            let lastPage = (max(segEnd, 1) &- 1) & ~(page &- 1)
+            let laterPage = (os.addr & ~(page &- 1)) > lastPage
             let breaks = current < 0 || delta != segDelta || os.addr < segEnd
-                || (laterPage && (pflags(os) != segFlags || alignUp(segEnd, page) < (os.addr & ~(page - 1))))
+                || (laterPage && (pflags(os) != segFlags || scriptAlignUp(segEnd, page) < (os.addr & ~(page &- 1))))
                 || (segHasNoBits && !os.isNoBits && os.size > 0)
             if breaks {
-                current += 1
+                current &+= 1
                 segFlags = pflags(os); segDelta = delta; segHasNoBits = false
             } else {
                 segFlags |= pflags(os)
             }
             loadOf[i] = current
-            segEnd = os.addr + os.size
+            segEnd = os.addr &+ os.size
             if os.isNoBits && os.size > 0 { segHasNoBits = true }
             prev = os
         }
@@ -73,15 +73,15 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
 
     // Whether the headers are loaded: room for them before the first section, in its page
     // (or FILEHDR asks for it).
-    let loadCount = (loadOf.max() ?? -1) + 1
+    let loadCount = state.script.phdrs.map { $0.filter { $0.type == PT.load }.count } ?? ((loadOf.max() ?? -1) &+ 1)
     var headersLoaded = false
     var headerVaddr: UInt64 = 0
     if let firstIndex = loadOf.firstIndex(of: 0) {
         let first = allocs[firstIndex]
-        let base = first.addr & ~(page - 1)
+        let base = first.addr & ~(page &- 1)
         let wantsHeaders = state.script.phdrs?.first(where: { $0.type == PT.load })?.fileHeader
-        if wantsHeaders ?? (first.addr - base >= headerSize) {
-            if first.addr - base >= headerSize {
+        if wantsHeaders ?? (first.addr &- base >= headerSize) {
+            if first.addr &- base >= headerSize {
                 headersLoaded = true
                 headerVaddr = base
             } else if report {
@@ -99,8 +99,8 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
         let l = loadOf[i]
         guard l >= 0 else {
             // In no segment (PHDRS left it out): still given a file place.
-            os.offset = fileEnd + ((os.addr &- fileEnd) & (page - 1))
-            if !os.isNoBits { fileEnd = os.offset + os.size }
+            os.offset = fileEnd &+ ((os.addr &- fileEnd) & (page &- 1))
+            if !os.isNoBits { fileEnd = os.offset &+ os.size }
             continue
         }
         if !started[l] {
@@ -108,9 +108,9 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
             if l == 0 && headersLoaded {
                 loads[l].vaddr = headerVaddr
                 loads[l].offset = 0
-                loads[l].paddr = lma(os) &- (os.addr - headerVaddr)
+                loads[l].paddr = lma(os) &- (os.addr &- headerVaddr)
             } else {
-                let off = fileEnd + ((os.addr &- fileEnd) & (page - 1))
+                let off = fileEnd &+ ((os.addr &- fileEnd) & (page &- 1))
                 loads[l].vaddr = os.addr
                 loads[l].offset = off
                 loads[l].paddr = lma(os)
@@ -118,14 +118,14 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
             loads[l].flags = 0
             loads[l].align = page
         }
-        os.offset = loads[l].offset + (os.addr &- loads[l].vaddr)
+        os.offset = loads[l].offset &+ (os.addr &- loads[l].vaddr)
         // .bss takes no file space: its offset is where the file contents end (as GNU ld).
         if os.isNoBits && os.offset > fileEnd && fileEnd >= loads[l].offset { os.offset = fileEnd }
         if !os.isNoBits {
-            fileEnd = max(fileEnd, os.offset + os.size)
-            loads[l].filesz = max(loads[l].filesz, os.offset + os.size - loads[l].offset)
+            fileEnd = max(fileEnd, os.offset &+ os.size)
+            loads[l].filesz = max(loads[l].filesz, os.offset &+ os.size &- loads[l].offset)
         }
-        if !(os.isTLS && os.isNoBits) { loads[l].memsz = max(loads[l].memsz, os.addr + os.size - loads[l].vaddr) }
+        if !(os.isTLS && os.isNoBits) { loads[l].memsz = max(loads[l].memsz, os.addr &+ os.size &- loads[l].vaddr) }
         loads[l].memsz = max(loads[l].memsz, loads[l].filesz)
         loads[l].flags |= pflags(os)
         loads[l].align = max(loads[l].align, os.align)
@@ -135,12 +135,12 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
         loads[0].memsz = max(loads[0].memsz, loads[0].filesz)
     }
     for os in ctx.outputSections where !os.isAlloc {
-        fileEnd = alignUp(fileEnd, os.align)
+        fileEnd = scriptAlignUp(fileEnd, os.align)
         os.offset = fileEnd
-        fileEnd += os.size
+        fileEnd &+= os.size
     }
-    ctx.shoff = alignUp(fileEnd, 8)
-    ctx.fileSize = ctx.shoff + UInt64(ctx.outputSections.count + 1) * 64
+    ctx.shoff = scriptAlignUp(fileEnd, 8)
+    ctx.fileSize = ctx.shoff &+ UInt64(ctx.outputSections.count &+ 1) * 64
     ctx.imageBase = headersLoaded ? headerVaddr : (loads.first?.vaddr ?? 0)
 
     // TLS template.
@@ -148,13 +148,13 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
     var tlsSegment: Segment? = nil
     if let f = tls.first, let l = tls.last {
         let align = tls.map { $0.align }.max() ?? 1
-        let fileEndTLS = tls.filter { !$0.isNoBits }.last.map { $0.offset + $0.size - f.offset } ?? 0
+        let fileEndTLS = tls.filter { !$0.isNoBits }.last.map { $0.offset + $0.size &- f.offset } ?? 0
         tlsSegment = Segment(type: PT.tls, flags: PF.r, offset: f.offset, vaddr: f.addr, filesz: fileEndTLS,
-                             memsz: l.addr + l.size - f.addr, align: align)
+                             memsz: l.addr &+ l.size &- f.addr, align: align)
         tlsSegment!.paddr = lma(f)
         ctx.tlsStart = f.addr
         ctx.tlsAlign = align
-        ctx.tlsEnd = f.addr + alignUp(l.addr + l.size - f.addr, align)
+        ctx.tlsEnd = f.addr &+ scriptAlignUp(l.addr &+ l.size &- f.addr, align)
     }
 
     var ph: [Segment] = []
@@ -165,20 +165,20 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
             if phdr.type == PT.load {
                 seg = loads[loadIndex]
                 seg.type = PT.load
-                if loads.isEmpty || !started[loadIndex] {
+                if !started[loadIndex] {
                     seg = Segment(type: PT.load, flags: PF.r)
                     if phdr.fileHeader && headersLoaded { seg.vaddr = headerVaddr; seg.filesz = headerSize; seg.memsz = headerSize }
                 }
-                loadIndex += 1
+                loadIndex &+= 1
             } else if phdr.type == PT.phdr || (phdr.programHeaders && members.isEmpty) {
-                seg = Segment(type: phdr.type, flags: PF.r, offset: 64, vaddr: headerVaddr + 64, filesz: headerSize - 64, memsz: headerSize - 64, align: 8)
+                seg = Segment(type: phdr.type, flags: PF.r, offset: 64, vaddr: headerVaddr &+ 64, filesz: headerSize &- 64, memsz: headerSize &- 64, align: 8)
             } else {
                 seg = Segment(type: phdr.type, flags: 0)
                 let secs = members.map { allocs[$0] }
                 if let f = secs.first, let l = secs.last {
                     seg.offset = f.offset; seg.vaddr = f.addr; seg.paddr = lma(f)
-                    seg.filesz = secs.filter { !$0.isNoBits }.last.map { $0.offset + $0.size - f.offset } ?? 0
-                    seg.memsz = l.addr + l.size - f.addr
+                    seg.filesz = secs.filter { !$0.isNoBits }.last.map { $0.offset + $0.size &- f.offset } ?? 0
+                    seg.memsz = l.addr &+ l.size &- f.addr
                     seg.align = secs.map { $0.align }.max() ?? 1
                     for s in secs { seg.flags |= pflags(s) }
                 } else {
@@ -206,7 +206,7 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
 
     let interp = ctx.synth.interp.flatMap { i in ctx.outputSections.contains { $0 === i } ? i : nil }
     if interp != nil && headersLoaded {
-        ph.append(Segment(type: PT.phdr, flags: PF.r, offset: 64, vaddr: headerVaddr + 64, filesz: headerSize - 64, memsz: headerSize - 64, align: 8))
+        ph.append(Segment(type: PT.phdr, flags: PF.r, offset: 64, vaddr: headerVaddr &+ 64, filesz: headerSize &- 64, memsz: headerSize &- 64, align: 8))
     }
     if let i = interp {
         ph.append(Segment(type: PT.interp, flags: PF.r, offset: i.offset, vaddr: i.addr, filesz: i.size, memsz: i.size, align: 1))
