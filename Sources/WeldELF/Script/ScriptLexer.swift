@@ -151,6 +151,14 @@ struct ScriptTokenizer {
         throw error(loc, "unexpected character '\(text(start, start + 1))'")
     }
 
+    /// Whether the text after blanks and comments starts with `s` (`/DISCARD/` after a fill
+    /// expression is a section, not a division).
+    func upcoming(_ s: String) -> Bool {
+        var copy = self
+        do { try copy.skipBlanks() } catch { return false }
+        return copy.matches(s)
+    }
+
     private func matches(_ op: String) -> Bool {
         var i = pos
         for b in op.utf8 {

@@ -593,6 +593,7 @@ struct ScriptParser {
         while true {
             let op = try peek(.expression)
             guard op.kind == .punct, let p = Self.precedence[op.text], p > minPrecedence else { return lhs }
+            if op.text == "/" && lx.upcoming("/DISCARD/") { return lhs }
             _ = try next(.expression)
             let rhs = try parseBinary(p)
             lhs = .binary(op.text, lhs, rhs, op.loc)
