@@ -290,6 +290,45 @@ struct ScriptLinkTests {
         #expect(ow == og, "section order differs:\nweld:   \(ow)\nGNU ld: \(og)")
     }
 
+    @Test("SORT, SORT_BY_ALIGNMENT, SORT_BY_INIT_PRIORITY, EXCLUDE_FILE, SUBALIGN, fill patterns, orphans joining a section of their name",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func orderingAndFill() async throws {
+        let start = """
+            int d = 1;
+            const char r[] = "abc";
+            void _start(void) { __asm__ volatile ("mov $60, %eax; xor %edi, %edi; syscall"); }
+            """
+        let multi = """
+            __attribute__((section(".text.b_second"))) int fb(void) { return 2; }
+            __attribute__((section(".text.a_first"))) int fa(void) { return 1; }
+            __attribute__((aligned(64), section(".rodata.big"))) const char big[3] = "x";
+            __attribute__((aligned(4), section(".rodata.small"))) const char small[3] = "y";
+            __attribute__((section(".init_array.00200"))) void *ia2 = 0;
+            __attribute__((section(".init_array.00100"))) void *ia1 = 0;
+            """
+        let flags = ScriptFixtures.bareFlags + ["-fno-function-sections", "-fno-data-sections"]
+        let objects = [try await ScriptFixtures.object("start.c", start, flags), try await ScriptFixtures.object("multi.c", multi, flags)]
+        let script = """
+            ENTRY(_start)
+            SECTIONS
+            {
+              .text 0x401000 : SUBALIGN(32) { *(.text._start) *(SORT(.text.*)) } =0xcccccccc
+              .rodata : { EXCLUDE_FILE(*start.o) *(.rodata*) *(SORT_BY_ALIGNMENT(.rodata.*)) *(.rodata) }
+              .init_array : { KEEP(*(SORT_BY_INIT_PRIORITY(.init_array.*))) }
+              .data : { *(.data) . = ALIGN(32); LONG(ADDR(.text)) QUAD(end_of_all) } =0x11223344
+              end_of_all = .;
+              /DISCARD/ : { *(.comment) *(.note.GNU-stack) }
+            }
+            """
+        let (w, g) = try await ScriptFixtures.compareWithGNU("ordering", script: script, objects: objects,
+                                                              symbols: ["fa", "fb", "_start", "big", "small", "r", "ia1", "ia2", "d", "end_of_all"])
+        for section in [".text", ".rodata", ".init_array", ".data"] {
+            let cw = try await GcFixtures.readelf(["-x", section], w), cg = try await GcFixtures.readelf(["-x", section], g)
+            let bytes = { (s: String) in s.split(separator: "\n").filter { $0.hasPrefix("  0x") }.joined(separator: "\n") }
+            #expect(!bytes(cg).isEmpty && bytes(cw) == bytes(cg), "\(section) contents differ:\nweld:\n\(bytes(cw))\nGNU ld:\n\(bytes(cg))")
+        }
+    }
+
     // MARK: errors
 
     static func linkError(_ name: String, script: String) async throws -> ProcessResult {

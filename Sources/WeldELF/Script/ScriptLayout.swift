@@ -374,6 +374,7 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
     ev.section = os
     defer { ev.section = nil }
     let subalign = try desc.subalign.map { e throws(LinkError) in try ev.evaluate(e).value }
+    if let s = subalign { os.align = max(os.align, s) }
     var fill: [UInt8]? = nil
     if let f = desc.fill { fill = fillPattern(try ev.evaluate(f).value, width: desc.fillWidth) }
     // Contents placed as one block (split .eh_frame, merged strings, synthetic sections).

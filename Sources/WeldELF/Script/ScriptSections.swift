@@ -89,6 +89,16 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
     var orphans: [OutputSection] = []
     var orphanLists: [[InputSection]] = []
     let stripDebug = ctx.options.stripDebug || ctx.options.stripAll
+    // An orphan named like a described output section joins it (GNU ld), after what the
+    // description's last input section description took.
+    var joinRule: [String: Int] = [:]
+    for (k, r) in rules.enumerated() {
+        let d = state.descriptions[r.description]
+        if d.isDiscard || state.disabledDescriptions[r.description] { continue }
+        if let prev = joinRule[d.name], rules[prev].description != r.description { continue }
+        joinRule[d.name] = k
+    }
+    var joiners: [(Int, InputSection)] = []
     for (f, obj) in ctx.objects.enumerated() {
         let placement = f < state.placement.count ? state.placement[f] : []
         for case let sec? in obj.sections where sec.alive && sec.foldedInto == nil {
@@ -98,6 +108,11 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
             if p >= 0 {
                 if isEh { splitEhFrame(ctx, sec) }
                 perRule[Int(p & ~keepPlacementBit)].append(sec)
+                continue
+            }
+            if !joinRule.isEmpty, let k = joinRule[sec.name.string] {
+                if isEh { splitEhFrame(ctx, sec) }
+                joiners.append((k, sec))
                 continue
             }
             // Orphan: the default grouping.
@@ -141,6 +156,7 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
         case .none: break
         }
     }
+    for (k, sec) in joiners { perRule[k].append(sec) }
     // One output section per description.
     var outputs: [OutputSection?] = []
     var ranges: [[Range<Int>]] = []
