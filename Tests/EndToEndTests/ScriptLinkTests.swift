@@ -288,6 +288,15 @@ struct ScriptLinkTests {
         let ow = nw.filter(common.contains), og = ng.filter(common.contains)
         #expect(common.isSuperset(of: [".text", ".rodata", ".data", ".bss", ".tdata", ".init_array"]), "\(common.sorted())")
         #expect(ow == og, "section order differs:\nweld:   \(ow)\nGNU ld: \(og)")
+        // DATA_SEGMENT_RELRO_END makes a PT_GNU_RELRO starting at the first RELRO section.
+        func relro(_ f: String) async throws -> [String] {
+            try await GcFixtures.readelf(["-l"], f).split(separator: "\n").filter { $0.contains("GNU_RELRO") }.map { String($0.split(separator: " ")[2]) }
+        }
+        let relroW = try await relro(w), relroG = try await relro(g)
+        #expect(relroG.count == 1 && relroW.count == 1, "PT_GNU_RELRO: weld \(relroW), GNU ld \(relroG)")
+        if let start = relroW.first, let tdata = try await ScriptFixtures.allocSections(w).first(where: { $0.hasPrefix(".tdata ") }) {
+            #expect(tdata.contains("addr=" + start.dropFirst(2)), "RELRO should start at .tdata: \(start) vs \(tdata)")
+        }
     }
 
     @Test("SORT, SORT_BY_ALIGNMENT, SORT_BY_INIT_PRIORITY, EXCLUDE_FILE, SUBALIGN, fill patterns, orphans joining a section of their name",

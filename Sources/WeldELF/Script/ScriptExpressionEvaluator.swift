@@ -159,11 +159,29 @@ struct ScriptEvaluator {
                 while n < 64 && (UInt64(1) << n) < v { n &+= 1 }
                 return ScriptValue(value: n, isAddress: false)
             case "DATA_SEGMENT_ALIGN":
-                let maxPage = try evaluate(args[0]).value
-                guard maxPage > 0 && maxPage & (maxPage - 1) == 0 else { throw sources.error(loc, "DATA_SEGMENT_ALIGN: page size must be a power of two") }
-                return ScriptValue(value: scriptAlignUp(dot, maxPage) &+ (dot & (maxPage &- 1)), isAddress: true)
+                let maxPage = try evaluate(args[0]).value, commonPage = try evaluate(args[1]).value
+                guard maxPage > 0 && maxPage & (maxPage &- 1) == 0, commonPage > 0 && commonPage & (commonPage &- 1) == 0 else {
+                    throw sources.error(loc, "DATA_SEGMENT_ALIGN: page sizes must be powers of two")
+                }
+                // The data segment starts on a new page at the same offset within it; with
+                // RELRO, padded so DATA_SEGMENT_RELRO_END falls on a page boundary (GNU ld).
+                state.dataSegmentCommonPage = commonPage
+                let base = scriptAlignUp(dot, maxPage) &+ (dot & (maxPage &- 1))
+                return ScriptValue(value: base &+ (ctx.options.zRelro ? state.relroPad : 0), isAddress: true)
             case "DATA_SEGMENT_END": return try evaluate(args[0])
-            case "DATA_SEGMENT_RELRO_END": return try evaluate(args[1])
+            case "DATA_SEGMENT_RELRO_END":
+                let offset = try evaluate(args[0]).value
+                let v = try evaluate(args[1])
+                if ctx.options.zRelro {
+                    let end = v.value &+ offset
+                    let page = state.dataSegmentCommonPage
+                    state.relroEnd = end
+                    // Only ever grows: alignments inside the segment can absorb part of a shift,
+                    // and a growing pad cannot oscillate (it stops below one page).
+                    let wanted = (state.relroPad &+ (scriptAlignUp(end, page) &- end)) & (page &- 1)
+                    state.relroPadNext = max(state.relroPad, wanted)
+                }
+                return v
             case "SEGMENT_START": return try evaluate(args[1])
             default: throw sources.error(loc, "unknown function '\(name)'")
             }

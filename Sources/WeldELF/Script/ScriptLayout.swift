@@ -231,6 +231,8 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
     var tlsSeen = false
     state.dataItems = []
     state.fillRanges = []
+    state.relroEnd = nil
+    defer { state.relroPad = state.relroPadNext }
     for item in state.plan {
         var os: OutputSection
         var desc: ScriptOutputSection? = nil

@@ -220,6 +220,12 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
         ph.append(Segment(type: PT.gnuEhFrame, flags: PF.r, offset: e.offset, vaddr: e.addr, filesz: e.size, memsz: e.size, align: 4))
     }
     ph.append(Segment(type: PT.gnuStack, flags: PF.r | PF.w | (ctx.execStack ? PF.x : 0), offset: 0, vaddr: 0, filesz: 0, memsz: ctx.options.zStackSize, align: 16))
+    // PT_GNU_RELRO when the script says where RELRO ends (DATA_SEGMENT_RELRO_END, as GNU ld):
+    // from the first RELRO section to that end. The loader protects whole pages inside it.
+    if ctx.options.zRelro, let end = state.relroEnd, let first = allocs.first(where: { isRelro($0) }), end > first.addr {
+        ph.append(Segment(type: PT.gnuRelro, flags: PF.r, offset: first.offset, vaddr: first.addr,
+                          filesz: end &- first.addr, memsz: end &- first.addr, align: 1))
+    }
     for n in allocs where n.type == SHT.note && n.size > 0 {
         ph.append(Segment(type: PT.note, flags: PF.r, offset: n.offset, vaddr: n.addr, filesz: n.size, memsz: n.size, align: n.align))
     }

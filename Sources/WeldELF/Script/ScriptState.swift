@@ -27,6 +27,12 @@ public final class ScriptState: @unchecked Sendable {
     var referencedNames: [String] = []
     /// LMA of each output section (by identity) from the last layout pass.
     var loadAddresses: [ObjectIdentifier: UInt64] = [:]
+    /// DATA_SEGMENT_RELRO_END: where RELRO ends in the current pass, and the padding
+    /// DATA_SEGMENT_ALIGN adds so that it ends on a page (converges over the passes).
+    var relroEnd: UInt64? = nil
+    var relroPad: UInt64 = 0
+    var relroPadNext: UInt64 = 0
+    var dataSegmentCommonPage: UInt64 = 4096
     /// Descriptions dropped by ONLY_IF_RO / ONLY_IF_RW.
     var disabledDescriptions: [Bool] = []
     /// SECTIONS command index → description index (nil for assignments and asserts).
