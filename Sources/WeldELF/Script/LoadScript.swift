@@ -25,7 +25,9 @@ func applyLinkerScripts(_ options: Options) throws(LinkError) -> Options {
     if let arch = merged.outputArch, !(arch == "i386:x86-64" || arch == "x86-64" || arch == "x86_64" || arch.hasPrefix("i386:x86-64")) {
         throw LinkError("\(paths[0]): OUTPUT_ARCH(\(arch)) is not x86-64; weld links x86-64")
     }
-    if o.entry == nil { o.entry = merged.entry }
+    // A shared library's ENTRY (GNU ld's default script names _start) is not an error when
+    // missing: only executables take the script's entry point.
+    if o.entry == nil && o.outputKind == .executable { o.entry = merged.entry }
     o.searchPaths += merged.searchDirs
     for input in merged.inputs {
         let kind: InputSpec.Kind = input.isLibrary ? .library(input.path) : .path(input.path)

@@ -166,6 +166,8 @@ func assignScriptAddresses(_ ctx: Context, _ state: ScriptState) {
     // The final pass reports what only a settled layout can tell (regions, ASSERT, headers).
     do { try layoutPass(ctx, state, phnum: phnum, report: true) } catch { ctx.diag.error(error.message); return }
     _ = buildSegments(ctx, state, phnum: phnum, report: true)
+    // Sections folded by ICF take their twin's final place.
+    for sec in ctx.foldedSections { if let twin = sec.foldedInto { sec.outOffset = twin.outOffset } }
     checkPlacement(ctx, state)
 }
 
