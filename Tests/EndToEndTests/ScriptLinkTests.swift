@@ -66,6 +66,16 @@ enum ScriptFixtures {
         return [try await object("bare_main.c", bareMain, flags), try await object("bare_magic.c", magic, bareFlags)]
     }
 
+    /// GNU ld's built-in script for `flags` (`ld --verbose`), written to `dir`; nil without GNU ld.
+    static func defaultScript(_ dir: String, _ flags: [String]) async throws -> String? {
+        guard let ld = ["/usr/bin/ld.bfd", "/usr/bin/ld"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        let v = await ProcessRunner.run([ld, "--verbose"] + flags, timeout: 60, scratch: dir)
+        let lines = v.stdoutText.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let a = lines.firstIndex(where: { $0.hasPrefix("=====") }),
+              let b = lines[(a + 1)...].firstIndex(where: { $0.hasPrefix("=====") }) else { return nil }
+        return try writeScript(dir, "default\(flags.joined()).ld", lines[(a + 1)..<b].joined(separator: "\n"))
+    }
+
     static func writeScript(_ dir: String, _ name: String, _ text: String) throws -> String {
         let path = dir + "/" + name
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -245,15 +255,10 @@ struct ScriptLinkTests {
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)), arguments: ["static", "pie"])
     func glibcWithDefaultScript(_ mode: String) async throws {
         let d = try GcFixtures.caseDir("default-script-\(mode)")
-        guard let ld = ["/usr/bin/ld.bfd", "/usr/bin/ld"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return }
-        let v = await ProcessRunner.run([ld, "--verbose"] + (mode == "pie" ? ["-pie"] : []), timeout: 60, scratch: d)
-        let lines = v.stdoutText.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let a = lines.firstIndex(where: { $0.hasPrefix("=====") }),
-              let b = lines[(a + 1)...].firstIndex(where: { $0.hasPrefix("=====") }) else {
+        guard let script = try await ScriptFixtures.defaultScript(d, mode == "pie" ? ["-pie"] : []) else {
             Issue.record("no default script in `ld --verbose`")
             return
         }
-        let script = try ScriptFixtures.writeScript(d, "default.ld", lines[(a + 1)..<b].joined(separator: "\n"))
         let source = """
             #include <stdio.h>
             #include <stdlib.h>
@@ -336,6 +341,57 @@ struct ScriptLinkTests {
             let bytes = { (s: String) in s.split(separator: "\n").filter { $0.hasPrefix("  0x") }.joined(separator: "\n") }
             #expect(!bytes(cg).isEmpty && bytes(cw) == bytes(cg), "\(section) contents differ:\nweld:\n\(bytes(cw))\nGNU ld:\n\(bytes(cg))")
         }
+    }
+
+    @Test("a shared library linked with GNU ld's -shared script (-dT) and C++ exceptions under the PIE script work",
+          .enabled(if: enabled && Tools.gxx != nil, Comment(rawValue: Weld.missingMessage)))
+    func sharedLibraryAndExceptions() async throws {
+        let d = try GcFixtures.caseDir("default-script-shared")
+        guard let shared = try await ScriptFixtures.defaultScript(d, ["-shared"]),
+              let pie = try await ScriptFixtures.defaultScript(d, ["-pie"]) else {
+            Issue.record("no default script in `ld --verbose`")
+            return
+        }
+        let lib = try await ScriptFixtures.object("script_lib.c", """
+            #include <stdio.h>
+            __thread int weld_tls = 3;
+            int weld_lib_value = 40;
+            int weld_lib_get(void) { return weld_lib_value + weld_tls; }
+            void weld_lib_hello(void) { printf("lib says %d\\n", weld_lib_get()); }
+            """, ["-fPIC"])
+        let user = try await ScriptFixtures.object("script_lib_user.c", """
+            int weld_lib_get(void); void weld_lib_hello(void);
+            int main(void) { weld_lib_hello(); return weld_lib_get() == 43 ? 0 : 1; }
+            """, ["-fPIE"])
+        let so = d + "/libweldscript.so"
+        // -dT: the default script, used when no -T is given.
+        _ = try await GcFixtures.linkOK([lib], output: so, flags: ["-shared", "-Wl,-dT,\(shared)"])
+        let exe = d + "/user"
+        _ = try await GcFixtures.linkOK([user, so], output: exe, flags: ["-pie", "-Wl,-rpath,\(d)"])
+        let r = await GcFixtures.run(exe)
+        #expect(r.termination == .exited(0) && r.stdoutText == "lib says 43\n", Comment(rawValue: Report.step("running against the scripted library", r)))
+        let headers = try await GcFixtures.readelf(["-l"], so)
+        #expect(headers.contains("DYNAMIC") && headers.contains("TLS") && headers.contains("GNU_RELRO"), "\(headers)")
+
+        guard let gxx = Tools.gxx else { return }
+        let src = d + "/exc.cpp", obj = d + "/exc.o"
+        try """
+            #include <cstdio>
+            #include <stdexcept>
+            #include <string>
+            struct G { G() { std::printf("ctor\\n"); } ~G() { std::printf("dtor\\n"); } } g;
+            __attribute__((noinline)) void thrower(int x) { if (x > 0) throw std::runtime_error("boom " + std::to_string(x)); }
+            int main(int argc, char **) {
+                try { thrower(argc); } catch (const std::exception &e) { std::printf("caught %s\\n", e.what()); }
+                return 0;
+            }
+            """.write(toFile: src, atomically: true, encoding: .utf8)
+        let c = await ProcessRunner.run([gxx, "-O2", "-fPIE", "-c", src, "-o", obj], timeout: 300, scratch: d)
+        #expect(c.termination.isSuccess, Comment(rawValue: Report.step("compiling exc.cpp", c)))
+        let e = d + "/exc"
+        _ = try await GcFixtures.linkOK([obj], output: e, cxx: true, flags: ["-pie", "-Wl,-T,\(pie)", "-Wl,--eh-frame-hdr", "-Wl,--gc-sections"])
+        let re = await GcFixtures.run(e)
+        #expect(re.termination == .exited(0) && re.stdoutText == "ctor\ncaught boom 1\ndtor\n", Comment(rawValue: Report.step("C++ exceptions", re)))
     }
 
     // MARK: errors
