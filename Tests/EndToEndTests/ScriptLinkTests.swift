@@ -217,6 +217,30 @@ struct ScriptLinkTests {
         #expect(!bg.isEmpty && bw == bg, "the .stack data differs:\nweld:\n\(bw)\nGNU ld:\n\(bg)")
     }
 
+    @Test("load addresses: AT > region unaligned, inherited by the next section of the region, per-region VMA-LMA difference",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func loadAddressRules() async throws {
+        let start = """
+            int d = 1;
+            int z;
+            const char r[] = "abc";
+            void _start(void) { __asm__ volatile ("mov $60, %eax; xor %edi, %edi; syscall"); }
+            """
+        let obj = try await ScriptFixtures.object("start_lma.c", start, ScriptFixtures.bareFlags + ["-fno-data-sections", "-fno-function-sections"])
+        let script = """
+            MEMORY { rom (rx) : ORIGIN = 0x100000, LENGTH = 1K
+                     ram (rw) : ORIGIN = 0x200000, LENGTH = 8K }
+            SECTIONS {
+              .text : { *(.text*) } > rom
+              .data : { *(.data*) } > ram AT > rom
+              .bss : ALIGN(0x1000) { *(.bss*) } > ram
+              .rodata : { *(.rodata*) } > rom
+              /DISCARD/ : { *(.comment) *(.note.GNU-stack) *(.eh_frame) }
+            }
+            """
+        _ = try await ScriptFixtures.compareWithGNU("lma-rules", script: script, objects: [obj], symbols: ["d", "z", "r"], run: false)
+    }
+
     @Test("PHDRS: explicit program headers with FILEHDR, PHDRS and FLAGS",
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
     func explicitProgramHeaders() async throws {

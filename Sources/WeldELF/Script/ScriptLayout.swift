@@ -43,12 +43,7 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
     }
     state.outputs = descOutput
     let described = Set(descOutput.compactMap { $0.map(ObjectIdentifier.init) })
-    var plan: [ScriptPlanItem] = []
-    var descIndex = 0
-    for (i, c) in state.script.sectionsCommands.enumerated() {
-        plan.append(.command(i))
-        if case .output = c { descIndex &+= 1 }
-    }
+    var plan: [ScriptPlanItem] = state.script.sectionsCommands.indices.map { .command($0) }
     func classOf(_ item: ScriptPlanItem) -> Int? {
         switch item {
         case .orphan(let os): return orphanClass(os)
@@ -225,7 +220,9 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
     for r in script.memory {
         ev.regionCursor[r.name] = try ev.evaluate(r.origin).value
     }
-    var lmaDelta: UInt64 = 0
+    // VMA-to-LMA difference of the last section in each region ("" without MEMORY): a section
+    // with no load address of its own keeps it (GNU ld's rule).
+    var lmaDelta: [String: UInt64] = [:]
     var previousRegion: String? = nil
     var previousLMARegion: String? = nil
     // The TLS template starts aligned to its largest alignment (TP-relative offsets assume it).
@@ -269,7 +266,8 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         }
         // The start address: explicit, the region's cursor, or `.` aligned.
         var align = os.align
-        if let a = desc?.align { align = max(align, try ev.evaluate(a).value) }
+        var explicitAlign: UInt64? = nil
+        if let a = desc?.align { explicitAlign = try ev.evaluate(a).value; align = max(align, explicitAlign!) }
         if os.isTLS && !tlsSeen { align = max(align, tlsAlign); tlsSeen = true }
         var regionName = desc?.region?.0
         if let (name, loc) = desc?.region { _ = try ev.region(name, loc) }
@@ -304,23 +302,25 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         }
         if let (name, loc) = lmaRegion {
             _ = try ev.region(name, loc)
-            lma = scriptAlignUp(ev.regionCursor[name] ?? 0, os.align)
-            ev.regionCursor[name] = lma &+ (os.isNoBits ? 0 : os.size)
-            if report { try checkRegion(ctx, state, name, loc, os, end: lma &+ (os.isNoBits ? 0 : os.size)) }
+            // Aligned only by an explicit ALIGN() of the section, as GNU ld does.
+            lma = scriptAlignUp(ev.regionCursor[name] ?? 0, explicitAlign ?? 1)
+            if !os.isNoBits { ev.regionCursor[name] = lma &+ os.size }
+            // .bss loads nothing: its load address is not checked against the region (GNU ld).
+            if report && !os.isNoBits { try checkRegion(ctx, state, name, loc, os, start: lma, end: lma &+ os.size) }
         } else if let e = desc?.lma {
             lma = try ev.evaluate(e).value
         } else if desc?.address != nil {
             lma = os.addr
         } else {
-            lma = os.addr &+ lmaDelta
+            lma = os.addr &+ (lmaDelta[regionName ?? ""] ?? 0)
         }
-        lmaDelta = lma &- os.addr
+        lmaDelta[regionName ?? ""] = lma &- os.addr
         previousLMARegion = lmaRegion?.0
         state.loadAddresses[ObjectIdentifier(os)] = lma
         if let r = regionName {
             ev.regionCursor[r] = os.addr &+ os.size
             previousRegion = r
-            if report { try checkRegion(ctx, state, r, desc?.region?.1 ?? desc?.loc, os, end: os.addr &+ os.size) }
+            if report { try checkRegion(ctx, state, r, desc?.region?.1 ?? desc?.loc, os, start: os.addr, end: os.addr &+ os.size) }
         }
         // .tbss takes no address space outside the TLS template.
         if os.isTLS && os.isNoBits { ev.dot = max(dotBefore, os.addr) }
@@ -348,17 +348,17 @@ private func regionAccepts(_ r: ScriptMemoryRegion, _ os: OutputSection) -> Bool
     return !anyPositive || positive
 }
 
-private func checkRegion(_ ctx: Context, _ state: ScriptState, _ name: String, _ loc: ScriptLocation?, _ os: OutputSection, end: UInt64) throws(LinkError) {
+private func checkRegion(_ ctx: Context, _ state: ScriptState, _ name: String, _ loc: ScriptLocation?, _ os: OutputSection,
+                         start: UInt64, end: UInt64) throws(LinkError) {
     guard let r = state.script.memory.first(where: { $0.name == name }) else { return }
-    var ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: 0)
+    let ev = ScriptEvaluator(ctx: ctx, state: state, sizeofHeaders: 0)
     let origin = try ev.evaluate(r.origin).value, length = try ev.evaluate(r.length).value
-    ev.dot = 0
-    if os.addr < origin && state.script.memory.first(where: { $0.name == name }) != nil && end > origin && end &- os.size < origin {
-        throw LinkError("section '\(os.name)' is not within region '\(name)'")
+    let prefix = loc.map { state.script.sources.describe($0) + ": " } ?? ""
+    if start < origin {
+        throw LinkError("\(prefix)section '\(os.name)' starts at 0x\(hex(start)), below region '\(name)' (origin 0x\(hex(origin)))")
     }
     if end > origin &+ length {
-        let where_ = loc.map { state.script.sources.describe($0) + ": " } ?? ""
-        throw LinkError("\(where_)section '\(os.name)' will not fit in region '\(name)': region '\(name)' overflowed by \(end - (origin &+ length)) bytes")
+        throw LinkError("\(prefix)section '\(os.name)' will not fit in region '\(name)': region '\(name)' overflowed by \(end &- (origin &+ length)) bytes")
     }
 }
 

@@ -365,6 +365,12 @@ struct ScriptParser {
                 _ = try next()
                 if k.text == "AT>" { let r = try name("a memory region name"); os.lmaRegion = (r.text, r.loc) }
                 else { os.lmaRegion = (String(k.text.dropFirst(3)), k.loc) }
+            } else if k.kind == .word && k.text == "AT", { var c = lx; _ = try? c.next(.name); return c.upcoming(">") }() {
+                // `AT > region`, with blanks.
+                _ = try next()
+                let gt = try next()
+                if gt.text == ">" { let r = try name("a memory region name"); os.lmaRegion = (r.text, r.loc) }
+                else { os.lmaRegion = (String(gt.text.dropFirst()), gt.loc) }
             } else if k.kind == .punct && k.text == ":" {
                 _ = try next()
                 let p = try name("a program header name after ':'")
@@ -423,6 +429,10 @@ struct ScriptParser {
                 os.commands.append(.fill(e))
             case "CREATE_OBJECT_SYMBOLS", "CONSTRUCTORS":
                 _ = try skipIf(";")
+            case "SORT" where lx.upcoming("(") && { var c = lx; _ = try? c.next(.name); return (try? c.next(.name))?.text == "CONSTRUCTORS" }():
+                // SORT(CONSTRUCTORS): a.out constructors, nothing on ELF.
+                _ = try next(); _ = try next()
+                try expect(")", context: "to close SORT(CONSTRUCTORS")
             case "INCLUDE":
                 throw error(t, "INCLUDE inside an output section is not supported")
             default:

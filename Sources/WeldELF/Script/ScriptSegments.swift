@@ -36,14 +36,12 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
             for k in current { explicit[k].members.append(i) }
         }
         var loadIndex = 0
-        for (k, e) in explicit.enumerated() where e.phdr.type == PT.load {
+        for e in explicit where e.phdr.type == PT.load {
             for i in e.members where loadOf[i] < 0 { loadOf[i] = loadIndex }
-            _ = k
             loadIndex &+= 1
         }
     } else {
         var current = -1
-        var prev: OutputSection? = nil
         var segFlags: UInt32 = 0, segDelta: UInt64 = 0, segEnd: UInt64 = 0, segHasNoBits = false
         for (i, os) in allocs.enumerated() {
             let tbss = os.isTLS && os.isNoBits
@@ -66,9 +64,7 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
             loadOf[i] = current
             segEnd = os.addr &+ os.size
             if os.isNoBits && os.size > 0 { segHasNoBits = true }
-            prev = os
         }
-        _ = prev
     }
 
     // Whether the headers are loaded: room for them before the first section, in its page
@@ -211,7 +207,9 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
     if let i = interp {
         ph.append(Segment(type: PT.interp, flags: PF.r, offset: i.offset, vaddr: i.addr, filesz: i.size, memsz: i.size, align: 1))
     }
-    ph += loads
+    // In load-address order, as GNU ld orders them (the same as address order unless AT moves
+    // sections' load addresses around).
+    ph += loads.enumerated().sorted { ($0.element.paddr ?? $0.element.vaddr, $0.offset) < ($1.element.paddr ?? $1.element.vaddr, $1.offset) }.map { $0.element }
     if let d = ctx.synth.dynamic, d.isAlloc {
         ph.append(Segment(type: PT.dynamic, flags: PF.r | PF.w, offset: d.offset, vaddr: d.addr, filesz: d.size, memsz: d.size, align: 8))
     }
