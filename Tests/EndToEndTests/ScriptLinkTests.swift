@@ -241,6 +241,50 @@ struct ScriptLinkTests {
         _ = try await ScriptFixtures.compareWithGNU("lma-rules", script: script, objects: [obj], symbols: ["d", "z", "r"], run: false)
     }
 
+    @Test("a kernel-style link: high addresses, AT(ADDR(x) - base), PHDRS with a section in two segments, fill",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func kernelStyle() async throws {
+        let source = """
+            int kernel_data = 5;
+            int kernel_bss[32];
+            const char banner[] = "kernel banner";
+            extern char _text[], _etext[];
+            __attribute__((section(".note.weld"), used, aligned(4))) static const struct { int n, d, t; char name[8]; } note = { 5, 0, 1, "WELD" };
+            long startup_64(void) { kernel_bss[1] = kernel_data; return (long)(_etext - _text) + banner[0]; }
+            long second(long x) { return x * 3 + kernel_bss[2]; }
+            """
+        let obj = try await ScriptFixtures.object("kern.c", source, ["-mcmodel=kernel", "-fno-pie", "-fno-asynchronous-unwind-tables"])
+        let script = """
+            OUTPUT_FORMAT("elf64-x86-64")
+            OUTPUT_ARCH(i386:x86-64)
+            ENTRY(startup_64)
+            __START_KERNEL_map = 0xffffffff80000000;
+            PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); note PT_NOTE FLAGS(0); }
+            SECTIONS {
+              . = __START_KERNEL_map + 0x1000000;
+              .text : AT(ADDR(.text) - __START_KERNEL_map) { _text = .; *(.text .text.*) _etext = .; } :text = 0xcccc
+              .rodata : AT(ADDR(.rodata) - __START_KERNEL_map) { *(.rodata .rodata.*) } :text
+              .notes : AT(ADDR(.notes) - __START_KERNEL_map) { *(.note.*) } :text :note
+              . = ALIGN(4096);
+              .data : AT(ADDR(.data) - __START_KERNEL_map) { *(.data .data.*) } :data
+              __bss_start = .;
+              .bss : AT(ADDR(.bss) - __START_KERNEL_map) { *(.bss .bss.*) } :data
+              __bss_stop = .;
+              /DISCARD/ : { *(.eh_frame) *(.comment) *(.note.GNU-stack) }
+            }
+            """
+        let (w, g) = try await ScriptFixtures.compareWithGNU("kernel", script: script, objects: [obj],
+                                                              symbols: ["_text", "_etext", "__bss_start", "__bss_stop", "banner", "kernel_bss"], run: false)
+        func headers(_ f: String) async throws -> [String] {
+            try await GcFixtures.readelf(["-l"], f).split(separator: "\n").filter { $0.hasPrefix("  LOAD") || $0.hasPrefix("  NOTE") }.map(String.init)
+        }
+        let hw = try await headers(w), hg = try await headers(g)
+        #expect(hw == hg, "program headers differ:\nweld:\n\(hw.joined(separator: "\n"))\nGNU ld:\n\(hg.joined(separator: "\n"))")
+        let tw = try await GcFixtures.readelf(["-x", ".text"], w), tg = try await GcFixtures.readelf(["-x", ".text"], g)
+        let bytes = { (s: String) in s.split(separator: "\n").filter { $0.hasPrefix("  0x") }.joined(separator: "\n") }
+        #expect(bytes(tw) == bytes(tg), ".text (with its 0xcccc fill) differs:\nweld:\n\(bytes(tw))\nGNU ld:\n\(bytes(tg))")
+    }
+
     @Test("PHDRS: explicit program headers with FILEHDR, PHDRS and FLAGS",
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
     func explicitProgramHeaders() async throws {
