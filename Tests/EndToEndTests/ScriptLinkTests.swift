@@ -181,7 +181,7 @@ struct ScriptLinkTests {
         #expect(try await ScriptFixtures.loads(w).first?.hasPrefix("vaddr=0x0000000000200000 ") == true, "the first segment starts at `. = 0x200000`")
     }
 
-    @Test("MEMORY regions, AT() and AT> load addresses, LOADADDR, data commands, ASSERT",
+    @Test("MEMORY regions, REGION_ALIAS, AT() and AT> load addresses, LOADADDR, data commands, ASSERT",
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
     func memoryAndLoadAddresses() async throws {
         let script = """
@@ -191,9 +191,10 @@ struct ScriptLinkTests {
               rom (rx) : ORIGIN = 0x100000, LENGTH = 64K
               ram (rwx) : ORIGIN = 0x300000, LENGTH = 0x2000
             }
+            REGION_ALIAS("REGION_TEXT", rom);
             SECTIONS
             {
-              .text : { _text_marker = 0x200000; *(.text .text.*) } > rom
+              .text : { _text_marker = 0x200000; *(.text .text.*) } > REGION_TEXT
               .rodata : { *(.rodata .rodata.*) KEEP(*(.keepme)) } > rom
               .data : { __data_start_sym = .; *(.data .data.*) __data_end_sym = .; } > ram AT> rom
               _data_lma = LOADADDR(.data);

@@ -125,6 +125,13 @@ private func fold(_ e: ScriptExpr) -> UInt64? {
         #expect(p[2].at.flatMap(fold) == 0x1000)
     }
 
+    @Test func externAndRegionAlias() throws {
+        let s = try parse("EXTERN(a b, c)\nMEMORY { flash : ORIGIN = 0, LENGTH = 1K }\nREGION_ALIAS(\"REGION_TEXT\", flash)\nREGION_ALIAS(\"REGION_RO\", REGION_TEXT)")
+        #expect(s.externs == ["a", "b", "c"])
+        #expect(s.regionName("REGION_RO") == "flash" && s.regionName("flash") == "flash")
+        #expect(try constant("BLOCK(8)") == nil)   // BLOCK is ALIGN: not a constant
+    }
+
     @Test func expressionsFollowCPrecedence() throws {
         #expect(try constant("1 + 2 * 3") == 7)
         #expect(try constant("(1 + 2) * 3") == 9)

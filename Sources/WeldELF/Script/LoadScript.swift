@@ -29,6 +29,7 @@ func applyLinkerScripts(_ options: Options) throws(LinkError) -> Options {
     // missing: only executables take the script's entry point.
     if o.entry == nil && o.outputKind == .executable { o.entry = merged.entry }
     o.searchPaths += merged.searchDirs
+    o.undefined += merged.externs
     for input in merged.inputs {
         let kind: InputSpec.Kind = input.isLibrary ? .library(input.path) : .path(input.path)
         o.inputs.append(InputSpec(kind: kind, wholeArchive: false, asNeeded: input.asNeeded, staticOnly: o.isStatic))

@@ -126,5 +126,17 @@ public struct LinkerScript: Sendable {
     public var hasSections = false
     public var memory: [ScriptMemoryRegion] = []
     public var phdrs: [ScriptPhdr]? = nil
+    /// EXTERN(sym …): undefined symbols, as with -u.
+    public var externs: [String] = []
+    /// REGION_ALIAS("alias", region): another name for a memory region.
+    public var regionAliases: [String: (String, ScriptLocation)] = [:]
     public init() {}
+
+    /// A region name with aliases resolved.
+    public func regionName(_ name: String) -> String {
+        var n = name
+        var hops = 0
+        while let (target, _) = regionAliases[n], hops < 16 { n = target; hops += 1 }
+        return n
+    }
 }

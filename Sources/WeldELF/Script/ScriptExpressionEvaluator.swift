@@ -22,7 +22,8 @@ struct ScriptEvaluator {
     }
 
     func region(_ name: String, _ loc: ScriptLocation) throws(LinkError) -> ScriptMemoryRegion {
-        guard let r = state.script.memory.first(where: { $0.name == name }) else {
+        let real = state.script.regionName(name)
+        guard let r = state.script.memory.first(where: { $0.name == real }) else {
             throw sources.error(loc, "memory region '\(name)' is not defined")
         }
         return r

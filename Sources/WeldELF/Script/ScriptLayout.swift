@@ -269,7 +269,7 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         var explicitAlign: UInt64? = nil
         if let a = desc?.align { explicitAlign = try ev.evaluate(a).value; align = max(align, explicitAlign!) }
         if os.isTLS && !tlsSeen { align = max(align, tlsAlign); tlsSeen = true }
-        var regionName = desc?.region?.0
+        var regionName = desc?.region.map { script.regionName($0.0) }
         if let (name, loc) = desc?.region { _ = try ev.region(name, loc) }
         if regionName == nil && desc?.address == nil && !script.memory.isEmpty {
             regionName = script.memory.first { regionAccepts($0, os) }?.name ?? previousRegion
@@ -296,7 +296,7 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         var lma: UInt64
         // A section in the same region as the previous one, with no load address of its own,
         // loads into the previous one's load region (GNU ld).
-        var lmaRegion = desc?.lmaRegion
+        var lmaRegion = desc?.lmaRegion.map { (script.regionName($0.0), $0.1) }
         if lmaRegion == nil, desc?.lma == nil, desc?.address == nil, let r = regionName, r == previousRegion, let l = previousLMARegion {
             lmaRegion = (l, desc?.loc ?? ScriptLocation(file: 0, line: 0, column: 0))
         }

@@ -149,8 +149,31 @@ struct ScriptParser {
                 s.sectionsCommands.append(try parseAssert(t))
             case "PROVIDE", "PROVIDE_HIDDEN", "HIDDEN":
                 s.sectionsCommands.append(.assignment(try parseProvide(t)))
-            case "EXTERN", "FORCE_COMMON_ALLOCATION", "INHIBIT_COMMON_ALLOCATION":
-                if try skipIf("(") { while try next().text != ")" {} }
+            case "EXTERN":
+                // Symbols to treat as undefined (like -u): they pull archive members in.
+                try expect("(", context: "after EXTERN")
+                while true {
+                    let n = try next()
+                    if n.kind == .punct && n.text == ")" { break }
+                    if n.kind == .punct && n.text == "," { continue }
+                    guard n.kind == .word || n.kind == .string else { throw error(n, "expected a symbol name in EXTERN(...), found \(describe(n))") }
+                    s.externs.append(n.text)
+                }
+            case "REGION_ALIAS":
+                try expect("(", context: "after REGION_ALIAS")
+                let alias = try name("an alias name")
+                try expect(",", context: "after the alias name")
+                let region = try name("a memory region name")
+                try expect(")", context: "to close REGION_ALIAS(")
+                s.regionAliases[alias.text] = (region.text, region.loc)
+            case "FORCE_COMMON_ALLOCATION", "INHIBIT_COMMON_ALLOCATION", "LD_FEATURE":
+                if try skipIf("(") {
+                    while true {
+                        let n = try next()
+                        if n.kind == .eof { throw error(n, "expected ')' to close \(t.text)(, found end of file") }
+                        if n.kind == .punct && n.text == ")" { break }
+                    }
+                }
             default:
                 let op = try peek(.expression)
                 if op.kind == .punct && isAssignmentOperator(op.text) {
@@ -663,20 +686,21 @@ struct ScriptParser {
                 let d = try parseExpression()
                 try expect(")", .expression, context: "to close SEGMENT_START(")
                 return .function("SEGMENT_START", [.symbol(n.text, n.loc), d], t.loc)
-            case "ALIGN", "MAX", "MIN", "ABSOLUTE", "LOG2CEIL", "DATA_SEGMENT_ALIGN", "DATA_SEGMENT_END",
+            case "ALIGN", "BLOCK", "MAX", "MIN", "ABSOLUTE", "LOG2CEIL", "DATA_SEGMENT_ALIGN", "DATA_SEGMENT_END",
                  "DATA_SEGMENT_RELRO_END", "NEXT", "ALIGNOF_DUMMY":
                 var args: [ScriptExpr] = []
                 if try !skipIf(")", .expression) {
                     repeat { args.append(try parseExpression()) } while try skipIf(",", .expression)
                     try expect(")", .expression, context: "to close \(t.text)(")
                 }
-                let arity: [String: ClosedRange<Int>] = ["ALIGN": 1...2, "MAX": 2...2, "MIN": 2...2, "ABSOLUTE": 1...1, "LOG2CEIL": 1...1,
+                let arity: [String: ClosedRange<Int>] = ["ALIGN": 1...2, "BLOCK": 1...1, "MAX": 2...2, "MIN": 2...2, "ABSOLUTE": 1...1, "LOG2CEIL": 1...1,
                                                          "DATA_SEGMENT_ALIGN": 2...2, "DATA_SEGMENT_END": 1...1,
                                                          "DATA_SEGMENT_RELRO_END": 2...2, "NEXT": 1...1]
                 if let r = arity[t.text], !r.contains(args.count) {
                     throw error(t, "\(t.text) takes \(r.lowerBound == r.upperBound ? "\(r.lowerBound)" : "\(r.lowerBound) or \(r.upperBound)") argument\(r.upperBound == 1 ? "" : "s"), found \(args.count)")
                 }
-                return .function(t.text, args, t.loc)
+                // BLOCK(n) is an old name of ALIGN(n).
+                return .function(t.text == "BLOCK" ? "ALIGN" : t.text, args, t.loc)
             default:
                 throw error(t, "unknown function '\(t.text)' in an expression")
             }
@@ -686,6 +710,6 @@ struct ScriptParser {
 
 /// Script commands weld does not implement, named as unsupported rather than unknown.
 private let fullOnlyCommands: Set<String> = [
-    "VERSION", "STARTUP", "OUTPUT", "INSERT", "NOCROSSREFS", "NOCROSSREFS_TO", "REGION_ALIAS", "LD_FEATURE",
+    "VERSION", "STARTUP", "OUTPUT", "INSERT", "NOCROSSREFS", "NOCROSSREFS_TO",
     "OUTPUT_SECTION_ORDER", "SORT_SECTIONS", "OVERLAY",
 ]
