@@ -115,9 +115,30 @@ private func dropEmptySections(_ ctx: Context, _ state: ScriptState, _ order: [O
     ctx.outputSections = saved
     state.symbolValues = [:]
     state.blockOffsets = [:]
+    for os in order { for m in os.members { m.outputIndex = -1 } }
     if dropped.isEmpty { return order }
     state.plan = state.plan.filter { if case .orphan(let os) = $0 { return !dropped.contains(ObjectIdentifier(os)) }; return true }
+    // Symbols in a dropped section's (empty) inputs land at the end of the section before it.
+    var previous: OutputSection? = nil
+    for os in order {
+        if dropped.contains(ObjectIdentifier(os)) {
+            if os.isAlloc { state.droppedEmpty.append((os, previous)) }
+        } else if os.isAlloc {
+            previous = os
+        }
+    }
     return order.filter { !dropped.contains(ObjectIdentifier($0)) }
+}
+
+/// After layout: members of dropped empty sections take the end of the section before them.
+private func placeDroppedMembers(_ ctx: Context, _ state: ScriptState) {
+    for (os, previous) in state.droppedEmpty {
+        let index = previous.flatMap { p in ctx.outputSections.firstIndex { $0 === p } }
+        for m in os.members {
+            m.outputIndex = index.map { Int32($0) } ?? -1
+            m.outOffset = previous?.size ?? 0
+        }
+    }
 }
 
 /// Index of the description a SECTIONS command is (nil for assignments and asserts).
@@ -161,6 +182,7 @@ func assignScriptAddresses(_ ctx: Context, _ state: ScriptState) {
     // The final pass reports what only a settled layout can tell (regions, ASSERT, headers).
     do { try layoutPass(ctx, state, phnum: phnum, report: true) } catch { ctx.diag.error(error.message); return }
     _ = buildSegments(ctx, state, phnum: phnum, report: true)
+    placeDroppedMembers(ctx, state)
     // Sections folded by ICF take their twin's final place.
     for sec in ctx.foldedSections { if let twin = sec.foldedInto { sec.outOffset = twin.outOffset } }
     checkPlacement(ctx, state)

@@ -33,6 +33,8 @@ public final class ScriptState: @unchecked Sendable {
     var relroPad: UInt64 = 0
     var relroPadNext: UInt64 = 0
     var dataSegmentCommonPage: UInt64 = 4096
+    /// Output sections left out for being empty, each with the allocated section before it.
+    var droppedEmpty: [(OutputSection, OutputSection?)] = []
     /// Descriptions dropped by ONLY_IF_RO / ONLY_IF_RW.
     var disabledDescriptions: [Bool] = []
     /// SECTIONS command index → description index (nil for assignments and asserts).
