@@ -463,6 +463,34 @@ struct ScriptLinkTests {
         #expect(re.termination == .exited(0) && re.stdoutText == "ctor\ncaught boom 1\ndtor\n", Comment(rawValue: Report.step("C++ exceptions", re)))
     }
 
+    @Test("a script without SECTIONS keeps the default layout and defines its symbols (as lld)",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func symbolsOnly() async throws {
+        let d = try GcFixtures.caseDir("symbols-only")
+        let obj = try await ScriptFixtures.object("symbols_only.c", """
+            #include <stdio.h>
+            extern char weld_sym_a[], weld_sym_b[];
+            int main(void) { printf("%lx %lx\\n", (unsigned long)weld_sym_a, (unsigned long)weld_sym_b); return 0; }
+            """, ["-fno-pie"])
+        let script = try ScriptFixtures.writeScript(d, "symbols.ld", """
+            PROVIDE(weld_sym_a = 0x1234);
+            PROVIDE(weld_unused = 1);
+            weld_sym_b = weld_sym_a + 0x10;
+            ASSERT(weld_sym_b > weld_sym_a, "ordering")
+            """)
+        let out = d + "/out"
+        // GNU ld replaces its whole default script with this one and fails; weld keeps its layout.
+        let r = try await GcFixtures.link([obj], output: out, flags: ["-no-pie", "-Wl,-T,\(script)"])
+        try weldSpecific("scripts without SECTIONS") {
+            #expect(r.termination.isSuccess, Comment(rawValue: Report.step("linking", r)))
+        }
+        guard r.termination.isSuccess else { return }
+        let run = await GcFixtures.run(out)
+        #expect(run.termination == .exited(0) && run.stdoutText == "1234 1244\n", Comment(rawValue: Report.step("running", run)))
+        let syms = try await GcFixtures.symbols(out)
+        #expect(!syms.contains("weld_unused"), "an unreferenced PROVIDE defines nothing")
+    }
+
     // MARK: errors
 
     static func linkError(_ name: String, script: String) async throws -> ProcessResult {

@@ -145,7 +145,7 @@ func layout(_ ctx: Context) {
         default: break
         }
     }
-    if let s = ctx.script { assignScriptAddresses(ctx, s); finalizeScriptSymbols(ctx, s) } else { assignAddresses(ctx) }
+    if let s = ctx.script { assignScriptAddresses(ctx, s) } else { assignAddresses(ctx) }
     if let relr = ctx.synth.relrDyn { sizePackedRelativeRelocs(ctx, relr) }
 }
 

@@ -158,6 +158,7 @@ func assignScriptAddresses(_ ctx: Context, _ state: ScriptState) {
                 ctx.diag.error("\(state.script.sources.describe(loc)): assertion failed: \(m)")
             }
         } catch { ctx.diag.error(error.message) }
+        finalizeScriptSymbols(ctx, state)
         return
     }
     var phnum = estimatePhnum(ctx, state)
@@ -183,6 +184,7 @@ func assignScriptAddresses(_ ctx: Context, _ state: ScriptState) {
     do { try layoutPass(ctx, state, phnum: phnum, report: true) } catch { ctx.diag.error(error.message); return }
     _ = buildSegments(ctx, state, phnum: phnum, report: true)
     placeDroppedMembers(ctx, state)
+    finalizeScriptSymbols(ctx, state)
     // Sections folded by ICF take their twin's final place.
     for sec in ctx.foldedSections { if let twin = sec.foldedInto { sec.outOffset = twin.outOffset } }
     checkPlacement(ctx, state)
@@ -483,7 +485,8 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
         os.shiftBlock(state, to: ev.dot &- start)
         ev.dot &+= size
     }
-    os.size = ev.dot &- start
+    // A synthetic section keeps the size it was made with (commands around it move `.` only).
+    if case .synthetic = os.content {} else { os.size = ev.dot &- start }
     if !moveDot { ev.dot = outerDot }
 }
 
@@ -530,6 +533,7 @@ func fillPattern(_ v: UInt64, width: Int) -> [UInt8] {
 extension OutputSection {
     /// The size mergeAndSizeSections gave a section whose contents are placed as one block.
     func fixedSize(_ state: ScriptState) -> UInt64 {
+        if case .synthetic = content { return size }   // never overwritten by layout
         if let s = state.blockSizes[ObjectIdentifier(self)] { return s }
         state.blockSizes[ObjectIdentifier(self)] = size
         return size
