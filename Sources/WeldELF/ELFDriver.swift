@@ -61,7 +61,7 @@ public enum ELFDriver {
             try timer.phase("parse and resolve symbols") { () throws in try resolveSymbols(ctx) }
             try check(ctx)
             computeOutputProperties(ctx)
-            if let s = ctx.script, s.hasSections { placeSectionsByScript(ctx, s) }
+            if let s = ctx.script, s.hasSections { timer.phase("place sections by script") { placeSectionsByScript(ctx, s) } }
             if options.gcSections { garbageCollectSections(ctx) }
             if options.icf != .none { timer.phase("identical code folding") { foldIdenticalCode(ctx) } }
             if let s = ctx.script, s.hasSections {

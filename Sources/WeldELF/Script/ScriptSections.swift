@@ -21,8 +21,9 @@ func placeSectionsByScript(_ ctx: Context, _ state: ScriptState) {
     // ONLY_IF_RO / ONLY_IF_RW: place, check each constrained description against what it got,
     // drop those that fail and place again (a dropped one can only make others fail less).
     var disabled = [Bool](repeating: false, count: state.descriptions.count)
-    for _ in 0...state.descriptions.count {
-        let placement = placeSections(ctx, state, disabled: disabled, dryRun: true)
+    var placement = placeSections(ctx, state, disabled: disabled)
+    let constrained = state.descriptions.contains { $0.constraint != .none }
+    while constrained {
         var writable = [Bool](repeating: false, count: state.descriptions.count)
         var readOnly = [Bool](repeating: false, count: state.descriptions.count)
         for (f, obj) in ctx.objects.enumerated() {
@@ -40,31 +41,42 @@ func placeSectionsByScript(_ ctx: Context, _ state: ScriptState) {
             }
         }
         if !changed { break }
+        placement = placeSections(ctx, state, disabled: disabled)
+    }
+    // /DISCARD/ kills what it took.
+    Parallel.forEach(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
+        for (s, p) in placement[f].enumerated() where p == discardPlacement { obj.sections[s]?.alive = false }
     }
     state.disabledDescriptions = disabled
-    state.placement = placeSections(ctx, state, disabled: disabled, dryRun: false)
+    state.placement = placement
 }
 
-private func placeSections(_ ctx: Context, _ state: ScriptState, disabled: [Bool], dryRun: Bool) -> [[Int32]] {
+/// The first rule (in script order) taking each live section of each file.
+private func placeSections(_ ctx: Context, _ state: ScriptState, disabled: [Bool]) -> [[Int32]] {
     let rules = state.rules
     let descriptions = state.descriptions
     return Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
         var out = [Int32](repeating: orphanPlacement, count: obj.sections.count)
         let fileName = matchName(obj)
-        // Which rules this file can use at all (file pattern and EXCLUDE_FILE), once per file.
-        let usable: [Bool] = rules.map { r in
-            !disabled[r.description] && r.filePattern.matches(fileName) && !r.excludedFiles.contains { $0.matches(fileName) }
+        // What depends on the file alone, once per file: which rules it can use at all (file
+        // pattern, EXCLUDE_FILE) and which section patterns exclude it.
+        var usable: [Int] = []
+        var patternUsable: [[Bool]] = []
+        for (k, r) in rules.enumerated() where !disabled[r.description] && r.filePattern.matches(fileName)
+            && !r.excludedFiles.contains(where: { $0.matches(fileName) }) {
+            usable.append(k)
+            patternUsable.append(r.sections.map { p in p.excluded.isEmpty || !p.excluded.contains { $0.matches(fileName) } })
         }
         for case let sec? in obj.sections where sec.alive {
             let name = sec.name.bytes
-            for (k, r) in rules.enumerated() where usable[k] {
-                guard r.sections.contains(where: { $0.glob.matches(name) && !$0.excluded.contains { $0.matches(fileName) } }) else { continue }
-                if descriptions[r.description].isDiscard {
-                    if !dryRun { sec.alive = false }
-                } else {
-                    out[sec.index] = Int32(k) | (r.input.keep ? keepPlacementBit : 0)
-                }
+            for (u, k) in usable.enumerated() {
+                let r = rules[k]
+                var hit = false
+                for (i, p) in r.sections.enumerated() where patternUsable[u][i] && p.glob.matches(name) { hit = true; break }
+                guard hit else { continue }
+                out[sec.index] = descriptions[r.description].isDiscard ? discardPlacement : Int32(k) | (r.input.keep ? keepPlacementBit : 0)
                 break
             }
         }

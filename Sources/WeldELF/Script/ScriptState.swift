@@ -118,6 +118,8 @@ public final class ScriptState: @unchecked Sendable {
 }
 
 let orphanPlacement: Int32 = -1
+/// Taken by /DISCARD/.
+let discardPlacement: Int32 = -2
 /// KEEP: the high bit of a placement.
 let keepPlacementBit: Int32 = 1 << 30
 
@@ -147,10 +149,14 @@ struct ScriptGlob: Sendable {
     let bytes: [UInt8]
     let isLiteral: Bool
     let matchesAll: Bool
+    /// The bytes before the first wildcard: most patterns (`.text.*`) are rejected by them.
+    let prefix: [UInt8]
 
     init(_ pattern: String) {
         bytes = Array(pattern.utf8)
-        isLiteral = !bytes.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+        let wild = bytes.firstIndex { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+        isLiteral = wild == nil
+        prefix = Array(bytes[..<(wild ?? bytes.count)])
         matchesAll = pattern == "*"
     }
 
@@ -159,6 +165,8 @@ struct ScriptGlob: Sendable {
         if isLiteral {
             return name.count == bytes.count && bytes.withUnsafeBytes { memcmpEqual($0, name) }
         }
+        if name.count < prefix.count { return false }
+        if !prefix.isEmpty && !prefix.withUnsafeBytes({ memcmpEqual($0, UnsafeRawBufferPointer(rebasing: name[..<prefix.count])) }) { return false }
         return bytes.withUnsafeBufferPointer { p in globMatchBytes(p, name) }
     }
 
