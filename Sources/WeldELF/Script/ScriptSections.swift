@@ -63,18 +63,28 @@ private func placeSections(_ ctx: Context, _ state: ScriptState, disabled: [Bool
         // What depends on the file alone, once per file: which rules it can use at all (file
         // pattern, EXCLUDE_FILE) and which section patterns exclude it.
         var usable: [Int] = []
-        var patternUsable: [[Bool]] = []
+        var excludedPatterns: Set<Int> = []     // rule * 1024 + pattern: EXCLUDE_FILE names this file
         for (k, r) in rules.enumerated() where !disabled[r.description] && r.filePattern.matches(fileName)
             && !r.excludedFiles.contains(where: { $0.matches(fileName) }) {
             usable.append(k)
-            patternUsable.append(r.sections.map { p in p.excluded.isEmpty || !p.excluded.contains { $0.matches(fileName) } })
+            if r.hasPatternExclusions {
+                for (i, p) in r.sections.enumerated() where p.excluded.contains(where: { $0.matches(fileName) }) {
+                    excludedPatterns.insert(k &* 1024 &+ i)
+                }
+            }
         }
         for case let sec? in obj.sections where sec.alive {
             let name = sec.name.bytes
-            for (u, k) in usable.enumerated() {
+            let key = name.count >= 2 ? UInt16(name[0]) | UInt16(name[1]) << 8 : 0
+            for k in usable {
                 let r = rules[k]
+                if let keys = r.leadingKeys, !keys.contains(key) { continue }
                 var hit = false
-                for (i, p) in r.sections.enumerated() where patternUsable[u][i] && p.glob.matches(name) { hit = true; break }
+                for (i, p) in r.sections.enumerated() where p.glob.matches(name) {
+                    if r.hasPatternExclusions && excludedPatterns.contains(k &* 1024 &+ i) { continue }
+                    hit = true
+                    break
+                }
                 guard hit else { continue }
                 out[sec.index] = descriptions[r.description].isDiscard ? discardPlacement : Int32(k) | (r.input.keep ? keepPlacementBit : 0)
                 break

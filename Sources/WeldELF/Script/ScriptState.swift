@@ -139,7 +139,21 @@ struct ScriptRule {
         filePattern = ScriptGlob(input.filePattern)
         excludedFiles = input.excludedFiles.map(ScriptGlob.init)
         sections = input.sections.map { (ScriptGlob($0.pattern), $0.excludedFiles.map(ScriptGlob.init), $0.sort) }
+        // The first two bytes every matching name must start with (nil: any name can match).
+        var keys: [UInt16] = []
+        var any = false
+        for p in sections {
+            if p.glob.prefix.count >= 2 { keys.append(UInt16(p.glob.prefix[0]) | UInt16(p.glob.prefix[1]) << 8) } else { any = true }
+        }
+        leadingKeys = any ? nil : keys
+        hasPatternExclusions = sections.contains { !$0.excluded.isEmpty }
     }
+
+    /// Some section pattern has its own EXCLUDE_FILE list.
+    let hasPatternExclusions: Bool
+
+    /// A cheap filter before the patterns: see `init`.
+    let leadingKeys: [UInt16]?
 
     var sort: ScriptSort { sections.first { $0.sort != .none }?.sort ?? .none }
 }
