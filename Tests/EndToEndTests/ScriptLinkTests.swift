@@ -242,6 +242,32 @@ struct ScriptLinkTests {
         _ = try await ScriptFixtures.compareWithGNU("lma-rules", script: script, objects: [obj], symbols: ["d", "z", "r"], run: false)
     }
 
+    @Test("file patterns: archive members match by their own names, as in GNU ld",
+          .enabled(if: enabled && Tools.ar != nil, Comment(rawValue: Weld.missingMessage)))
+    func archiveMembers() async throws {
+        let d = try GcFixtures.caseDir("archive-members-lib")
+        let objects = try await ScriptFixtures.bareObjects(textMarker: 0x200000)
+        let archive = d + "/libweldmagic.a"
+        let ar = await ProcessRunner.run([Tools.ar!, "rcs", archive, objects[1]], timeout: 60, scratch: d)
+        #expect(ar.termination.isSuccess, Comment(rawValue: Report.step("ar", ar)))
+        let script = """
+            ENTRY(_start)
+            SECTIONS {
+              . = 0x200000;
+              _text_marker = .;
+              .text : { *(.text .text.*) }
+              .rodata : { *(.rodata .rodata.*) KEEP(*(.keepme)) }
+              .magic : { *bare_magic.o(.data*) }
+              .data : { __data_start_sym = .; *(.data .data.*) __data_end_sym = .; }
+              .bss : { *(.bss .bss.*) }
+              /DISCARD/ : { *(.comment) *(.note*) *(.eh_frame) *(.dropme) }
+            }
+            """
+        let (w, _) = try await ScriptFixtures.compareWithGNU("archive-members", script: script, objects: [objects[0], archive],
+                                                              symbols: ["weld_magic", "__data_start_sym"])
+        #expect(try await ScriptFixtures.allocSections(w).contains { $0.hasPrefix(".magic PROGBITS") }, "the member's .data goes to .magic")
+    }
+
     @Test("a kernel-style link: high addresses, AT(ADDR(x) - base), PHDRS with a section in two segments, fill",
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
     func kernelStyle() async throws {

@@ -5,14 +5,17 @@ import WeldCore
 // match it; /DISCARD/ drops it; sections nothing matches are orphans, grouped into output
 // sections as the default layout groups them and placed later beside sections of their kind.
 
-/// The name GNU ld matches a file pattern against: the path as given, or an archive member's
-/// own name.
-private func matchName(_ obj: ObjectFile) -> String {
+/// What a file pattern is matched against: the path as given; for an archive member, its own
+/// name, and for a pattern without wildcards also the archive's path or base name (GNU ld:
+/// `libc.a(*)` names every member of libc.a, `*libc.a(*)` matches member names only).
+private func matchNames(_ obj: ObjectFile) -> (names: [String], archive: [String]) {
     let n = obj.displayName
     if obj.isFromArchive, n.hasSuffix(")"), let open = n.lastIndex(of: "(") {
-        return String(n[n.index(after: open)..<n.index(before: n.endIndex)])
+        let archive = String(n[..<open])
+        let base = archive.lastIndex(of: "/").map { String(archive[archive.index(after: $0)...]) } ?? archive
+        return ([String(n[n.index(after: open)..<n.index(before: n.endIndex)])], [archive, base])
     }
-    return n
+    return ([n], [])
 }
 
 /// Decides every input section's rule, before garbage collection (KEEP makes roots) and
@@ -59,17 +62,20 @@ private func placeSections(_ ctx: Context, _ state: ScriptState, disabled: [Bool
     return Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
         var out = [Int32](repeating: orphanPlacement, count: obj.sections.count)
-        let fileName = matchName(obj)
+        let fileNames = matchNames(obj)
+        func matchesFile(_ g: ScriptGlob) -> Bool {
+            fileNames.names.contains { g.matches($0) } || (g.isLiteral && fileNames.archive.contains { g.matches($0) })
+        }
         // What depends on the file alone, once per file: which rules it can use at all (file
         // pattern, EXCLUDE_FILE) and which section patterns exclude it.
         var usable: [Int] = []
-        var excludedPatterns: Set<Int> = []     // rule * 1024 + pattern: EXCLUDE_FILE names this file
-        for (k, r) in rules.enumerated() where !disabled[r.description] && r.filePattern.matches(fileName)
-            && !r.excludedFiles.contains(where: { $0.matches(fileName) }) {
+        var excludedPatterns: Set<Int> = []     // rule * 65536 + pattern: EXCLUDE_FILE names this file
+        for (k, r) in rules.enumerated() where !disabled[r.description] && matchesFile(r.filePattern)
+            && !r.excludedFiles.contains(where: matchesFile) {
             usable.append(k)
             if r.hasPatternExclusions {
-                for (i, p) in r.sections.enumerated() where p.excluded.contains(where: { $0.matches(fileName) }) {
-                    excludedPatterns.insert(k &* 1024 &+ i)
+                for (i, p) in r.sections.enumerated() where p.excluded.contains(where: matchesFile) {
+                    excludedPatterns.insert(k &* 65536 &+ i)
                 }
             }
         }
@@ -81,7 +87,7 @@ private func placeSections(_ ctx: Context, _ state: ScriptState, disabled: [Bool
                 if let keys = r.leadingKeys, !keys.contains(key) { continue }
                 var hit = false
                 for (i, p) in r.sections.enumerated() where p.glob.matches(name) {
-                    if r.hasPatternExclusions && excludedPatterns.contains(k &* 1024 &+ i) { continue }
+                    if r.hasPatternExclusions && excludedPatterns.contains(k &* 65536 &+ i) { continue }
                     hit = true
                     break
                 }
