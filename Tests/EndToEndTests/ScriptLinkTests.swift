@@ -242,9 +242,10 @@ struct ScriptLinkTests {
         _ = try await ScriptFixtures.compareWithGNU("lma-rules", script: script, objects: [obj], symbols: ["d", "z", "r"], run: false)
     }
 
-    @Test("file patterns: archive members match by their own names, as in GNU ld",
-          .enabled(if: enabled && Tools.ar != nil, Comment(rawValue: Weld.missingMessage)))
-    func archiveMembers() async throws {
+    @Test("file patterns: archive members match by their own names and as archive:member, as in GNU ld",
+          .enabled(if: enabled && Tools.ar != nil, Comment(rawValue: Weld.missingMessage)),
+          arguments: ["*bare_magic.o", "*libweldmagic.a:bare_magic.o", "*libweldmagic.a:"])
+    func archiveMembers(_ filePattern: String) async throws {
         let d = try GcFixtures.caseDir("archive-members-lib")
         let objects = try await ScriptFixtures.bareObjects(textMarker: 0x200000)
         let archive = d + "/libweldmagic.a"
@@ -257,13 +258,13 @@ struct ScriptLinkTests {
               _text_marker = .;
               .text : { *(.text .text.*) }
               .rodata : { *(.rodata .rodata.*) KEEP(*(.keepme)) }
-              .magic : { *bare_magic.o(.data*) }
+              .magic : { \(filePattern)(.data*) }
               .data : { __data_start_sym = .; *(.data .data.*) __data_end_sym = .; }
               .bss : { *(.bss .bss.*) }
               /DISCARD/ : { *(.comment) *(.note*) *(.eh_frame) *(.dropme) }
             }
             """
-        let (w, _) = try await ScriptFixtures.compareWithGNU("archive-members", script: script, objects: [objects[0], archive],
+        let (w, _) = try await ScriptFixtures.compareWithGNU("archive-members-\(filePattern.filter(\.isLetter))", script: script, objects: [objects[0], archive],
                                                               symbols: ["weld_magic", "__data_start_sym"])
         #expect(try await ScriptFixtures.allocSections(w).contains { $0.hasPrefix(".magic PROGBITS") }, "the member's .data goes to .magic")
     }

@@ -102,6 +102,12 @@ private func fold(_ e: ScriptExpr) -> UInt64? {
         #expect(o[1].isDiscard)
     }
 
+    @Test func archiveMemberPatterns() throws {
+        let s = try parse("SECTIONS { .a : { *libc.a:printf.o(.text) libm.a:(.data) :crt0.o(.init) } }")
+        let patterns = outputs(s)[0].commands.compactMap { c -> String? in if case .input(let i) = c { return i.filePattern }; return nil }
+        #expect(patterns == ["*libc.a:printf.o", "libm.a:", ":crt0.o"])
+    }
+
     @Test func memoryAndPhdrs() throws {
         let s = try parse("""
             MEMORY {

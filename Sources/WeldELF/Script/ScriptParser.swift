@@ -421,6 +421,13 @@ struct ScriptParser {
             if t.kind == .eof { throw error(t, "expected '}' to close the output section '\(os.name)', found end of file") }
             if t.kind == .punct && t.text == "}" { return }
             if t.kind == .punct && t.text == ";" { continue }
+            if t.kind == .punct && t.text == ":" {
+                // `:file(...)`: a file outside any archive.
+                let w = try next()
+                guard w.kind == .word else { throw error(w, "expected a file pattern after ':', found \(describe(w))") }
+                os.commands.append(.input(try parseInputDescription(ScriptLexToken(kind: .word, text: ":" + w.text, loc: t.loc))))
+                continue
+            }
             guard t.kind == .word || t.kind == .string else {
                 throw error(t, "expected an input section description, an assignment or '}', found \(describe(t))")
             }
@@ -478,7 +485,15 @@ struct ScriptParser {
             t = try next()
         }
         guard t.kind == .word || t.kind == .string else { throw error(t, "expected a file pattern, found \(describe(t))") }
-        var d = ScriptInputDescription(filePattern: t.text, excludedFiles: excluded, sections: [], keep: false, loc: t.loc)
+        var pattern = t.text
+        if t.kind == .word && lx.byte(lx.pos) == UInt8(ascii: ":") {
+            // `archive:member` (either part may be empty): the colon is part of the pattern.
+            lx.pos += 1
+            pattern += ":"
+            let c = lx.byte(lx.pos)
+            if c > 0x20 && c != UInt8(ascii: "(") && c != UInt8(ascii: ")") { pattern += try next().text }
+        }
+        var d = ScriptInputDescription(filePattern: pattern, excludedFiles: excluded, sections: [], keep: false, loc: t.loc)
         // A bare file name (no parentheses) takes all its sections.
         guard try skipIf("(") else {
             d.sections = [ScriptSectionPattern(pattern: "*", excludedFiles: [], sort: .none)]

@@ -70,7 +70,12 @@ private func placeSections(_ ctx: Context, _ state: ScriptState, disabled: [Bool
         // pattern, EXCLUDE_FILE) and which section patterns exclude it.
         var usable: [Int] = []
         var excludedPatterns: Set<Int> = []     // rule * 65536 + pattern: EXCLUDE_FILE names this file
-        for (k, r) in rules.enumerated() where !disabled[r.description] && matchesFile(r.filePattern)
+        func ruleMatchesFile(_ r: ScriptRule) -> Bool {
+            guard let a = r.archivePattern else { return matchesFile(r.filePattern) }
+            if a.bytes.isEmpty { return fileNames.archive.isEmpty && r.filePattern.matches(fileNames.names[0]) }
+            return !fileNames.archive.isEmpty && fileNames.archive.contains { a.matches($0) } && r.filePattern.matches(fileNames.names[0])
+        }
+        for (k, r) in rules.enumerated() where !disabled[r.description] && ruleMatchesFile(r)
             && !r.excludedFiles.contains(where: matchesFile) {
             usable.append(k)
             if r.hasPatternExclusions {

@@ -129,6 +129,8 @@ struct ScriptRule {
     let command: Int
     let input: ScriptInputDescription
     let filePattern: ScriptGlob
+    /// `archive:member`: the archive part (empty: only files outside archives); nil otherwise.
+    let archivePattern: ScriptGlob?
     let excludedFiles: [ScriptGlob]
     let sections: [(glob: ScriptGlob, excluded: [ScriptGlob], sort: ScriptSort)]
 
@@ -136,7 +138,14 @@ struct ScriptRule {
         self.description = description
         self.command = command
         self.input = input
-        filePattern = ScriptGlob(input.filePattern)
+        if let colon = input.filePattern.firstIndex(of: ":") {
+            let member = input.filePattern[input.filePattern.index(after: colon)...]
+            archivePattern = ScriptGlob(String(input.filePattern[..<colon]))
+            filePattern = ScriptGlob(member.isEmpty ? "*" : String(member))
+        } else {
+            archivePattern = nil
+            filePattern = ScriptGlob(input.filePattern)
+        }
         excludedFiles = input.excludedFiles.map(ScriptGlob.init)
         sections = input.sections.map { (ScriptGlob($0.pattern), $0.excludedFiles.map(ScriptGlob.init), $0.sort) }
         // The first two bytes every matching name must start with (nil: any name can match).
