@@ -31,7 +31,15 @@ func applyLinkerScripts(_ options: Options) throws(LinkError) -> Options {
     o.searchPaths += merged.searchDirs
     o.undefined += merged.externs
     for input in merged.inputs {
-        let kind: InputSpec.Kind = input.isLibrary ? .library(input.path) : .path(input.path)
+        var path = input.path
+        if !input.isLibrary && !path.hasPrefix("/") && !fileExists(path) {
+            // As GNU ld: beside the script, then in the library search path.
+            let script = merged.sources.paths[0]
+            let dir = script.lastIndex(of: "/").map { String(script[..<$0]) } ?? "."
+            if fileExists(dir + "/" + path) { path = dir + "/" + path }
+            else if let found = o.searchPaths.first(where: { fileExists($0 + "/" + path) }) { path = found + "/" + path }
+        }
+        let kind: InputSpec.Kind = input.isLibrary ? .library(path) : .path(path)
         o.inputs.append(InputSpec(kind: kind, wholeArchive: false, asNeeded: input.asNeeded, staticOnly: o.isStatic))
     }
     o.linkerScript = merged
