@@ -216,6 +216,17 @@ struct ScriptLinkTests {
         }
         let bw = try await stackBytes(w), bg = try await stackBytes(g)
         #expect(!bg.isEmpty && bw == bg, "the .stack data differs:\nweld:\n\(bw)\nGNU ld:\n\(bg)")
+        // The link map shows the load address next to the address.
+        let dataLMA = try await ScriptFixtures.symbolValues(w, ["_data_lma"])["_data_lma"] ?? "?"
+        let map = (w as NSString).deletingLastPathComponent + "/weld.map"
+        let scriptPath = (w as NSString).deletingLastPathComponent + "/memory.ld"
+        _ = try await GcFixtures.linkOK(objects, output: w + ".2", flags: ["-nostdlib", "-static", "-Wl,--build-id=none", "-Wl,-T,\(scriptPath)", "-Wl,-Map,\(map)"])
+        try weldSpecific("weld's link map") {
+            let text = try String(contentsOfFile: map, encoding: .utf8)
+            let line = text.split(separator: "\n").first { $0.hasSuffix(" .data") }.map(String.init) ?? ""
+            let lma = String(dataLMA.drop { $0 == "0" })
+            #expect(line.contains(" 300000 ") && line.contains(" \(lma) "), "map line for .data: '\(line)', LMA \(lma)")
+        }
     }
 
     @Test("load addresses: AT > region unaligned, inherited by the next section of the region, per-region VMA-LMA difference",

@@ -240,3 +240,8 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
     ctx.phnum = ph.count
     return made
 }
+
+/// The load address layout gave an output section (its address when the script says nothing).
+func scriptLoadAddress(_ state: ScriptState, _ os: OutputSection) -> UInt64 {
+    state.loadAddresses[ObjectIdentifier(os)] ?? os.addr
+}
