@@ -105,10 +105,15 @@ enum ScriptFixtures {
 
     /// Value of each named symbol in .symtab.
     static func symbolValues(_ file: String, _ names: [String]) async throws -> [String: String] {
+        try await symbolEntries(file, names).mapValues { String($0.split(separator: " ")[0]) }
+    }
+
+    /// Value and section index (or ABS) of each named symbol in .symtab.
+    static func symbolEntries(_ file: String, _ names: [String]) async throws -> [String: String] {
         var out: [String: String] = [:]
         for line in try await GcFixtures.readelf(["-s"], file).split(separator: "\n") {
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            if f.count >= 8, f[0].hasSuffix(":"), names.contains(String(f[7])) { out[String(f[7])] = String(f[1]) }
+            if f.count >= 8, f[0].hasSuffix(":"), names.contains(String(f[7])) { out[String(f[7])] = "\(f[1]) ndx=\(f[6])" }
         }
         return out
     }
@@ -135,7 +140,7 @@ enum ScriptFixtures {
         let lw = try await loads(w), lg = try await loads(g)
         #expect(lw == lg, "PT_LOAD segments differ:\nweld:\n\(lw.joined(separator: "\n"))\nGNU ld:\n\(lg.joined(separator: "\n"))")
         if !symbols.isEmpty {
-            let vw = try await symbolValues(w, symbols), vg = try await symbolValues(g, symbols)
+            let vw = try await symbolEntries(w, symbols), vg = try await symbolEntries(g, symbols)
             #expect(vg.count == symbols.count, "GNU ld should define \(symbols)")
             #expect(vw == vg, "script symbols differ: weld \(vw), GNU ld \(vg)")
         }
@@ -278,6 +283,32 @@ struct ScriptLinkTests {
         let (w, _) = try await ScriptFixtures.compareWithGNU("archive-members-\(filePattern.filter(\.isLetter))", script: script, objects: [objects[0], archive],
                                                               symbols: ["weld_magic", "__data_start_sym"])
         #expect(try await ScriptFixtures.allocSections(w).contains { $0.hasPrefix(".magic PROGBITS") }, "the member's .data goes to .magic")
+    }
+
+    @Test("COMMON symbols, .bss followed by contents in one segment, a data-only section, symbols at section ends",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func commonsAndBssInTheMiddle() async throws {
+        let source = """
+            int common_a; long common_b[8]; static int local_z; int init_d = 1;
+            void _start(void) {
+                common_a = 1; common_b[1] = 2; local_z = 3;
+                __asm__ volatile ("mov $60, %eax; xor %edi, %edi; syscall");
+            }
+            """
+        let obj = try await ScriptFixtures.object("commons.c", source, ScriptFixtures.bareFlags + ["-fcommon", "-O0"])
+        let script = """
+            SECTIONS {
+              . = 0x10000;
+              .text : { *(.text*) }
+              .data : { *(.data*) }
+              .bss : { _sbss = .; *(.bss*) *(COMMON) . = ALIGN(16); _ebss = .; }
+              .after : { LONG(1) }
+              _end_all = .;
+              /DISCARD/ : { *(.comment) *(.note*) }
+            }
+            """
+        _ = try await ScriptFixtures.compareWithGNU("commons", script: script, objects: [obj],
+                                                    symbols: ["_sbss", "_ebss", "_end_all", "common_a", "common_b", "local_z", "init_d"])
     }
 
     @Test("a kernel-style link: high addresses, AT(ADDR(x) - base), PHDRS with a section in two segments, fill",

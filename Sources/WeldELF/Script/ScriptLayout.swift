@@ -226,8 +226,10 @@ private func assign(_ a: ScriptAssignment, _ ev: inout ScriptEvaluator) throws(L
         ev.dot = v.value
         return
     }
-    guard ev.state.symbolIds[a.name] != nil else { return }   // an unused PROVIDE
+    guard let id = ev.state.symbolIds[a.name] else { return }   // an unused PROVIDE
     ev.state.symbolValues[a.name] = v
+    // Assigned inside a section: that section's symbol whatever its value (GNU ld).
+    if v.isAddress, let home = ev.section, home.isAlloc { ev.state.symbolSections[id] = home } else { ev.state.symbolSections[id] = nil }
     ev.definedThisPass.insert(a.name)
 }
 
@@ -490,33 +492,35 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
     if !moveDot { ev.dot = outerDot }
 }
 
-/// Commons and copy-relocated symbols at the current location of .bss (they were placed
-/// after its members by `mergeAndSizeSections`; keep their offsets' alignment).
+/// Commons and copy-relocated symbols at the current location of .bss, as GNU ld places
+/// `*(COMMON)`: one block aligned to the largest alignment among them, each symbol at its own
+/// alignment in order. Values are offsets in .bss until symbols are finalized.
 private func placeCommons(_ ctx: Context, _ state: ScriptState, _ os: OutputSection, start: UInt64, _ ev: inout ScriptEvaluator) {
-    if !state.commonsMeasured {
-        // mergeAndSizeSections put commons and copy-relocated symbols after the members.
-        var low = os.size
-        for id in ctx.commonSymbols { low = min(low, ctx.symbols[id].value) }
-        for o in ctx.synth.commonsOffset { low = min(low, o) }
-        state.commonsBaseline = low
-        state.commonsApplied = low
-        state.commonsSize = os.size &- low
-        state.commonsMeasured = true
+    func copyAlign(_ id: Int32) -> UInt64 {
+        // A copy-relocated object is as aligned as its address in the library (at most 64).
+        let s = ctx.symbols[id]
+        let v = ctx.shareds[Int(s.fileIndex)].symValue(Int(s.symIndex))
+        var align: UInt64 = 1
+        while align < 64 && v % (align &* 2) == 0 { align &*= 2 }
+        return align
     }
-    let oldStart = state.commonsBaseline
-    let size = state.commonsSize
-    let a = max(os.align, 1)
-    // The new start keeps the old one's remainder modulo the largest alignment used.
-    var newStart = ev.dot &- start
-    let want = oldStart % a
-    if newStart % a != want { newStart &+= (want &- newStart % a) & (a &- 1) }
-    let delta = newStart &- state.commonsApplied
-    if delta != 0 {
-        for id in ctx.commonSymbols { ctx.symbols[id].value &+= delta }
-        for k in ctx.synth.commonsOffset.indices { ctx.synth.commonsOffset[k] &+= delta }
-        state.commonsApplied = newStart
+    var blockAlign: UInt64 = 1
+    for id in ctx.commonSymbols { blockAlign = max(blockAlign, ctx.symbols[id].commonAlign) }
+    for id in ctx.synth.copySymbols { blockAlign = max(blockAlign, copyAlign(id)) }
+    os.align = max(os.align, blockAlign)
+    var off = scriptAlignUp(ev.dot, blockAlign) &- start
+    for id in ctx.commonSymbols {
+        let s = ctx.symbols[id]
+        off = scriptAlignUp(off, max(s.commonAlign, 1))
+        ctx.symbols[id].value = off
+        off &+= s.size
     }
-    ev.dot = start &+ newStart &+ size
+    for (k, id) in ctx.synth.copySymbols.enumerated() where k < ctx.synth.commonsOffset.count {
+        off = scriptAlignUp(off, copyAlign(id))
+        ctx.synth.commonsOffset[k] = off
+        off &+= max(ctx.symbols[id].size, 1)
+    }
+    ev.dot = start &+ off
 }
 
 /// Sections outside the script's descriptions: members laid out as mergeAndSizeSections did.

@@ -224,8 +224,12 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
         }
         // An output section with data commands has contents even without inputs.
         let hasData = d.commands.contains { if case .data = $0 { return true }; return false }
-        // An empty section (kept for its data or location moves) is of the kind before it.
-        if members.isEmpty { flags = previousFlags & (SHF.alloc | SHF.write | SHF.execinstr) | SHF.alloc }
+        // An empty section kept for moving `.` is of the kind before it; one kept only for its
+        // data is read-only (GNU ld).
+        if members.isEmpty {
+            let movesDot = d.commands.contains { if case .assignment(let a) = $0 { return a.name == "." }; return false }
+            flags = movesDot ? previousFlags & (SHF.alloc | SHF.write | SHF.execinstr) | SHF.alloc : SHF.alloc
+        }
         if hasData { hasBits = true }
         if !hasBits { type = SHT.nobits } else if type == SHT.nobits { type = SHT.progbits }
         switch d.kind {

@@ -42,7 +42,7 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
         }
     } else {
         var current = -1
-        var segFlags: UInt32 = 0, segDelta: UInt64 = 0, segEnd: UInt64 = 0, segHasNoBits = false
+        var segFlags: UInt32 = 0, segDelta: UInt64 = 0, segEnd: UInt64 = 0
         for (i, os) in allocs.enumerated() {
             let tbss = os.isTLS && os.isNoBits
             if current >= 0 && tbss { loadOf[i] = current; continue }
@@ -52,18 +52,18 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
             // flags differ or a whole page lies between.
             let lastPage = (max(segEnd, 1) &- 1) & ~(page &- 1)
             let laterPage = (os.addr & ~(page &- 1)) > lastPage
+            // Contents after .bss in the same segment give that .bss file space (zeros), as GNU
+            // ld does, rather than a second segment mapping the same page.
             let breaks = current < 0 || delta != segDelta || os.addr < segEnd
                 || (laterPage && (pflags(os) != segFlags || scriptAlignUp(segEnd, page) < (os.addr & ~(page &- 1))))
-                || (segHasNoBits && !os.isNoBits && os.size > 0)
             if breaks {
                 current &+= 1
-                segFlags = pflags(os); segDelta = delta; segHasNoBits = false
+                segFlags = pflags(os); segDelta = delta
             } else {
                 segFlags |= pflags(os)
             }
             loadOf[i] = current
             segEnd = os.addr &+ os.size
-            if os.isNoBits && os.size > 0 { segHasNoBits = true }
         }
     }
 

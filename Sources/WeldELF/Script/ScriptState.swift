@@ -5,15 +5,15 @@ import WeldCore
 /// none, and every script-only step is skipped.
 public final class ScriptState: @unchecked Sendable {
     public let script: LinkerScript
-    /// The output section descriptions of SECTIONS, in order, and where each stands among the
-    /// SECTIONS commands.
+    /// The output section descriptions of SECTIONS, in order.
     let descriptions: [ScriptOutputSection]
     /// Every input section description, flattened in script order: the first that matches an
     /// input section takes it (GNU ld's rule).
     let rules: [ScriptRule]
     /// Per object (by index), per section index: the rule that took it, or `orphanPlacement`.
     var placement: [[Int32]] = []
-    /// The output section made for each description (nil for /DISCARD/ until created).
+    /// The output section made for each description (nil for /DISCARD/, for one ONLY_IF_RO/RW
+    /// dropped, and for one that ended up empty).
     var outputs: [OutputSection?] = []
     /// Per description, per command: the range of the output section's members it placed.
     var memberRanges: [[Range<Int>]] = []
@@ -23,6 +23,9 @@ public final class ScriptState: @unchecked Sendable {
     /// layout pass computed them.
     var symbolIds: [String: Int32] = [:]
     var symbolValues: [String: ScriptValue] = [:]
+    /// The output section a script symbol belongs to (.symtab's st_shndx): the one it is
+    /// assigned in, or for an assignment between sections the one before it (GNU ld).
+    public internal(set) var symbolSections: [Int32: OutputSection] = [:]
     /// Names script expressions refer to (garbage collection roots, as lld keeps them).
     var referencedNames: [String] = []
     /// LMA of each output section (by identity) from the last layout pass.
@@ -49,12 +52,6 @@ public final class ScriptState: @unchecked Sendable {
     /// their contents currently start within the section.
     var blockSizes: [ObjectIdentifier: UInt64] = [:]
     var blockOffsets: [ObjectIdentifier: UInt64] = [:]
-    /// Commons in .bss: where mergeAndSizeSections put them, how much room they take, and
-    /// where layout has moved them to.
-    var commonsBaseline: UInt64 = 0
-    var commonsSize: UInt64 = 0
-    var commonsApplied: UInt64 = 0
-    var commonsMeasured = false
 
     public var hasSections: Bool { script.hasSections }
 

@@ -77,9 +77,18 @@ func isAddressExpression(_ e: ScriptExpr) -> Bool {
     }
 }
 
-/// After the last layout pass: script symbols take the values it computed.
+/// After the last layout pass: script symbols take the values it computed. A symbol assigned
+/// between sections belongs to the section holding its address, else (before the first
+/// section, in a gap) to the next section, as GNU ld relates it.
 func finalizeScriptSymbols(_ ctx: Context, _ state: ScriptState) {
+    let allocs = ctx.outputSections.filter { $0.isAlloc }
     for (name, id) in state.symbolIds {
-        ctx.symbols[id].value = state.symbolValues[name]?.value ?? 0
+        let value = state.symbolValues[name]?.value ?? 0
+        ctx.symbols[id].value = value
+        guard state.symbolSections[id] == nil, !ctx.symbols[id].isAbsolute else { continue }
+        let holds = allocs.contains { $0.addr <= value && value <= $0.addr &+ $0.size }
+        if !holds, let next = allocs.filter({ $0.addr > value }).min(by: { $0.addr < $1.addr }) {
+            state.symbolSections[id] = next
+        }
     }
 }
