@@ -123,6 +123,7 @@ public enum ELFDriver {
         weld \(weldVersion): a fast linker (compatible with GNU linkers)
         Options:
           -o FILE                 Set output file name
+          -T FILE, --script FILE  Use a linker script (SECTIONS, MEMORY, PHDRS, …); -dT FILE: default script
           -l LIBNAME, -L DIR      Search for library LIBNAME in DIR
           -static, -pie, -no-pie, -shared, -static-pie via -static -pie --no-dynamic-linker
           --threads=N, -j N       Use N threads (default: all cores)
