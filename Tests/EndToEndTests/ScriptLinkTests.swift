@@ -311,6 +311,34 @@ struct ScriptLinkTests {
                                                     symbols: ["_sbss", "_ebss", "_end_all", "common_a", "common_b", "local_z", "init_d"])
     }
 
+    @Test("orphans keep their names, go where GNU ld puts them, and take regions and load addresses from their neighbours",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func orphansInRegions() async throws {
+        let multi = """
+            __attribute__((section(".text.b_second"))) int fb(void) { return 2; }
+            __attribute__((section(".text.a_first"))) int fa(void) { return 1; }
+            __attribute__((aligned(64), section(".rodata.big"))) const char big[3] = "x";
+            __attribute__((aligned(4), section(".rodata.small"))) const char small[3] = "y";
+            __attribute__((section(".init_array.00200"))) void *ia2 = 0;
+            __attribute__((section(".init_array.00100"))) void *ia1 = 0;
+            int common_a; int init_d = 1;
+            void _start(void) { common_a = fa() + fb(); __asm__ volatile ("mov $60, %eax; xor %edi, %edi; syscall"); }
+            """
+        let obj = try await ScriptFixtures.object("orphans.c", multi, ScriptFixtures.bareFlags + ["-fcommon", "-fno-function-sections", "-fno-data-sections"])
+        let script = """
+            MEMORY { rom (rx) : ORIGIN = 0x100000, LENGTH = 64K
+                     ram (rwx) : ORIGIN = 0x300000, LENGTH = 64K }
+            SECTIONS {
+              .text : { *(.text) } > rom
+              .data : { *(.data*) } > ram AT> rom
+              .bss : { *(.bss*) *(COMMON) } > ram
+              /DISCARD/ : { *(.comment) *(.note.GNU-stack) }
+            }
+            """
+        _ = try await ScriptFixtures.compareWithGNU("orphans", script: script, objects: [obj],
+                                                    symbols: ["fa", "fb", "big", "small", "ia1", "ia2", "common_a", "init_d"], run: false)
+    }
+
     @Test("a kernel-style link: high addresses, AT(ADDR(x) - base), PHDRS with a section in two segments, fill",
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
     func kernelStyle() async throws {

@@ -65,8 +65,8 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
             guard case .command(let k) = $0, let d = descriptionIndex(state, command: k), let os = descOutput[d] else { return false }
             return os.name == name
         }) else { return nil }
-        // After the anchor and the orphans already placed after it.
-        while i &+ 1 < plan.count, case .orphan = plan[i &+ 1] { i &+= 1 }
+        // After the anchor and the orphans of this kind already placed after it.
+        while i &+ 1 < plan.count, case .orphan(let o) = plan[i &+ 1], orphanClass(o) == c { i &+= 1 }
         return i &+ 1
     }
     for os in ranked {
@@ -78,6 +78,8 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
             at = a
         } else {
             if let i = plan.lastIndex(where: { classOf($0) == c }) { at = i &+ 1 }
+            // Read-only data with none to join goes after code (GNU ld matches by flags).
+            else if c == 0, let i = plan.lastIndex(where: { classOf($0) == 10 }) { at = i &+ 1 }
             // Notes with no notes to join go first, as GNU ld and lld place them.
             else if c != 1, let i = plan.lastIndex(where: { (classOf($0) ?? 1000) < c }) { at = i &+ 1 }
             else { at = plan.firstIndex(where: { classOf($0) != nil }) ?? plan.count }

@@ -148,18 +148,18 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
                 joiners.append((k, sec))
                 continue
             }
-            // Orphan: the default grouping.
-            let name = outputSectionName(sec.name, keepTextPrefix: ctx.options.keepTextSectionPrefix)
-            if name.equals(".init_array") || name.equals(".fini_array") || name.equals(".ctors") || name.equals(".dtors") {
-                sec.priority = initPriority(sec.name)
-            }
+            // Orphan: an output section of its own name (GNU ld: `.text.foo` stays `.text.foo`
+            // when the script does not place it), shared by every input of that name.
+            let name = sec.name
+            if name.equals(".init_array") || name.equals(".fini_array") { sec.priority = initPriority(sec.name) }
             if isEh { splitEhFrame(ctx, sec) }
             else if sec.flags & SHF.merge != 0 && sec.relocCount == 0 && sec.entsize > 0 && sec.type == SHT.progbits { splitMergeable(sec) }
-            let key = OutputSectionKey(name: name, flags: sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls) | (isEh ? ehFrameKeyBit : 0))
+            let key = OutputSectionKey(name: name, flags: isEh ? ehFrameKeyBit : 0)
+            let sectionFlags = sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls)
             let i: Int
             if let g = orphanGroups[key] { i = g } else {
                 let os = OutputSection(name: name.string, type: sec.type == SHT.x86_64Unwind ? SHT.progbits : sec.type,
-                                       flags: key.flags & ~ehFrameKeyBit | (sec.flags & (SHF.merge | SHF.strings)),
+                                       flags: sectionFlags | (sec.flags & (SHF.merge | SHF.strings)),
                                        content: isEh ? .ehFrame : .inputs)
                 os.entsize = sec.entsize
                 i = orphans.count
@@ -168,6 +168,7 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
                 orphanLists.append([])
             }
             let os = orphans[i]
+            os.flags |= sectionFlags
             if sec.type != SHT.nobits && os.type == SHT.nobits { os.type = SHT.progbits }
             if sec.flags & SHF.merge == 0 || sec.entsize != os.entsize || sec.pieces == nil && !isEh { os.flags &= ~(SHF.merge | SHF.strings) }
             os.align = max(os.align, sec.align)
