@@ -239,6 +239,11 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
         case .readOnly: flags &= ~SHF.write
         case .normal: break
         }
+        if !allEh {
+            // .eh_frame mixed with other contents is copied whole (its records are not split
+            // and dead functions' FDEs stay): only an all-.eh_frame section is one.
+            for m in members where m.pieces != nil { m.pieces = nil }
+        }
         let os = OutputSection(name: d.name, type: type, flags: flags, content: allEh ? .ehFrame : .inputs)
         if flags & SHF.alloc != 0 { previousFlags = flags }
         os.align = align
