@@ -588,6 +588,28 @@ struct ScriptLinkTests {
         #expect(!syms.contains("weld_unused"), "an unreferenced PROVIDE defines nothing")
     }
 
+    @Test("an output section mixing .eh_frame with other inputs links and runs (a fuzzing find)",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func ehFrameMixedIn() async throws {
+        let start = """
+            int d = 1;
+            void _start(void) { __asm__ volatile ("mov $60, %eax; xor %edi, %edi; syscall"); }
+            """
+        let obj = try await ScriptFixtures.object("start_eh.c", start, ["-fno-pie", "-fno-stack-protector", "-fasynchronous-unwind-tables"])
+        let d = try GcFixtures.caseDir("eh-mixed")
+        let script = try ScriptFixtures.writeScript(d, "eh.ld", """
+            SECTIONS {
+              . = 0x400000;
+              .text : { *(.text*) }
+              .misc : { *(.eh_frame) *(.comment) *(.data*) }
+            }
+            """)
+        let out = d + "/out"
+        _ = try await GcFixtures.linkOK([obj], output: out, flags: ["-nostdlib", "-static", "-Wl,-T,\(script)"])
+        let r = await GcFixtures.run(out)
+        #expect(r.termination == .exited(0), Comment(rawValue: Report.step("running", r)))
+    }
+
     // MARK: errors
 
     static func linkError(_ name: String, script: String) async throws -> ProcessResult {
