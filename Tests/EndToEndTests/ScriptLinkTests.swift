@@ -383,6 +383,29 @@ struct ScriptLinkTests {
         #expect(bytes(tw) == bytes(tg), ".text (with its 0xcccc fill) differs:\nweld:\n\(bytes(tw))\nGNU ld:\n\(bytes(tg))")
     }
 
+    @Test("DEFINED(x) ? x : default keeps a --defsym or an input's definition; otherwise the default",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func definedIdiom() async throws {
+        let objects = try await ScriptFixtures.bareObjects(textMarker: 0x200000)
+        let script = """
+            ENTRY(_start)
+            weld_stack_size = DEFINED(weld_stack_size) ? weld_stack_size : 0x800;
+            weld_heap_size = DEFINED(weld_heap_size) ? weld_heap_size : 0x400;
+            weld_magic_seen = DEFINED(weld_magic) ? 1 : 0;
+            SECTIONS {
+              . = 0x200000;
+              _text_marker = .;
+              .text : { *(.text .text.*) }
+              .rodata : { *(.rodata .rodata.*) KEEP(*(.keepme)) }
+              .data : { __data_start_sym = .; *(.data .data.*) __data_end_sym = .; }
+              .bss : { *(.bss .bss.*) . += weld_heap_size; _stack_top = .; }
+              /DISCARD/ : { *(.comment) *(.note*) *(.eh_frame) *(.dropme) }
+            }
+            """
+        _ = try await ScriptFixtures.compareWithGNU("defined", script: script, objects: objects, extra: ["-Wl,--defsym,weld_stack_size=0x1000"],
+                                                    symbols: ["weld_stack_size", "weld_heap_size", "weld_magic_seen", "_stack_top"])
+    }
+
     @Test("PHDRS: explicit program headers with FILEHDR, PHDRS and FLAGS",
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
     func explicitProgramHeaders() async throws {

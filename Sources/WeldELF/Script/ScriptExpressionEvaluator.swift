@@ -38,11 +38,34 @@ struct ScriptEvaluator {
     }
 
     func symbolValue(_ name: String, _ loc: ScriptLocation) throws(LinkError) -> ScriptValue {
+        if !definedThisPass.contains(name), let original = state.predefined[name] {
+            switch original.linkerValue {
+            case .absolute(let n)?: return ScriptValue(value: n, isAddress: false)
+            case .alias(let target, let off)?:
+                // --defsym x=y+off: y as the script or the inputs have it (no recursion).
+                let t = ctx.symbols[target]
+                var v: ScriptValue
+                if let known = state.symbolValues[t.name.string] { v = known } else { v = try value(of: t, t.name.string, loc) }
+                return ScriptValue(value: v.value &+ UInt64(bitPattern: off), isAddress: v.isAddress)
+            default:
+                if original.kind == .common { return ScriptValue(value: (ctx.synth.bss?.addr ?? 0) &+ original.value, isAddress: true) }
+                guard original.fileIndex >= 0 else { return ScriptValue(value: original.value, isAddress: false) }
+                let obj = ctx.objects[Int(original.fileIndex)]
+                if let sec = obj.symSection(Int(original.symIndex)) {
+                    return ScriptValue(value: sectionAddress(ctx, sec, obj.symValue(Int(original.symIndex))), isAddress: true)
+                }
+                return ScriptValue(value: obj.symValue(Int(original.symIndex)), isAddress: false)
+            }
+        }
         if let v = state.symbolValues[name] { return v }
         guard let id = ctx.symbols.find(name) else {
             throw sources.error(loc, "undefined symbol '\(name)' referenced in expression")
         }
-        let s = ctx.symbols[id]
+        return try value(of: ctx.symbols[id], name, loc)
+    }
+
+    /// The address or value of a symbol as the inputs define it.
+    private func value(of s: Symbol, _ name: String, _ loc: ScriptLocation) throws(LinkError) -> ScriptValue {
         switch s.kind {
         case .strong, .weak:
             if let sec = s.section {
@@ -61,7 +84,7 @@ struct ScriptEvaluator {
     }
 
     func isDefined(_ name: String) -> Bool {
-        if definedThisPass.contains(name) { return true }
+        if definedThisPass.contains(name) || state.predefined[name] != nil { return true }
         if state.symbolIds[name] != nil { return false }
         guard let id = ctx.symbols.find(name) else { return false }
         let k = ctx.symbols[id].kind

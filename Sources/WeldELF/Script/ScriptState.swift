@@ -23,6 +23,9 @@ public final class ScriptState: @unchecked Sendable {
     /// layout pass computed them.
     var symbolIds: [String: Int32] = [:]
     var symbolValues: [String: ScriptValue] = [:]
+    /// Symbols the script assigns that an input or --defsym defined first: their definitions
+    /// as they were (DEFINED() is true for them; reading one before its assignment sees it).
+    var predefined: [String: PredefinedSymbol] = [:]
     /// The output section a script symbol belongs to (.symtab's st_shndx): the one it is
     /// assigned in, or for an assignment between sections the one before it (GNU ld).
     public internal(set) var symbolSections: [Int32: OutputSection] = [:]
@@ -244,4 +247,13 @@ private func globMatchBytes(_ p: UnsafeBufferPointer<UInt8>, _ n: UnsafeRawBuffe
 struct ScriptValue {
     var value: UInt64
     var isAddress: Bool
+}
+
+/// A definition a script assignment replaced: where the inputs (or --defsym) had the symbol.
+struct PredefinedSymbol {
+    var kind: DefinitionKind
+    var fileIndex: Int32
+    var symIndex: Int32
+    var value: UInt64
+    var linkerValue: LinkerSymbolValue?
 }

@@ -30,7 +30,16 @@ func defineScriptSymbols(_ ctx: Context, _ state: ScriptState) {
             guard s.referenced, s.isUndefined || linkerDefined else { continue }
             id = found
         case .plain, .hidden:
-            if let known = state.symbolIds[a.name] { id = known } else { id = syms.intern(a.name) }
+            if let known = state.symbolIds[a.name] { id = known } else {
+                id = syms.intern(a.name)
+                // What the inputs or --defsym said before the script: `DEFINED(x) ? x : 1K`
+                // keeps it, and `x` before the script's own assignment reads it (GNU ld).
+                let s = syms[id]
+                if s.isDefinedInObject || ctx.options.defsyms.contains(where: { $0.0 == a.name }) {
+                    state.predefined[a.name] = PredefinedSymbol(kind: s.kind, fileIndex: s.fileIndex, symIndex: s.symIndex, value: s.value,
+                                                                linkerValue: ctx.linkerSymbols.last { $0.0 == id }?.1)
+                }
+            }
         }
         syms[id].kind = .strong
         syms[id].fileIndex = -2
@@ -65,7 +74,7 @@ func isAddressExpression(_ e: ScriptExpr) -> Bool {
         case "|": return isAddressExpression(a)
         default: return false
         }
-    case .conditional(_, let a, let b): return isAddressExpression(a) || isAddressExpression(b)
+    case .conditional(_, let a, let b): return isAddressExpression(a) && isAddressExpression(b)
     case .function(let name, let args, _):
         switch name {
         case "ABSOLUTE", "LOG2CEIL": return false
