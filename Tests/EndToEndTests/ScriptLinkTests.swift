@@ -339,6 +339,109 @@ struct ScriptLinkTests {
                                                     symbols: ["fa", "fb", "big", "small", "ia1", "ia2", "common_a", "init_d"], run: false)
     }
 
+    @Test("an STM32CubeMX-style script (vector table, LOADADDR, heap and stack reservation, empty array sections dropped)",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func cubeStyle() async throws {
+        let source = """
+            extern unsigned _sidata, _sdata, _edata, _sbss, _ebss, _estack, end;
+            int counter = 3; int zero;
+            const char banner[] = "cube";
+            __attribute__((section(".isr_vector"), used)) void *vec[2] = { &_estack, 0 };
+            void _start(void) { zero = counter + (int)(long)&end + (int)(long)&_sidata + banner[zero]; }
+            """
+        let obj = try await ScriptFixtures.object("cube.c", source, ScriptFixtures.bareFlags + ["-fcommon"])
+        let script = """
+            /* Entry Point */
+            ENTRY(_start)
+            _estack = ORIGIN(RAM) + LENGTH(RAM);
+            _Min_Heap_Size = 0x200;
+            _Min_Stack_Size = 0x400;
+            MEMORY
+            {
+              RAM    (xrw)    : ORIGIN = 0x20000000,   LENGTH = 128K
+              FLASH    (rx)    : ORIGIN = 0x8000000,   LENGTH = 512K
+            }
+            SECTIONS
+            {
+              .isr_vector :
+              {
+                . = ALIGN(4);
+                KEEP(*(.isr_vector))
+                . = ALIGN(4);
+              } >FLASH
+              .text :
+              {
+                . = ALIGN(4);
+                *(.text)
+                *(.text*)
+                *(.glue_7)
+                *(.glue_7t)
+                *(.eh_frame)
+                KEEP (*(.init))
+                KEEP (*(.fini))
+                . = ALIGN(4);
+                _etext = .;
+              } >FLASH
+              .rodata :
+              {
+                . = ALIGN(4);
+                *(.rodata)
+                *(.rodata*)
+                . = ALIGN(4);
+              } >FLASH
+              .preinit_array     :
+              {
+                PROVIDE_HIDDEN (__preinit_array_start = .);
+                KEEP (*(.preinit_array*))
+                PROVIDE_HIDDEN (__preinit_array_end = .);
+              } >FLASH
+              .init_array :
+              {
+                PROVIDE_HIDDEN (__init_array_start = .);
+                KEEP (*(SORT(.init_array.*)))
+                KEEP (*(.init_array*))
+                PROVIDE_HIDDEN (__init_array_end = .);
+              } >FLASH
+              _sidata = LOADADDR(.data);
+              .data :
+              {
+                . = ALIGN(4);
+                _sdata = .;
+                *(.data)
+                *(.data*)
+                . = ALIGN(4);
+                _edata = .;
+              } >RAM AT> FLASH
+              . = ALIGN(4);
+              .bss :
+              {
+                _sbss = .;
+                __bss_start__ = _sbss;
+                *(.bss)
+                *(.bss*)
+                *(COMMON)
+                . = ALIGN(4);
+                _ebss = .;
+                __bss_end__ = _ebss;
+              } >RAM
+              ._user_heap_stack :
+              {
+                . = ALIGN(8);
+                PROVIDE ( end = . );
+                PROVIDE ( _end = . );
+                . = . + _Min_Heap_Size;
+                . = . + _Min_Stack_Size;
+                . = ALIGN(8);
+              } >RAM
+              /DISCARD/ :
+              {
+              }
+            }
+            """
+        _ = try await ScriptFixtures.compareWithGNU("cube", script: script, objects: [obj],
+                                                    symbols: ["_sidata", "_sdata", "_edata", "_sbss", "_ebss", "end", "_etext", "vec", "counter"], run: false)
+    }
+
     @Test("a kernel-style link: high addresses, AT(ADDR(x) - base), PHDRS with a section in two segments, fill",
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
     func kernelStyle() async throws {

@@ -140,8 +140,13 @@ struct ScriptEvaluator {
                 return ScriptValue(value: try evaluate(b).value != 0 ? 1 : 0, isAddress: false)
             }
             let y = try evaluate(b)
-            let l = x.value, r = y.value
+            var l = x.value, r = y.value
             func bool(_ c: Bool) -> ScriptValue { ScriptValue(value: c ? 1 : 0, isAddress: false) }
+            // Inside a section `.` is an offset from its start (GNU ld): comparing an address
+            // with a number compares the offset (`. != 0` at the start of a section is false).
+            if let s = section, ["<", ">", "<=", ">=", "==", "!="].contains(op), x.isAddress != y.isAddress {
+                if x.isAddress { l = l &- s.addr } else { r = r &- s.addr }
+            }
             switch op {
             case "+": return ScriptValue(value: l &+ r, isAddress: x.isAddress != y.isAddress)
             case "-": return ScriptValue(value: l &- r, isAddress: x.isAddress && !y.isAddress)

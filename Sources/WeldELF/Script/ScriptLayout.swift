@@ -113,7 +113,8 @@ private func dropEmptySections(_ ctx: Context, _ state: ScriptState, _ order: [O
     for (i, os) in order.enumerated() { for m in os.members { m.outputIndex = Int32(i) } }
     try? layoutPass(ctx, state, phnum: estimatePhnum(ctx, state), report: false)
     let hasData = Set(state.dataItems.map { ObjectIdentifier($0.0) })
-    let dropped = Set(candidates.filter { $0.size == 0 && !hasData.contains(ObjectIdentifier($0)) }.map(ObjectIdentifier.init))
+    let dropped = Set(candidates.filter { $0.size == 0 && !hasData.contains(ObjectIdentifier($0)) && !state.keepsWhenEmpty($0) }
+        .map(ObjectIdentifier.init))
     ctx.outputSections = saved
     state.symbolValues = [:]
     state.blockOffsets = [:]

@@ -58,6 +58,36 @@ public final class ScriptState: @unchecked Sendable {
 
     public var hasSections: Bool { script.hasSections }
 
+    /// Whether a section that ends up empty stays, as GNU ld decides: it moves `.` to an
+    /// address computed from `.` as a whole (`. = ALIGN(4)`, `. = .`, `MAX(., x)`), not by
+    /// arithmetic on it (`. += 0`, `ALIGN(. != 0 ? 8 : 1)`) nor to a plain number.
+    func keepsWhenEmpty(_ os: OutputSection) -> Bool {
+        guard let i = outputs.firstIndex(where: { $0 === os }) else { return false }
+        func containsDot(_ e: ScriptExpr) -> Bool {
+            switch e {
+            case .dot: return true
+            case .unary(_, let a): return containsDot(a)
+            case .binary(_, let a, let b, _): return containsDot(a) || containsDot(b)
+            case .conditional(let a, let b, let c): return containsDot(a) || containsDot(b) || containsDot(c)
+            case .function(_, let args, _): return args.contains(where: containsDot)
+            default: return false
+            }
+        }
+        func keeps(_ e: ScriptExpr) -> Bool {
+            switch e {
+            case .dot: return true
+            case .function(let f, let args, _) where f == "ALIGN" || f == "NEXT": return !args.contains(where: containsDot)
+            case .function(let f, let args, _) where f == "MAX" || f == "MIN": return args.contains(where: keeps)
+            case .binary(_, let a, let b, _): return !containsDot(a) && !containsDot(b) && (keeps(a) || keeps(b))
+            default: return false
+            }
+        }
+        return descriptions[i].commands.contains {
+            if case .assignment(let a) = $0, a.name == "." { return keeps(a.expr) }
+            return false
+        }
+    }
+
     public init(_ script: LinkerScript) {
         self.script = script
         var descs: [ScriptOutputSection] = []
