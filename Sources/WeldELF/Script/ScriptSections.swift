@@ -195,7 +195,6 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
     var outputs: [OutputSection?] = []
     var ranges: [[Range<Int>]] = []
     var ruleIndex = 0
-    var previousFlags = SHF.alloc
     for d in state.descriptions {
         var members: [InputSection] = []
         var r: [Range<Int>] = []
@@ -225,11 +224,11 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
         }
         // An output section with data commands has contents even without inputs.
         let hasData = d.commands.contains { if case .data = $0 { return true }; return false }
-        // An empty section kept for moving `.` is of the kind before it; one kept only for its
-        // data is read-only (GNU ld).
+        // A section without inputs is read-only data, writable if it moves `.` (GNU ld since
+        // 2020: reserved space such as a stack is writable, BYTE/LONG alone are not).
         if members.isEmpty {
             let movesDot = d.commands.contains { if case .assignment(let a) = $0 { return a.name == "." }; return false }
-            flags = movesDot ? previousFlags & (SHF.alloc | SHF.write | SHF.execinstr) | SHF.alloc : SHF.alloc
+            flags = SHF.alloc | (movesDot ? SHF.write : 0)
         }
         if hasData { hasBits = true }
         if !hasBits { type = SHT.nobits } else if type == SHT.nobits { type = SHT.progbits }
@@ -245,7 +244,6 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
             for m in members where m.pieces != nil { m.pieces = nil }
         }
         let os = OutputSection(name: d.name, type: type, flags: flags, content: allEh ? .ehFrame : .inputs)
-        if flags & SHF.alloc != 0 { previousFlags = flags }
         os.align = align
         os.members = members
         fixArrayAndNoteTypes(os)
