@@ -167,6 +167,10 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
                 }
                 loadIndex &+= 1
             } else if phdr.type == PT.phdr || (phdr.programHeaders && members.isEmpty) {
+                if !headersLoaded && report {
+                    ctx.diag.error("\(state.script.sources.describe(phdr.loc)): program header '\(phdr.name)' (PT_PHDR) is not covered by a PT_LOAD: "
+                                   + "the headers are loaded only with FILEHDR PHDRS in a PT_LOAD and room before the first section")
+                }
                 seg = Segment(type: phdr.type, flags: PF.r, offset: 64, vaddr: headerVaddr &+ 64, filesz: headerSize &- 64, memsz: headerSize &- 64, align: 8)
             } else {
                 seg = Segment(type: phdr.type, flags: 0)
