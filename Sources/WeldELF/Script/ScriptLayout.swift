@@ -80,8 +80,8 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
             if let i = plan.lastIndex(where: { classOf($0) == c }) { at = i &+ 1 }
             // Read-only data with none to join goes after code (GNU ld matches by flags).
             else if c == 0, let i = plan.lastIndex(where: { classOf($0) == 10 }) { at = i &+ 1 }
-            // Notes with no notes to join go first, as GNU ld and lld place them.
-            else if c != 1, let i = plan.lastIndex(where: { (classOf($0) ?? 1000) < c }) { at = i &+ 1 }
+            // Notes and code with none of their kind to join go first, as GNU ld places them.
+            else if c != 1 && c != 10, let i = plan.lastIndex(where: { (classOf($0) ?? 1000) < c }) { at = i &+ 1 }
             else { at = plan.firstIndex(where: { classOf($0) != nil }) ?? plan.count }
         }
         plan.insert(.orphan(os), at: at!)
@@ -481,6 +481,17 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
             fill = fillPattern(try ev.evaluate(e).value, width: 4)
         case .assert(let e, let m, let loc):
             if report, try ev.evaluate(e).value == 0 { throw state.script.sources.error(loc, "assertion failed: \(m)") }
+        }
+    }
+    // Orphans that joined this section by name come after its commands.
+    if block == nil, ranges.count > desc.commands.count {
+        for i in ranges[desc.commands.count] {
+            let m = os.members[i]
+            let off = scriptAlignUp(ev.dot, subalign ?? m.align)
+            noteGap(off)
+            m.outOffset = off &- start
+            ev.dot = off &+ (m.pieces != nil ? 0 : m.size)
+            gapStart = ev.dot
         }
     }
     if let size = block, !blockPlaced, case .synthetic = os.content {

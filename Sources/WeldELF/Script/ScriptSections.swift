@@ -122,15 +122,13 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
     var orphans: [OutputSection] = []
     var orphanLists: [[InputSection]] = []
     let stripDebug = ctx.options.stripDebug || ctx.options.stripAll
-    // An orphan named like a described output section joins it (GNU ld), after what the
-    // description's last input section description took.
+    // An orphan named like a described output section joins it (GNU ld): the first such
+    // description, after all its commands.
     var joinRule: [String: Int] = [:]
-    for (k, r) in rules.enumerated() {
-        let d = state.descriptions[r.description]
-        if d.isDiscard || state.disabledDescriptions[r.description] { continue }
-        if let prev = joinRule[d.name], rules[prev].description != r.description { continue }
-        joinRule[d.name] = k
+    for (d, desc) in state.descriptions.enumerated() where !desc.isDiscard && !state.disabledDescriptions[d] {
+        if joinRule[desc.name] == nil { joinRule[desc.name] = d }
     }
+    var joined = [[InputSection]](repeating: [], count: state.descriptions.count)
     var joiners: [(Int, InputSection)] = []
     for (f, obj) in ctx.objects.enumerated() {
         let placement = f < state.placement.count ? state.placement[f] : []
@@ -190,12 +188,12 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
         case .none: break
         }
     }
-    for (k, sec) in joiners { perRule[k].append(sec) }
+    for (d, sec) in joiners { joined[d].append(sec) }
     // One output section per description.
     var outputs: [OutputSection?] = []
     var ranges: [[Range<Int>]] = []
     var ruleIndex = 0
-    for d in state.descriptions {
+    for (di, d) in state.descriptions.enumerated() {
         var members: [InputSection] = []
         var r: [Range<Int>] = []
         for c in d.commands {
@@ -206,6 +204,10 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
             }
             r.append(start..<members.count)
         }
+        // Joined orphans: one more range, after the last command.
+        let start = members.count
+        members += joined[di]
+        r.append(start..<members.count)
         ranges.append(r)
         if d.isDiscard || state.disabledDescriptions[ranges.count - 1] { outputs.append(nil); continue }
         var flags: UInt64 = 0
