@@ -318,7 +318,8 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
         if let desc {
             try placeContents(ctx, state, os, desc, d, start: start, &ev, report: report, moveDot: true)
         } else {
-            placeOrphanContents(ctx, state, os, start: start, &ev)
+            // Not described: its members keep the offsets mergeAndSizeSections gave them.
+            ev.dot = start &+ os.size
         }
         // Load address: AT(), AT>region, an explicit address (same as VMA), or the previous
         // section's VMA-to-LMA difference kept.
@@ -535,11 +536,6 @@ private func placeCommons(_ ctx: Context, _ state: ScriptState, _ os: OutputSect
         off &+= max(ctx.symbols[id].size, 1)
     }
     ev.dot = start &+ off
-}
-
-/// Sections outside the script's descriptions: members laid out as mergeAndSizeSections did.
-private func placeOrphanContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSection, start: UInt64, _ ev: inout ScriptEvaluator) {
-    ev.dot = start &+ os.size
 }
 
 /// A fill value as bytes, big-endian, `width` wide.

@@ -253,7 +253,6 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
     }
     state.outputs = outputs
     state.memberRanges = ranges
-    state.orphans = orphans
     ctx.outputSections = outputs.compactMap { $0 } + orphans
 }
 

@@ -15,10 +15,9 @@ public final class ScriptState: @unchecked Sendable {
     /// The output section made for each description (nil for /DISCARD/, for one ONLY_IF_RO/RW
     /// dropped, and for one that ended up empty).
     var outputs: [OutputSection?] = []
-    /// Per description, per command: the range of the output section's members it placed.
+    /// Per description, per command: the range of the output section's members it placed,
+    /// then one range for orphans that joined the section by name.
     var memberRanges: [[Range<Int>]] = []
-    /// Output sections of sections no rule matched.
-    var orphans: [OutputSection] = []
     /// Script-defined symbols: name → symbol id, and their values and absoluteness as the last
     /// layout pass computed them.
     var symbolIds: [String: Int32] = [:]
