@@ -442,6 +442,37 @@ struct ScriptLinkTests {
                                                     symbols: ["_sidata", "_sdata", "_edata", "_sbss", "_ebss", "end", "_etext", "vec", "counter"], run: false)
     }
 
+    @Test("strings are merged across objects in a described section, as GNU ld merges them",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func mergedStrings() async throws {
+        let a = """
+            const char *weld_b(void);
+            static long sys3(long n, long x, long y, long z) {
+                long r; __asm__ volatile ("syscall" : "=a"(r) : "a"(n), "D"(x), "S"(y), "d"(z) : "rcx", "r11", "memory"); return r;
+            }
+            const char *weld_a(void) { return "a string both objects have\\n"; }
+            void _start(void) {
+                sys3(1, 1, (long)weld_a(), 27);
+                sys3(60, weld_a() == weld_b() ? 0 : 1, 0, 0);   // merged: one copy, one address
+            }
+            """
+        let b = """
+            const char *weld_b(void) { return "a string both objects have\\n"; }
+            """
+        let objects = [try await ScriptFixtures.object("merge_a.c", a, ScriptFixtures.bareFlags),
+                       try await ScriptFixtures.object("merge_b.c", b, ScriptFixtures.bareFlags)]
+        let script = """
+            ENTRY(_start)
+            SECTIONS {
+              . = 0x400000;
+              .text : { *(.text .text.*) }
+              .rodata : { *(.rodata .rodata.*) }
+              /DISCARD/ : { *(.comment) *(.note*) *(.eh_frame) }
+            }
+            """
+        _ = try await ScriptFixtures.compareWithGNU("merge", script: script, objects: objects, symbols: ["weld_a", "weld_b"])
+    }
+
     @Test("a kernel-style link: high addresses, AT(ADDR(x) - base), PHDRS with a section in two segments, fill",
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
     func kernelStyle() async throws {

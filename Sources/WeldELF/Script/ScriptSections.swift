@@ -130,6 +130,21 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
     }
     var joined = [[InputSection]](repeating: [], count: state.descriptions.count)
     var joiners: [(Int, InputSection)] = []
+    // Strings and constants are deduplicated (SHF_MERGE) in a description whose input section
+    // descriptions follow one another: its contents are then laid out as one block, which
+    // nothing placed between them could observe.
+    let mergeable: [Bool] = state.descriptions.map { d in
+        var seenInput = false, gap = false
+        for c in d.commands {
+            if case .input = c {
+                if gap { return false }
+                seenInput = true
+            } else if seenInput {
+                gap = true
+            }
+        }
+        return seenInput
+    }
     for (f, obj) in ctx.objects.enumerated() {
         let placement = f < state.placement.count ? state.placement[f] : []
         for case let sec? in obj.sections where sec.alive && sec.foldedInto == nil {
@@ -137,8 +152,11 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
             let isEh = sec.name.equals(".eh_frame") && sec.type == SHT.progbits || sec.type == SHT.x86_64Unwind
             let p = sec.index < placement.count ? placement[sec.index] : orphanPlacement
             if p >= 0 {
+                let k = Int(p & ~keepPlacementBit)
                 if isEh { splitEhFrame(ctx, sec) }
-                perRule[Int(p & ~keepPlacementBit)].append(sec)
+                else if mergeable[rules[k].description], sec.flags & SHF.merge != 0, sec.relocCount == 0, sec.entsize > 0,
+                        sec.type == SHT.progbits { splitMergeable(sec) }
+                perRule[k].append(sec)
                 continue
             }
             if !joinRule.isEmpty, let k = joinRule[sec.name.string] {
@@ -243,9 +261,17 @@ func createScriptOutputSections(_ ctx: Context, _ state: ScriptState) {
         if !allEh {
             // .eh_frame mixed with other contents is copied whole (its records are not split
             // and dead functions' FDEs stay): only an all-.eh_frame section is one.
-            for m in members where m.pieces != nil { m.pieces = nil }
+            for m in members where m.pieces != nil && (m.name.equals(".eh_frame") || m.type == SHT.x86_64Unwind) { m.pieces = nil }
+        }
+        // Every input merged, with one entry size: the output is mergeable too (as GNU ld says).
+        var entsize: UInt64 = 0
+        if let first = members.first, !allEh, first.pieces != nil,
+           members.allSatisfy({ $0.pieces != nil && $0.flags & SHF.merge != 0 && $0.entsize == first.entsize }) {
+            flags |= SHF.merge | (members.allSatisfy { $0.flags & SHF.strings != 0 } ? SHF.strings : 0)
+            entsize = first.entsize
         }
         let os = OutputSection(name: d.name, type: type, flags: flags, content: allEh ? .ehFrame : .inputs)
+        os.entsize = entsize
         os.align = align
         os.members = members
         fixArrayAndNoteTypes(os)
