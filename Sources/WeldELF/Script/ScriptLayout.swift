@@ -357,7 +357,8 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
     }
 }
 
-/// Whether a section's flags match a region's attributes (`rwxail`, `!` negates the rest).
+/// Whether a section's flags match a region's attributes (`rwxail`, `!` negates the rest): one
+/// listed attribute must hold and no negated one.
 private func regionAccepts(_ r: ScriptMemoryRegion, _ os: OutputSection) -> Bool {
     if r.attributes.isEmpty { return false }
     var negated = false
@@ -375,7 +376,8 @@ private func regionAccepts(_ r: ScriptMemoryRegion, _ os: OutputSection) -> Bool
         }
         if negated { if m { return false } } else { anyPositive = true; if m { positive = true } }
     }
-    return !anyPositive || positive
+    // Some attribute must match (GNU ld): a region with only `!` attributes takes nothing.
+    return anyPositive && positive
 }
 
 private func checkRegion(_ ctx: Context, _ state: ScriptState, _ name: String, _ loc: ScriptLocation?, _ os: OutputSection,
