@@ -540,6 +540,45 @@ struct ScriptLinkTests {
                                                     symbols: ["weld_stack_size", "weld_heap_size", "weld_magic_seen", "_stack_top"])
     }
 
+    @Test("a kernel per-CPU section: address 0, its own PT_LOAD, loaded after .data, `.` set past it by SIZEOF",
+          .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
+    func perCPU() async throws {
+        let source = """
+            __attribute__((section(".data..percpu"))) long percpu_counter = 7;
+            __attribute__((section(".data..percpu..first"))) long percpu_first = 1;
+            int kernel_data = 5;
+            long startup_64(void) { return percpu_counter + kernel_data + percpu_first; }
+            """
+        let obj = try await ScriptFixtures.object("pcpu.c", source, ["-mcmodel=kernel", "-fno-pie", "-fno-asynchronous-unwind-tables"])
+        let script = """
+            OUTPUT_FORMAT("elf64-x86-64")
+            ENTRY(startup_64)
+            PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); percpu PT_LOAD FLAGS(6); init PT_LOAD FLAGS(7); }
+            SECTIONS {
+              . = 0xffffffff81000000;
+              .text : AT(ADDR(.text) - 0xffffffff80000000) { _text = .; *(.text .text.*) _etext = .; } :text = 0xcccc
+              . = ALIGN(0x1000);
+              .data : AT(ADDR(.data) - 0xffffffff80000000) { *(.data) } :data
+              . = ALIGN(0x1000);
+              __init_begin = .;
+              .data..percpu 0 : AT(__init_begin - 0xffffffff80000000) {
+                __per_cpu_load = .;
+                __per_cpu_start = .;
+                *(.data..percpu..first)
+                . = ALIGN(64);
+                *(.data..percpu)
+                __per_cpu_end = .;
+              } :percpu
+              . = __init_begin + SIZEOF(.data..percpu);
+              .init.data : AT(ADDR(.init.data) - 0xffffffff80000000) { BYTE(1) } :init
+              /DISCARD/ : { *(.comment) *(.note*) *(.eh_frame) }
+            }
+            """
+        _ = try await ScriptFixtures.compareWithGNU("percpu", script: script, objects: [obj],
+                                                    symbols: ["__per_cpu_load", "__per_cpu_start", "__per_cpu_end", "percpu_counter", "percpu_first",
+                                                              "__init_begin", "_text", "_etext"], run: false)
+    }
+
     @Test("PHDRS: explicit program headers with FILEHDR, PHDRS and FLAGS",
           .enabled(if: enabled, Comment(rawValue: Weld.missingMessage)))
     func explicitProgramHeaders() async throws {

@@ -61,9 +61,11 @@ func orderSectionsByScript(_ ctx: Context, _ state: ScriptState) -> [OutputSecti
     let anchors: [Int: String] = [10: ".text", 0: ".rodata", 20: ".data", 30: ".tdata", 31: ".tbss", 40: ".bss"]
     func anchorIndex(_ c: Int) -> Int? {
         guard let name = anchors[c] else { return nil }
+        // The statement counts even if its section turned out empty (GNU ld inserts there).
         guard var i = plan.firstIndex(where: {
-            guard case .command(let k) = $0, let d = descriptionIndex(state, command: k), let os = descOutput[d] else { return false }
-            return os.name == name
+            guard case .command(let k) = $0, let d = descriptionIndex(state, command: k) else { return false }
+            let desc = state.descriptions[d]
+            return desc.name == name && !desc.isDiscard && !state.disabledDescriptions[d]
         }) else { return nil }
         // After the anchor and the orphans of this kind already placed after it.
         while i &+ 1 < plan.count, case .orphan(let o) = plan[i &+ 1], orphanClass(o) == c { i &+= 1 }
@@ -272,6 +274,7 @@ private func layoutPass(_ ctx: Context, _ state: ScriptState, phnum: Int, report
             switch script.sectionsCommands[i] {
             case .assignment(let a):
                 try assign(a, &ev)
+                if let id = state.symbolIds[a.name] { state.symbolCommand[id] = i }
                 continue
             case .assert(let e, let m, let loc):
                 if report, try ev.evaluate(e).value == 0 { throw script.sources.error(loc, "assertion failed: \(m)") }

@@ -19,20 +19,32 @@ func buildSegments(_ ctx: Context, _ state: ScriptState, phnum: Int, report: Boo
     var explicit: [(phdr: ScriptPhdr, members: [Int])] = []
     if let phdrs = state.script.phdrs {
         explicit = phdrs.map { ($0, []) }
+        // Walk the script, so that a section without `:phdr` (an orphan, too) takes the list
+        // of the statement before it even when that statement's section was dropped.
         var current: [Int] = []
-        for (i, os) in allocs.enumerated() {
-            if let d = state.outputs.firstIndex(where: { $0 === os }), !state.descriptions[d].phdrs.isEmpty {
-                current = []
-                for (name, loc) in state.descriptions[d].phdrs where name != "NONE" {
-                    guard let k = phdrs.firstIndex(where: { $0.name == name }) else {
-                        if report { ctx.diag.error("\(state.script.sources.describe(loc)): section '\(os.name)' assigned to non-existent program header '\(name)'") }
-                        continue
+        let allocIndex = Dictionary(uniqueKeysWithValues: allocs.enumerated().map { (ObjectIdentifier($0.element), $0.offset) })
+        for item in state.plan {
+            var section: OutputSection? = nil
+            switch item {
+            case .orphan(let os): section = os
+            case .command(let c):
+                guard let d = state.descriptionOfCommand[c] else { continue }
+                let desc = state.descriptions[d]
+                if desc.isDiscard || state.disabledDescriptions[d] { continue }
+                section = state.outputs[d]
+                if !desc.phdrs.isEmpty {
+                    current = []
+                    for (name, loc) in desc.phdrs where name != "NONE" {
+                        guard let k = phdrs.firstIndex(where: { $0.name == name }) else {
+                            if report { ctx.diag.error("\(state.script.sources.describe(loc)): section '\(desc.name)' assigned to non-existent program header '\(name)'") }
+                            continue
+                        }
+                        current.append(k)
                     }
-                    current.append(k)
                 }
-            } else if current.isEmpty, let k = phdrs.firstIndex(where: { $0.type == PT.load }) {
-                current = [k]
             }
+            guard let os = section, let i = allocIndex[ObjectIdentifier(os)] else { continue }
+            if current.isEmpty, let k = phdrs.firstIndex(where: { $0.type == PT.load }) { current = [k] }
             for k in current { explicit[k].members.append(i) }
         }
         var loadIndex = 0

@@ -28,6 +28,8 @@ public final class ScriptState: @unchecked Sendable {
     /// The output section a script symbol belongs to (.symtab's st_shndx): the one it is
     /// assigned in, or for an assignment between sections the one before it (GNU ld).
     public internal(set) var symbolSections: [Int32: OutputSection] = [:]
+    /// The SECTIONS command that assigns a symbol between sections.
+    var symbolCommand: [Int32: Int] = [:]
     /// Names script expressions refer to (garbage collection roots, as lld keeps them).
     var referencedNames: [String] = []
     /// LMA of each output section (by identity) from the last layout pass.

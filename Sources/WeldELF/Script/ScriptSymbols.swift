@@ -87,8 +87,9 @@ func isAddressExpression(_ e: ScriptExpr) -> Bool {
 }
 
 /// After the last layout pass: script symbols take the values it computed. A symbol assigned
-/// between sections belongs to the section holding its address, else (before the first
-/// section, in a gap) to the next section, as GNU ld relates it.
+/// between sections belongs to the section holding its address; else to the section of the
+/// statement just before the assignment, or if that one was dropped, of the one after (GNU
+/// ld); else to the nearest section by address.
 func finalizeScriptSymbols(_ ctx: Context, _ state: ScriptState) {
     let allocs = ctx.outputSections.filter { $0.isAlloc }
     for (name, id) in state.symbolIds {
@@ -96,8 +97,36 @@ func finalizeScriptSymbols(_ ctx: Context, _ state: ScriptState) {
         ctx.symbols[id].value = value
         guard state.symbolSections[id] == nil, !ctx.symbols[id].isAbsolute else { continue }
         let holds = allocs.contains { $0.addr <= value && value <= $0.addr &+ $0.size }
-        if !holds, let next = allocs.filter({ $0.addr > value }).min(by: { $0.addr < $1.addr }) {
-            state.symbolSections[id] = next
+        if !holds, let c = state.symbolCommand[id], let os = neighbourSection(ctx, state, command: c) {
+            state.symbolSections[id] = os
+        } else if !holds, let near = allocs.filter({ $0.addr &+ $0.size <= value }).max(by: { $0.addr < $1.addr })
+            ?? allocs.filter({ $0.addr > value }).min(by: { $0.addr < $1.addr }) {
+            state.symbolSections[id] = near
         }
     }
+}
+
+/// The section of the output statement just before SECTIONS command `command` if it was kept,
+/// else of the first statement after it that was.
+private func neighbourSection(_ ctx: Context, _ state: ScriptState, command: Int) -> OutputSection? {
+    let commands = state.script.sectionsCommands
+    func section(_ c: Int) -> OutputSection?? {
+        guard let d = state.descriptionOfCommand[c], !state.descriptions[d].isDiscard, !state.disabledDescriptions[d] else { return nil }
+        let os = state.outputs[d]
+        return .some(os.flatMap { o in o.isAlloc && ctx.outputSections.contains { $0 === o } ? o : nil })
+    }
+    var c = command - 1
+    while c >= 0 {
+        if let found = section(c) {
+            if let os = found { return os }
+            break
+        }
+        c -= 1
+    }
+    c = command + 1
+    while c < commands.count {
+        if let found = section(c), let os = found { return os }
+        c += 1
+    }
+    return nil
 }
