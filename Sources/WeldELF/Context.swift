@@ -47,6 +47,8 @@ public final class Context: @unchecked Sendable {
     public var linkerSymbols: [(Int32, LinkerSymbolValue)] = []
     /// --retain-symbols-file: the names of the globals .symtab keeps (nil: no such option).
     public var retainedSymbols: Set<NameRef>? = nil
+    /// The -T linker script, if any (Script/).
+    public var script: ScriptState? = nil
 
     /// Set by the relocation scan when a local-dynamic TLS sequence needs the module's GOT pair.
     public let needsTlsLd = Atomic<Bool>(false)
@@ -130,6 +132,7 @@ public final class Context: @unchecked Sendable {
 
     public init(options: Options) {
         self.options = options
+        script = options.linkerScript.map(ScriptState.init)
     }
 }
 

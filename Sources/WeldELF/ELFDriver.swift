@@ -23,7 +23,7 @@ public enum ELFDriver {
         let options: Options
         do {
             let t0 = monotonicNanos()
-            options = try Options.parse(args)
+            options = try applyLinkerScripts(Options.parse(args))
             timer.record("option parsing", monotonicNanos() - t0)
         } catch {
             Diagnostics.shared.error(error.message)
@@ -69,11 +69,17 @@ public enum ELFDriver {
                 return 0
             }
             computeOutputProperties(ctx)
+            if let s = ctx.script, s.hasSections { timer.phase("place sections by script") { placeSectionsByScript(ctx, s) } }
             if options.gcSections { garbageCollectSections(ctx) }
             if options.icf != .none { timer.phase("identical code folding") { foldIdenticalCode(ctx) } }
-            timer.phase("create output sections") { createOutputSections(ctx) }
-            try timer.phase("order sections") { () throws in try orderSections(ctx) }
+            if let s = ctx.script, s.hasSections {
+                timer.phase("create output sections") { createScriptOutputSections(ctx, s) }
+            } else {
+                timer.phase("create output sections") { createOutputSections(ctx) }
+                try timer.phase("order sections") { () throws in try orderSections(ctx) }
+            }
             defineLinkerSymbols(ctx)
+            if let s = ctx.script { defineScriptSymbols(ctx, s) }
             computePreemption(ctx)
             timer.phase("scan relocations") { scanRelocations(ctx) }
             try check(ctx)
@@ -128,6 +134,7 @@ public enum ELFDriver {
         weld \(weldVersion): a fast linker (compatible with GNU linkers)
         Options:
           -o FILE                 Set output file name
+          -T FILE, --script FILE  Use a linker script (SECTIONS, MEMORY, PHDRS, …); -dT FILE: default script
           -l LIBNAME, -L DIR      Search for library LIBNAME in DIR
           -static, -pie, -no-pie, -shared, -static-pie via -static -pie --no-dynamic-linker
           --threads=N, -j N       Use N threads (default: all cores)

@@ -102,7 +102,7 @@ public func parseLibraryScript(_ text: UnsafeRawBufferPointer, path: String) thr
                 if fullScriptCommands.contains(name) {
                     throw lx.error(at: t.start, "unsupported linker script command '\(name)': only library "
                                    + "scripts (GROUP, INPUT, AS_NEEDED, OUTPUT_FORMAT, OUTPUT_ARCH, SEARCH_DIR, "
-                                   + "ENTRY) are supported")
+                                   + "ENTRY) are supported in a script given as an input file; pass a full script with -T")
                 }
                 throw lx.error(at: t.start, "unknown linker script command '\(name)'")
             }

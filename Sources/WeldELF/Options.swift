@@ -105,6 +105,11 @@ public struct Options: Sendable {
     public var dynamicListData = false
     /// --package-metadata=JSON: the text of a .note.package note (FDO package metadata).
     public var packageMetadata: String? = nil
+    /// Linker scripts: `-T`/`--script` files, the `-dT`/`--default-script` file, and the
+    /// script they make once read (Script/LoadScript.swift).
+    public var scriptPaths: [String] = []
+    public var defaultScriptPath: String? = nil
+    public var linkerScript: LinkerScript? = nil
 
     public enum TimeReportFormat: Sendable { case text, json }
 }
@@ -156,6 +161,9 @@ extension Options {
                 continue
             }
             if raw.hasPrefix("-L") && !raw.hasPrefix("--") && raw.count > 2 { o.searchPaths.append(String(raw.dropFirst(2))); continue }
+            if raw.hasPrefix("-T") && raw.count > 2 && !["-Ttext", "-Tdata", "-Tbss"].contains(where: { raw.hasPrefix($0) }) {
+                o.scriptPaths.append(String(raw.dropFirst(2))); continue   // -Tscript.ld
+            }
             switch arg {
             case "-o", "-output": o.output = try val(arg)
             case "-l", "-library":
@@ -163,6 +171,8 @@ extension Options {
             case "-L", "-library-path": o.searchPaths.append(try val(arg))
             case "-sysroot": o.sysroot = try val(arg)
             case "-e", "-entry": o.entry = try val(arg)
+            case "-T", "-script": o.scriptPaths.append(try val(arg))
+            case "-dT", "-default-script": o.defaultScriptPath = try val(arg)
             case "-u", "-undefined": o.undefined.append(try val(arg))
             case "-require-defined": o.undefined.append(try val(arg))
             case "-defsym":

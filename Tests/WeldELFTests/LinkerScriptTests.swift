@@ -163,7 +163,8 @@ private func parseFile(_ path: String) throws -> LibraryScript? {
     @Test func unknownAndUnsupportedCommands() {
         #expect(errorMessage("INPUT(a)\nSECTIONS { .text : { *(.text) } }")
                 == "test.so:2:1: unsupported linker script command 'SECTIONS': only library scripts "
-                + "(GROUP, INPUT, AS_NEEDED, OUTPUT_FORMAT, OUTPUT_ARCH, SEARCH_DIR, ENTRY) are supported")
+                + "(GROUP, INPUT, AS_NEEDED, OUTPUT_FORMAT, OUTPUT_ARCH, SEARCH_DIR, ENTRY) are supported in a script given "
+                + "as an input file; pass a full script with -T")
         #expect(errorMessage("  FROB(x)") == "test.so:1:3: unknown linker script command 'FROB'")
         #expect(errorMessage("hello world, this is a text file")
                 == "test.so:1:1: unknown linker script command 'hello'")

@@ -21,14 +21,16 @@ func writeLinkMap(_ ctx: Context) throws(LinkError) {
     func hex8(_ v: UInt64) -> String { let h = String(v, radix: 16); return String(repeating: " ", count: max(0, 8 - h.count)) + h }
     func dec5(_ v: UInt64) -> String { let d = String(v); return String(repeating: " ", count: max(0, 5 - d.count)) + d }
     for os in ctx.outputSections where os.isAlloc {
-        out += "\(hex16(os.addr)) \(hex16(os.addr)) \(hex8(os.size)) \(dec5(os.align)) \(os.name)\n"
+        // Load addresses differ from addresses only under a script's AT().
+        let lma = ctx.script.map { scriptLoadAddress($0, os) &- os.addr } ?? 0
+        out += "\(hex16(os.addr)) \(hex16(os.addr &+ lma)) \(hex8(os.size)) \(dec5(os.align)) \(os.name)\n"
         for m in os.members where m.alive {
             let addr = os.addr + m.outOffset
             let size = m.pieces == nil ? m.size : m.size
-            out += "\(hex16(addr)) \(hex16(addr)) \(hex8(size)) \(dec5(m.align))         \(m.file.displayName):(\(m.name.string))\n"
+            out += "\(hex16(addr)) \(hex16(addr &+ lma)) \(hex8(size)) \(dec5(m.align))         \(m.file.displayName):(\(m.name.string))\n"
             if let list = symbolsBySection[ObjectIdentifier(m)] {
                 for (v, n) in list.sorted(by: { $0.0 < $1.0 }) {
-                    out += "\(hex16(v)) \(hex16(v))        0     1                 \(n)\n"
+                    out += "\(hex16(v)) \(hex16(v &+ lma))        0     1                 \(n)\n"
                 }
             }
         }

@@ -57,4 +57,6 @@ public struct Segment: Sendable {
     public var filesz: UInt64 = 0
     public var memsz: UInt64 = 0
     public var align: UInt64 = 1
+    /// p_paddr when it differs from p_vaddr (a linker script's AT); nil: the same.
+    public var paddr: UInt64? = nil
 }

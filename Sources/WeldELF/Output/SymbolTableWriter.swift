@@ -114,7 +114,7 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
         } else {
             // The section holding the address (a symbol at a section's end belongs to it only
             // if no section starts there).
-            let sec = ctx.outputSections.first { $0.isAlloc && $0.addr <= s.value && s.value < $0.addr + $0.size }
+            let sec = ctx.script?.symbolSections[id] ?? ctx.outputSections.first { $0.isAlloc && $0.addr <= s.value && s.value < $0.addr + $0.size }
                 ?? ctx.outputSections.first { $0.isAlloc && $0.addr <= s.value && s.value <= $0.addr + $0.size }
             put(idx, name: s.name, strOff: so, info: STB.global << 4 | STT.notype, other: 0,
                 shndx: s.isAbsolute ? SHN.abs : UInt16(sec?.headerIndex ?? Int(SHN.abs)), value: s.value, size: 0)

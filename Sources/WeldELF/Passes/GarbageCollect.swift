@@ -138,6 +138,7 @@ private func markAndSweep(_ ctx: Context) {
     var rootNames = o.undefined
     if let e = o.entry { rootNames.append(e) } else if o.outputKind == .executable { rootNames.append("_start") }
     rootNames += ["_init", "_fini"]
+    rootNames += ctx.script?.referencedNames ?? []
     for (_, expr) in o.defsyms where parseNumber(expr) == nil {
         let base = expr.split(whereSeparator: { $0 == "+" || $0 == "-" }).first.map { String($0).trimmingCharacters() } ?? expr
         rootNames.append(base)
@@ -292,7 +293,7 @@ private func prepareFile(_ ctx: Context, _ obj: ObjectFile, _ f: Int, _ t: Table
             scanEhFrame(ctx, obj, sec, t, f, &g.roots, &edges)
         } else if !alloc {
             if !inGroup[s] { g.roots.append(base + s) }
-        } else if isReserved(sec, inGroup: inGroup[s]) {
+        } else if isReserved(sec, inGroup: inGroup[s]) || isKeptByScript(ctx, file: f, section: s) {
             g.roots.append(base + s)
         }
         if alloc && isCIdentifier(sec.name) { g.cNamed.append(Int32(s)) }

@@ -93,7 +93,7 @@ func layout(_ ctx: Context) {
     // Drop empty sections weld would otherwise emit (except ones symbols point into).
     ctx.outputSections = ctx.outputSections.filter { os in
         if case .synthetic = os.content { return true }
-        return !os.members.isEmpty || os === ctx.synth.bss
+        return !os.members.isEmpty || os === ctx.synth.bss || ctx.script?.keepsEmpty(os) == true
     }
     // Non-allocated tables at the end.
     if !ctx.options.stripAll {
@@ -105,7 +105,8 @@ func layout(_ ctx: Context) {
     let shstrtab = OutputSection(name: ".shstrtab", type: SHT.strtab, flags: 0, content: .synthetic(.shstrtab))
     ctx.outputSections.append(shstrtab)
     let ranked = ctx.outputSections.enumerated().map { (sectionRank($0.element), $0.offset, $0.element) }
-    ctx.outputSections = ranked.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { $0.2 }
+    if let s = ctx.script, s.hasSections { ctx.outputSections = orderSectionsByScript(ctx, s) }
+    else { ctx.outputSections = ranked.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { $0.2 } }
     // Section header string table.
     var shstr = StringTableBuilder()
     for os in ctx.outputSections { os.nameOffset = shstr.add(os.name) }
@@ -144,7 +145,7 @@ func layout(_ ctx: Context) {
         default: break
         }
     }
-    assignAddresses(ctx)
+    if let s = ctx.script { assignScriptAddresses(ctx, s) } else { assignAddresses(ctx) }
     if let relr = ctx.synth.relrDyn { sizePackedRelativeRelocs(ctx, relr) }
 }
 

@@ -11,6 +11,8 @@ public enum LinkerSymbolValue: Sendable {
     case endOfExec, endOfData, endOfBss, bssStart, tlsStart
     case absolute(UInt64)
     case alias(Int32, Int64)
+    /// Assigned by a linker script; layout has set the value.
+    case script
 }
 
 func defineLinkerSymbols(_ ctx: Context) {
@@ -102,6 +104,7 @@ func finalizeLinkerSymbols(_ ctx: Context) {
         case .tlsStart: value = ctx.tlsStart
         case .absolute(let n): value = n
         case .alias(let other, let off): value = UInt64(bitPattern: Int64(bitPattern: ctx.symbols[other].value) &+ off)
+        case .script: value = ctx.symbols[id].value
         }
         ctx.symbols[id].value = value
         if case .alias(let other, _) = v {

@@ -66,6 +66,7 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     graph.add("synthetic sections") {
         Parallel.forEach(synthetic.count) { i in writeSynthetic(ctx, synthetic[i], buf) }
     }
+    if let s = ctx.script { graph.add("script data and fill") { writeScriptContents(ctx, s, buf) } }
     if let hdr = ctx.synth.ehFrameHdr {
         graph.add(".eh_frame_hdr", dependsOn: ["merged strings and .eh_frame"]) { writeEhFrameHdr(ctx, hdr, buf) }
     }
@@ -95,7 +96,7 @@ func writeHeaders(_ ctx: Context, _ buf: UnsafeMutableRawPointer) {
     // Program headers.
     for (i, p) in ctx.segments.enumerated() {
         let h = buf + 64 + i * 56
-        h.w32(0, p.type); h.w32(4, p.flags); h.w64(8, p.offset); h.w64(16, p.vaddr); h.w64(24, p.vaddr)
+        h.w32(0, p.type); h.w32(4, p.flags); h.w64(8, p.offset); h.w64(16, p.vaddr); h.w64(24, p.paddr ?? p.vaddr)
         h.w64(32, p.filesz); h.w64(40, p.memsz); h.w64(48, p.align)
     }
     // Section headers (index 0 is null; it holds the real counts when they overflow).

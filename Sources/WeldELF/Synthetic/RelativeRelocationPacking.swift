@@ -148,7 +148,7 @@ func sizePackedRelativeRelocs(_ ctx: Context, _ relr: OutputSection) {
         let needed = UInt64(words.count * 8)
         if needed > relr.size {
             relr.size = needed
-            assignAddresses(ctx)
+            if let s = ctx.script { assignScriptAddresses(ctx, s) } else { assignAddresses(ctx) }
             continue
         }
         // An empty bitmap relocates nothing: padding that keeps the addresses already assigned.
