@@ -1,0 +1,62 @@
+import WeldCore
+
+/// An archive named on the command line, with which members are already in the link.
+final class ArchiveInput {
+    let archive: Archive
+    let path: String
+    var loaded: [Bool]
+    init(archive: Archive, path: String) {
+        self.archive = archive
+        self.path = path
+        loaded = [Bool](repeating: false, count: archive.members.count)
+    }
+}
+
+/// Everything one link knows, passed to every pass. Passes are plain functions over it.
+final class LinkContext {
+    let options: Options
+    let diag = Diagnostics.shared
+    var symtab = SymbolTable()
+    /// Loaded objects, in link order (command line order; archive members when they are pulled).
+    var objects: [ObjectFile] = []
+    /// Atoms of all loaded objects (object `i`'s atoms start at `objects[i].atomBase`), then
+    /// synthesized zero-fill atoms for common symbols.
+    var atoms: [Atom] = []
+    var dylibs: [DylibFile] = []
+    var archives: [ArchiveInput] = []
+    /// Symbols whose definition lives in a synthesized atom (commons), by atom.
+    var commonSymbols: [Int32] = []
+
+    // Set by the passes.
+    var entrySymbol: Int32 = -1
+    var headerSymbol: Int32 = -1
+    var gotSymbols: [Int32] = []
+    var stubSymbols: [Int32] = []
+    var tlvPointerSymbols: [Int32] = []
+    /// Imported symbols, in chained-fixup import order.
+    var imports: [Int32] = []
+    var layout = OutputLayout()
+
+    init(options: Options) { self.options = options }
+
+    @inline(__always) func object(of atom: Atom) -> ObjectFile { objects[Int(atom.file)] }
+
+    /// The global symbol index that nlist `n` of `file` became.
+    @inline(__always) func symbolID(_ file: ObjectFile, _ n: Int32) -> Int32 { file.symbolIDs[Int(n)] }
+
+    /// "file.o:(__TEXT,__text+0x1c)" for an offset inside a global atom.
+    func location(atom a: Int32, offset: UInt32) -> String {
+        let atom = atoms[Int(a)]
+        if atom.file < 0 { return "<common symbol>" }
+        let f = objects[Int(atom.file)]
+        return f.location(section: Int(atom.section), offset: UInt64(atom.inputOffset) + UInt64(offset))
+    }
+
+    func fileName(ofSymbol s: Symbol) -> String {
+        switch s.kind {
+        case .dylib: return dylibs[Int(s.file)].path
+        case .lazy: return archives[Int(s.file)].path
+        default: return s.file >= 0 ? objects[Int(s.file)].name : "<internal>"
+        }
+    }
+}

@@ -1,0 +1,396 @@
+import WeldCore
+
+/// One section of an input object, as its header says, plus the range of atoms cut from it.
+struct InputSection {
+    var segname: String
+    var sectname: String
+    var addr: UInt64
+    var size: UInt64
+    var offset: UInt32
+    var alignLog2: UInt32
+    var reloff: UInt32
+    var nreloc: UInt32
+    var flags: UInt32
+    /// File-local atom indices `firstAtom ..< firstAtom + atomCount`, sorted by input offset.
+    var firstAtom: Int32 = 0
+    var atomCount: Int32 = 0
+    var kind: SectionKind = .regular
+
+    var type: UInt32 { flags & MachO.sectionTypeMask }
+    var isZerofill: Bool {
+        let t = type
+        return t == MachO.sZerofill || t == MachO.sGBZerofill || t == MachO.sThreadLocalZerofill
+    }
+}
+
+/// How the linker treats an input section's contents.
+enum SectionKind: UInt8 {
+    case regular          // copied, relocated
+    case cstrings         // NUL-terminated strings, deduplicated
+    case literals         // fixed-size literals (4, 8, 16 bytes), deduplicated
+    case compactUnwind    // __LD,__compact_unwind: input to __unwind_info, not copied
+    case ehFrame          // __TEXT,__eh_frame
+    case dropped          // debug info and other sections that do not reach the output
+}
+
+/// A relocation after parsing: pairs (ADDEND + X, SUBTRACTOR + UNSIGNED) are folded into one
+/// record, inline addends are read, and section-relative targets are turned into atoms.
+struct Reloc {
+    var offset: UInt32        // from the start of the atom
+    var type: UInt8
+    var length: UInt8         // log2 of the width
+    var pcrel: Bool
+    var targetIsSymbol: Bool  // target is an nlist index; else a file-local atom index
+    var target: Int32
+    var subtrahend: Int32     // nlist index of a SUBTRACTOR's symbol, or -1
+    var addend: Int64
+}
+
+/// A piece of a section that moves as a unit: with MH_SUBSECTIONS_VIA_SYMBOLS a section is cut
+/// at every symbol, C strings at every string, literals at every literal.
+struct Atom {
+    var file: Int32           // object index; -1 for synthesized zero-fill (commons)
+    var section: Int32        // index in the file's sections
+    var inputOffset: UInt32   // offset in the input section
+    var size: UInt32
+    var alignLog2: UInt8
+    var live: Bool = true
+    var relocStart: Int32 = 0
+    var relocCount: Int32 = 0
+    var outSection: Int32 = -1
+    var outOffset: UInt64 = 0
+    /// For a deduplicated literal: the global atom index of the copy that is kept (else -1).
+    var replacedBy: Int32 = -1
+}
+
+/// nlist_64 as read from the symbol table.
+struct NList {
+    var strx: UInt32
+    var type: UInt8
+    var sect: UInt8
+    var desc: UInt16
+    var value: UInt64
+
+    var isStab: Bool { type & MachO.nStab != 0 }
+    var isExternal: Bool { type & MachO.nExt != 0 }
+    var isPrivateExtern: Bool { type & MachO.nPext != 0 }
+    var kind: UInt8 { type & MachO.nTypeMask }
+}
+
+/// An arm64 MH_OBJECT, read in place. Parsing is independent per file and runs in parallel;
+/// linking the file in (giving its symbols global ids) happens later, in command-line order.
+final class ObjectFile {
+    let name: String
+    let base: UnsafeRawPointer
+    let size: Int
+    let headerFlags: UInt32
+    var sections: [InputSection] = []
+    var atoms: [Atom] = []
+    var relocs: [Reloc] = []
+    var nlists: [NList] = []
+    /// For each nlist: the file-local atom and offset of its definition (-1 if not in a section).
+    var symbolAtom: [Int32] = []
+    var symbolOffset: [UInt32] = []
+    let stringTable: UnsafeRawPointer
+    let stringTableSize: Int
+    var linkerOptions: [[String]] = []
+    /// Set when the file joins the link.
+    var index: Int32 = -1
+    var atomBase: Int32 = 0
+    var symbolIDs: [Int32] = []
+
+    var subsectionsViaSymbols: Bool { headerFlags & MachO.mhSubsectionsViaSymbols != 0 }
+
+    /// The name of nlist `i` as raw bytes in the mapping (no copy).
+    func symbolName(_ i: Int) -> UnsafeRawBufferPointer {
+        let strx = Int(nlists[i].strx)
+        let p = stringTable + strx
+        var n = 0
+        while strx + n < stringTableSize && p.u8(n) != 0 { n += 1 }
+        return UnsafeRawBufferPointer(start: p, count: n)
+    }
+
+    func symbolNameString(_ i: Int) -> String { String(decoding: symbolName(i), as: UTF8.self) }
+
+    /// Where an atom's contents live in the input, or nil for zero-fill.
+    func contents(ofAtom a: Atom) -> UnsafeRawPointer? {
+        let s = sections[Int(a.section)]
+        if s.isZerofill { return nil }
+        return base + Int(s.offset) + Int(a.inputOffset)
+    }
+
+    /// "file.o:(__TEXT,__text+0x1c)" for diagnostics.
+    func location(section: Int, offset: UInt64) -> String {
+        let s = sections[section]
+        return "\(name):(\(s.segname),\(s.sectname)+0x\(String(offset, radix: 16)))"
+    }
+
+    init(name: String, bytes: UnsafeRawBufferPointer) throws(LinkError) {
+        self.name = name
+        guard let base = bytes.baseAddress, bytes.count >= 32 else { throw LinkError("\(name): file is too small for a Mach-O header") }
+        self.base = base
+        self.size = bytes.count
+        func bad(_ what: String) -> LinkError { LinkError("\(name): malformed Mach-O object: \(what)") }
+        guard base.u32(0) == MachO.magic64 else { throw bad("bad magic 0x\(String(base.u32(0), radix: 16))") }
+        let cpu = base.u32(4)
+        guard cpu == MachO.cpuTypeARM64 else {
+            throw LinkError("\(name): object is for \(cpu == MachO.cpuTypeX86_64 ? "x86_64" : "cpu type 0x\(String(cpu, radix: 16))"), not arm64")
+        }
+        guard base.u32(12) == MachO.mhObject else { throw bad("file type \(base.u32(12)) is not MH_OBJECT") }
+        let ncmds = Int(base.u32(16)), sizeofcmds = Int(base.u32(20))
+        headerFlags = base.u32(24)
+        guard 32 + sizeofcmds <= size else { throw bad("load commands (\(sizeofcmds) bytes) run past the end of the file") }
+        var symoff = 0, nsyms = 0, stroff = 0, strsize = 0
+        var off = 32
+        for _ in 0..<ncmds {
+            guard off + 8 <= 32 + sizeofcmds else { throw bad("load command at offset \(off) runs past sizeofcmds") }
+            let cmd = base.u32(off), cmdsize = Int(base.u32(off + 4))
+            guard cmdsize >= 8, off + cmdsize <= 32 + sizeofcmds else { throw bad("load command at offset \(off) has bad size \(cmdsize)") }
+            switch cmd {
+            case MachO.lcSegment64:
+                guard cmdsize >= 72 else { throw bad("LC_SEGMENT_64 at offset \(off) is too small") }
+                let nsects = Int(base.u32(off + 64))
+                guard 72 + nsects * 80 <= cmdsize else { throw bad("LC_SEGMENT_64 at offset \(off): \(nsects) sections do not fit") }
+                for k in 0..<nsects {
+                    let s = off + 72 + k * 80
+                    let sec = InputSection(
+                        segname: base.fixedName(s + 16, 16), sectname: base.fixedName(s, 16),
+                        addr: base.u64(s + 32), size: base.u64(s + 40), offset: base.u32(s + 48),
+                        alignLog2: base.u32(s + 52), reloff: base.u32(s + 56), nreloc: base.u32(s + 60),
+                        flags: base.u32(s + 64))
+                    sections.append(sec)
+                }
+            case MachO.lcSymtab:
+                guard cmdsize >= 24 else { throw bad("LC_SYMTAB too small") }
+                symoff = Int(base.u32(off + 8)); nsyms = Int(base.u32(off + 12))
+                stroff = Int(base.u32(off + 16)); strsize = Int(base.u32(off + 20))
+            case MachO.lcLinkerOption:
+                let count = Int(base.u32(off + 8))
+                var p = off + 12
+                var strings: [String] = []
+                for _ in 0..<count {
+                    var n = 0
+                    while p + n < off + cmdsize && base.u8(p + n) != 0 { n += 1 }
+                    guard p + n < off + cmdsize else { throw bad("LC_LINKER_OPTION at offset \(off): string runs past the command") }
+                    strings.append(String(decoding: UnsafeRawBufferPointer(start: base + p, count: n), as: UTF8.self))
+                    p += n + 1
+                }
+                linkerOptions.append(strings)
+            default:
+                break
+            }
+            off += cmdsize
+        }
+        guard symoff + nsyms * 16 <= size, stroff + strsize <= size, symoff >= 0 else {
+            throw bad("symbol table (offset \(symoff), \(nsyms) entries) or string table (offset \(stroff), \(strsize) bytes) runs past the end of the file")
+        }
+        stringTable = base + stroff
+        stringTableSize = strsize
+        nlists.reserveCapacity(nsyms)
+        for k in 0..<nsyms {
+            let p = symoff + k * 16
+            let n = NList(strx: base.u32(p), type: base.u8(p + 4), sect: base.u8(p + 5), desc: base.u16(p + 6), value: base.u64(p + 8))
+            guard Int(n.strx) < max(strsize, 1) else { throw bad("symbol \(k) has string index \(n.strx) past the string table (\(strsize) bytes)") }
+            if !n.isStab && n.kind == MachO.nSect && (n.sect == 0 || Int(n.sect) > sections.count) {
+                throw bad("symbol \(k) refers to section \(n.sect); the file has \(sections.count)")
+            }
+            nlists.append(n)
+        }
+        for k in sections.indices {
+            let s = sections[k]
+            if !s.isZerofill && Int(s.offset) + Int(s.size) > size {
+                throw bad("section \(s.segname),\(s.sectname) (offset \(s.offset), size \(s.size)) runs past the end of the file")
+            }
+            if s.nreloc > 0 && Int(s.reloff) + Int(s.nreloc) * 8 > size {
+                throw bad("relocations of \(s.segname),\(s.sectname) run past the end of the file")
+            }
+            sections[k].kind = ObjectFile.classify(s)
+        }
+        try atomize()
+        try readRelocations()
+    }
+
+    static func classify(_ s: InputSection) -> SectionKind {
+        if s.segname == "__LD" && s.sectname == "__compact_unwind" { return .compactUnwind }
+        if s.flags & MachO.attrDebug != 0 || s.segname == "__DWARF" { return .dropped }
+        if s.segname == "__LLVM" { return .dropped }
+        if s.sectname == "__eh_frame" { return .ehFrame }
+        switch s.type {
+        case MachO.sCStringLiterals: return .cstrings
+        case MachO.s4ByteLiterals, MachO.s8ByteLiterals, MachO.s16ByteLiterals: return .literals
+        default: return .regular
+        }
+    }
+
+    /// Cuts every section into atoms and records where each defined symbol lands.
+    private func atomize() throws(LinkError) {
+        // Symbols by section, sorted by address: the cut points.
+        var bySection = [[Int32]](repeating: [], count: sections.count)
+        for (k, n) in nlists.enumerated() where !n.isStab && n.kind == MachO.nSect {
+            bySection[Int(n.sect) - 1].append(Int32(k))
+        }
+        symbolAtom = [Int32](repeating: -1, count: nlists.count)
+        symbolOffset = [UInt32](repeating: 0, count: nlists.count)
+        for si in sections.indices {
+            let s = sections[si]
+            guard s.size <= UInt64(UInt32.max) else { throw LinkError("\(name): section \(s.segname),\(s.sectname) is larger than 4 GiB") }
+            let size = UInt32(s.size)
+            let first = Int32(atoms.count)
+            var cuts: [UInt32] = [0]
+            switch s.kind {
+            case .dropped:
+                break
+            case .cstrings:
+                let p = base + Int(s.offset)
+                for i in 0..<Int(size) where p.u8(i) == 0 && i + 1 < Int(size) { cuts.append(UInt32(i + 1)) }
+                if size > 0 && p.u8(Int(size) - 1) != 0 {
+                    throw LinkError("\(location(section: si, offset: s.size)): C string literal section does not end with a NUL")
+                }
+            case .literals:
+                let w: UInt32 = s.type == MachO.s4ByteLiterals ? 4 : s.type == MachO.s8ByteLiterals ? 8 : 16
+                guard size % w == 0 else { throw LinkError("\(name): \(s.segname),\(s.sectname): size \(size) is not a multiple of \(w)") }
+                var o = w
+                while o < size { cuts.append(o); o += w }
+            case .compactUnwind:
+                guard size % 32 == 0 else { throw LinkError("\(name): __LD,__compact_unwind: size \(size) is not a multiple of 32") }
+                var o: UInt32 = 32
+                while o < size { cuts.append(o); o += 32 }
+            case .ehFrame:
+                break   // kept whole: weld does not split CIEs and FDEs yet
+            case .regular:
+                if subsectionsViaSymbols {
+                    for k in bySection[si] {
+                        let n = nlists[Int(k)]
+                        if n.desc & MachO.nAltEntry != 0 { continue }
+                        guard n.value >= s.addr && n.value <= s.addr + s.size else {
+                            throw LinkError("\(name): symbol \(symbolNameString(Int(k))) (0x\(String(n.value, radix: 16))) lies outside its section \(s.segname),\(s.sectname)")
+                        }
+                        let o = UInt32(n.value - s.addr)
+                        if o < size { cuts.append(o) }
+                    }
+                    cuts.sort()
+                }
+            }
+            if s.kind != .dropped {
+                var prev: UInt32 = UInt32.max
+                var uniq: [UInt32] = []
+                for c in cuts where c != prev { uniq.append(c); prev = c }
+                if size == 0 { uniq = [0] }
+                for (j, c) in uniq.enumerated() {
+                    let end = j + 1 < uniq.count ? uniq[j + 1] : size
+                    // An atom's alignment: the section's, reduced by how its offset is aligned.
+                    let tz = c == 0 ? 64 : c.trailingZeroBitCount
+                    let align = UInt8(min(Int(s.alignLog2), tz, 15))
+                    atoms.append(Atom(file: -1, section: Int32(si), inputOffset: c, size: end - c, alignLog2: align))
+                }
+            }
+            sections[si].firstAtom = first
+            sections[si].atomCount = Int32(atoms.count) - first
+            if s.kind == .dropped { continue }
+            for k in bySection[si] {
+                let n = nlists[Int(k)]
+                guard n.value >= s.addr && n.value <= s.addr + s.size else {
+                    throw LinkError("\(name): symbol \(symbolNameString(Int(k))) (0x\(String(n.value, radix: 16))) lies outside its section \(s.segname),\(s.sectname)")
+                }
+                let o = UInt32(n.value - s.addr)
+                let a = atomContaining(section: si, offset: o)
+                symbolAtom[Int(k)] = a
+                symbolOffset[Int(k)] = o - atoms[Int(a)].inputOffset
+            }
+        }
+    }
+
+    /// The file-local atom of section `si` holding `offset` (an offset equal to the section size
+    /// belongs to the last atom: "one past the end" symbols and pointers).
+    func atomContaining(section si: Int, offset: UInt32) -> Int32 {
+        let s = sections[si]
+        var lo = Int(s.firstAtom), hi = Int(s.firstAtom + s.atomCount) - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if atoms[mid].inputOffset <= offset { lo = mid } else { hi = mid - 1 }
+        }
+        return Int32(lo)
+    }
+
+    private func readRelocations() throws(LinkError) {
+        var perAtom: [[Reloc]] = []
+        for si in sections.indices {
+            let s = sections[si]
+            if s.nreloc == 0 || s.kind == .dropped || s.atomCount == 0 { continue }
+            var list: [(atom: Int32, r: Reloc)] = []
+            list.reserveCapacity(Int(s.nreloc))
+            var pendingAddend: Int64? = nil
+            var pendingSub: Int32? = nil
+            let p = base + Int(s.reloff)
+            for k in 0..<Int(s.nreloc) {
+                let addr = p.i32(k * 8)
+                let info = p.u32(k * 8 + 4)
+                let symnum = Int(info & 0xff_ffff)
+                let pcrel = (info >> 24) & 1 != 0
+                let length = UInt8((info >> 25) & 3)
+                let isExtern = (info >> 27) & 1 != 0
+                let type = UInt8(info >> 28)
+                if addr < 0 { throw LinkError("\(name): \(s.segname),\(s.sectname): scattered relocation \(k) is not valid on arm64") }
+                let where_ = location(section: si, offset: UInt64(addr))
+                if type == ARM64Reloc.addend {
+                    // The addend is a signed 24-bit value in r_symbolnum.
+                    pendingAddend = Int64(Int32(bitPattern: UInt32(symnum) << 8) >> 8)
+                    continue
+                }
+                if type == ARM64Reloc.subtractor {
+                    guard isExtern, symnum < nlists.count else { throw LinkError("\(where_): ARM64_RELOC_SUBTRACTOR must name a symbol") }
+                    pendingSub = Int32(symnum)
+                    continue
+                }
+                let width = 1 << Int(length)
+                guard UInt64(addr) + UInt64(width) <= s.size else {
+                    throw LinkError("\(where_): \(ARM64Reloc.name(type)) runs past the end of the section")
+                }
+                if pendingSub != nil && type != ARM64Reloc.unsigned {
+                    throw LinkError("\(where_): ARM64_RELOC_SUBTRACTOR must be followed by ARM64_RELOC_UNSIGNED")
+                }
+                var r = Reloc(offset: UInt32(addr), type: type, length: length, pcrel: pcrel, targetIsSymbol: isExtern,
+                              target: Int32(symnum), subtrahend: pendingSub ?? -1, addend: pendingAddend ?? 0)
+                let content = s.isZerofill ? nil : base + Int(s.offset) + Int(addr)
+                if type == ARM64Reloc.unsigned, let content {
+                    // Pointers and differences carry their addend in place.
+                    r.addend = length == 3 ? Int64(bitPattern: content.u64(0)) : Int64(content.i32(0))
+                }
+                if isExtern {
+                    guard symnum < nlists.count else { throw LinkError("\(where_): relocation names symbol \(symnum); the file has \(nlists.count)") }
+                } else {
+                    guard type == ARM64Reloc.unsigned, let content else {
+                        throw LinkError("\(where_): section-relative \(ARM64Reloc.name(type)) is not supported (only ARM64_RELOC_UNSIGNED may be)")
+                    }
+                    guard symnum >= 1 && symnum <= sections.count else { throw LinkError("\(where_): relocation names section \(symnum); the file has \(sections.count)") }
+                    let ts = sections[symnum - 1]
+                    // The place holds the target's address (for a difference: target minus the
+                    // subtracted symbol); find the atom that holds it.
+                    var targetAddr = UInt64(bitPattern: length == 3 ? Int64(bitPattern: content.u64(0)) : Int64(content.i32(0)))
+                    if let sub = pendingSub { targetAddr = targetAddr &+ nlists[Int(sub)].value }
+                    guard targetAddr >= ts.addr && targetAddr <= ts.addr + ts.size, ts.atomCount > 0 else {
+                        throw LinkError("\(where_): address 0x\(String(targetAddr, radix: 16)) is outside the target section \(ts.segname),\(ts.sectname)")
+                    }
+                    let ta = atomContaining(section: symnum - 1, offset: UInt32(targetAddr - ts.addr))
+                    r.target = ta
+                    r.addend = Int64(targetAddr - ts.addr) - Int64(atoms[Int(ta)].inputOffset)
+                }
+                pendingAddend = nil
+                pendingSub = nil
+                let a = atomContaining(section: si, offset: UInt32(addr))
+                r.offset = UInt32(addr) - atoms[Int(a)].inputOffset
+                list.append((a, r))
+            }
+            // Mach-O lists relocations last-to-first; keep them sorted by atom and offset.
+            list.sort { $0.atom != $1.atom ? $0.atom < $1.atom : $0.r.offset < $1.r.offset }
+            if perAtom.isEmpty { perAtom = [[Reloc]](repeating: [], count: atoms.count) }
+            for (a, r) in list { perAtom[Int(a)].append(r) }
+        }
+        if perAtom.isEmpty { return }
+        for a in atoms.indices {
+            atoms[a].relocStart = Int32(relocs.count)
+            atoms[a].relocCount = Int32(perAtom[a].count)
+            relocs.append(contentsOf: perAtom[a])
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import WeldCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Copies every live atom into the mapped output and applies its relocations, in parallel over
+/// atoms (each writes only its own bytes), then fills the synthesized tables. Pointer slots get
+/// their plain target address here; the chained-fixup encoder rewrites them afterwards.
+func writeSections(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer) {
+    var work: [(section: Int32, atom: Int32)] = []
+    for (si, s) in ctx.layout.sections.enumerated() where s.kind == .atoms && !s.isZerofill {
+        for a in s.atoms { work.append((Int32(si), a)) }
+    }
+    Parallel.forEach(work.count, minChunk: 32) { i in
+        let (si, a) = work[i]
+        writeAtom(ctx, out, ctx.layout.sections[Int(si)], a)
+    }
+    let L = ctx.layout
+    if let stubs = L.stubs, let got = L.got {
+        for (i, id) in ctx.stubSymbols.enumerated() {
+            let p = stubs.addr + UInt64(i * 12)
+            let slot = got.addr + UInt64(ctx.symtab.symbols[Int(id)].gotSlot) * 8
+            ARM64.writeStub(out + Int(stubs.fileOffset) + i * 12, at: p, gotSlot: slot)
+        }
+    }
+    if let got = L.got {
+        for (i, id) in ctx.gotSymbols.enumerated() {
+            let s = ctx.symtab.symbols[Int(id)]
+            out.put64(Int(got.fileOffset) + i * 8, s.kind == .dylib || s.kind == .undefined ? 0 : s.address)
+        }
+    }
+}
+
+private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec: OutputSection, _ a: Int32) {
+    let atom = ctx.atoms[Int(a)]
+    let dst = out + Int(sec.fileOffset + atom.outOffset)
+    guard atom.file >= 0 else { return }   // commons are zero-fill
+    let f = ctx.objects[Int(atom.file)]
+    guard let src = f.contents(ofAtom: atom) else { return }
+    dst.copyMemory(from: src, byteCount: Int(atom.size))
+    if atom.relocCount == 0 { return }
+    let place = sec.addr + atom.outOffset
+    let isTLVDescriptors = sec.type == MachO.sThreadLocalVariables
+    let L = ctx.layout
+    for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] {
+        let loc = dst + Int(r.offset)
+        let p = place + UInt64(r.offset)
+        var sym: Symbol? = nil
+        var s: UInt64
+        if r.targetIsSymbol {
+            let id = f.symbolIDs[Int(r.target)]
+            if id < 0 { continue }   // reported by the scan
+            sym = ctx.symtab.symbols[Int(id)]
+            s = sym!.address
+        } else {
+            s = ctx.address(ofAtom: f.atomBase + r.target)
+        }
+        let isImport = sym.map { $0.kind == .dylib || $0.kind == .undefined } ?? false
+        let target = s &+ UInt64(bitPattern: r.addend)
+        var problem: String? = nil
+        switch r.type {
+        case ARM64Reloc.unsigned:
+            var v = target
+            if r.subtrahend >= 0 {
+                let sub = ctx.symtab.symbols[Int(f.symbolIDs[Int(r.subtrahend)])]
+                v = target &- sub.address
+                if r.length == 2 {
+                    let d = Int64(bitPattern: v)
+                    if d < Int64(Int32.min) || d > Int64(UInt32.max) { problem = "difference \(d) does not fit in 32 bits" }
+                }
+            } else if isImport {
+                v = 0
+            } else if isTLVDescriptors && ctx.isInTLVTemplate(target) {
+                v = target &- L.tlvTemplateStart   // a TLV descriptor's offset into the template
+            } else if r.length == 2 && target > UInt64(UInt32.max) {
+                problem = "32-bit absolute address 0x\(String(target, radix: 16)) does not fit (arm64 images load above 4 GiB)"
+            }
+            if r.length == 3 { loc.put64(0, v) } else if r.length == 2 { loc.put32(0, UInt32(truncatingIfNeeded: v)) }
+            else { problem = "unsupported ARM64_RELOC_UNSIGNED width \(1 << r.length)" }
+        case ARM64Reloc.branch26:
+            var t = target
+            if let sym, sym.stubSlot >= 0, let stubs = L.stubs { t = stubs.addr + UInt64(sym.stubSlot) * 12 }
+            problem = ARM64.patchBranch26(loc, from: p, to: t)
+        case ARM64Reloc.page21:
+            problem = ARM64.patchPage21(loc, from: p, to: target)
+        case ARM64Reloc.pageoff12:
+            problem = ARM64.patchPageoff12(loc, to: target)
+        case ARM64Reloc.gotLoadPage21, ARM64Reloc.gotLoadPageoff12, ARM64Reloc.pointerToGOT:
+            guard let sym, sym.gotSlot >= 0, let got = L.got else { problem = "no GOT slot"; break }
+            let slot = got.addr + UInt64(sym.gotSlot) * 8
+            if r.type == ARM64Reloc.gotLoadPage21 { problem = ARM64.patchPage21(loc, from: p, to: slot) }
+            else if r.type == ARM64Reloc.gotLoadPageoff12 { problem = ARM64.patchPageoff12(loc, to: slot) }
+            else if r.pcrel && r.length == 2 {
+                let d = Int64(bitPattern: slot &- p)
+                if d < Int64(Int32.min) || d > Int64(Int32.max) { problem = "GOT slot out of 32-bit range" }
+                loc.put32(0, UInt32(truncatingIfNeeded: d))
+            } else {
+                problem = "ARM64_RELOC_POINTER_TO_GOT must be a 32-bit pc-relative reference"
+            }
+        case ARM64Reloc.tlvpLoadPage21, ARM64Reloc.tlvpLoadPageoff12:
+            if let sym, sym.tlvSlot >= 0, let ptrs = L.tlvPointers {
+                let slot = ptrs.addr + UInt64(sym.tlvSlot) * 8
+                problem = r.type == ARM64Reloc.tlvpLoadPage21 ? ARM64.patchPage21(loc, from: p, to: slot) : ARM64.patchPageoff12(loc, to: slot)
+            } else {
+                problem = r.type == ARM64Reloc.tlvpLoadPage21 ? ARM64.patchPage21(loc, from: p, to: target) : ARM64.relaxTLVLoadToAdd(loc, to: target)
+            }
+        default:
+            problem = "unsupported relocation \(ARM64Reloc.name(r.type))"
+        }
+        if let problem {
+            let name = r.targetIsSymbol ? " against \(f.symbolNameString(Int(r.target)))" : ""
+            ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): \(ARM64Reloc.name(r.type))\(name): \(problem)")
+        }
+    }
+}

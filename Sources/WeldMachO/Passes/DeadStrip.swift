@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import WeldCore
+
+/// -dead_strip: keeps only atoms reachable from the roots (entry point, exported symbols,
+/// no-dead-strip atoms and symbols, initializers), following relocations. A function's compact
+/// unwind entry lives exactly when the function does, and keeps its personality and LSDA live.
+/// Without -dead_strip every atom stays (except weak definitions coalesced away).
+func deadStrip(_ ctx: LinkContext) {
+    let o = ctx.options
+    var live = [Bool](repeating: false, count: ctx.atoms.count)
+    var work: [Int32] = []
+    var why: [Int32] = o.whyLive.isEmpty ? [] : [Int32](repeating: -1, count: ctx.atoms.count)
+    func mark(_ a: Int32, from: Int32) {
+        var a = a
+        if ctx.atoms[Int(a)].replacedBy >= 0 { a = ctx.atoms[Int(a)].replacedBy }
+        if live[Int(a)] { return }
+        live[Int(a)] = true
+        if !why.isEmpty { why[Int(a)] = from }
+        work.append(a)
+    }
+    func markSymbol(_ id: Int32, from: Int32) {
+        let s = ctx.symtab.symbols[Int(id)]
+        if s.kind == .defined && s.atom >= 0 { mark(s.atom, from: from) }
+    }
+    // Compact unwind entries, by the function atom they describe.
+    var unwindOf: [Int32: [Int32]] = [:]
+    for f in ctx.objects {
+        for si in f.sections.indices where f.sections[si].kind == .compactUnwind {
+            let s = f.sections[si]
+            for k in 0..<Int(s.atomCount) {
+                let ga = f.atomBase + s.firstAtom + Int32(k)
+                let atom = ctx.atoms[Int(ga)]
+                for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] where r.offset == 0 {
+                    var fn: Int32 = -1
+                    if r.targetIsSymbol {
+                        let id = f.symbolIDs[Int(r.target)]
+                        if id >= 0 && ctx.symtab.symbols[Int(id)].kind == .defined { fn = ctx.symtab.symbols[Int(id)].atom }
+                    } else {
+                        fn = f.atomBase + r.target
+                    }
+                    if fn >= 0 { unwindOf[fn, default: []].append(ga) }
+                }
+            }
+        }
+    }
+    // Roots.
+    if ctx.entrySymbol >= 0 { markSymbol(ctx.entrySymbol, from: -1) }
+    for i in ctx.symtab.symbols.indices {
+        let s = ctx.symtab.symbols[i]
+        guard s.kind == .defined else { continue }
+        if s.noDeadStrip || s.referencedDynamically || (s.exported && o.outputKind != .executable) || (s.exported && o.exportDynamic) {
+            mark(s.atom, from: -1)
+        }
+    }
+    for f in ctx.objects {
+        for s in f.sections where s.kind == .regular || s.kind == .ehFrame {
+            let t = s.type
+            let root = s.flags & MachO.attrNoDeadStrip != 0 || t == MachO.sModInitFuncPointers || t == MachO.sModTermFuncPointers
+                || t == MachO.sInitFuncOffsets || s.kind == .ehFrame || t == MachO.sThreadLocalInitFunctionPointers
+                || s.sectname == "__objc_imageinfo"
+            if root {
+                for k in 0..<Int(s.atomCount) { mark(f.atomBase + s.firstAtom + Int32(k), from: -1) }
+            }
+        }
+    }
+    while let a = work.popLast() {
+        let atom = ctx.atoms[Int(a)]
+        if let cu = unwindOf[a] { for c in cu { mark(c, from: a) } }
+        if atom.file < 0 { continue }
+        let f = ctx.objects[Int(atom.file)]
+        // __eh_frame is kept whole; following it would keep every function alive.
+        if f.sections[Int(atom.section)].kind == .ehFrame { continue }
+        for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] {
+            if r.targetIsSymbol {
+                let id = f.symbolIDs[Int(r.target)]
+                if id >= 0 { markSymbol(id, from: a) }
+            } else {
+                mark(f.atomBase + r.target, from: a)
+            }
+            if r.subtrahend >= 0 {
+                let id = f.symbolIDs[Int(r.subtrahend)]
+                if id >= 0 { markSymbol(id, from: a) }
+            }
+        }
+    }
+    for i in ctx.atoms.indices { ctx.atoms[i].live = live[i] && ctx.atoms[i].live }
+    for name in o.whyLive { reportWhyLive(ctx, name, why) }
+}
+
+/// -why_live NAME: the chain of atoms that kept NAME's atom alive, back to a root.
+func reportWhyLive(_ ctx: LinkContext, _ name: String, _ why: [Int32]) {
+    guard let id = ctx.symtab.find(name), ctx.symtab.symbols[Int(id)].kind == .defined else {
+        ctx.diag.note("\(name): not defined in any linked object"); return
+    }
+    var a = ctx.symtab.symbols[Int(id)].atom
+    if !ctx.atoms[Int(a)].live { ctx.diag.note("\(name) is dead-stripped"); return }
+    var line = name
+    var depth = 0
+    while why[Int(a)] >= 0 && depth < 64 {
+        a = why[Int(a)]
+        line += "\n  from \(atomDisplayName(ctx, a))"
+        depth += 1
+    }
+    ctx.diag.note(line + "\n  (a root)")
+}
+
+/// The first symbol naming an atom (for maps and -why_live), or its location.
+func atomDisplayName(_ ctx: LinkContext, _ a: Int32) -> String {
+    let atom = ctx.atoms[Int(a)]
+    if atom.file >= 0 {
+        let f = ctx.objects[Int(atom.file)]
+        for k in f.nlists.indices where f.symbolAtom[k] == a - f.atomBase && f.symbolOffset[k] == 0 {
+            return "\(f.symbolNameString(k)) in \(f.name)"
+        }
+    }
+    return ctx.location(atom: a, offset: 0)
+}
+
+/// C string and fixed-size literal deduplication (ld64 always merges them): identical contents
+/// in the same output section keep one copy. Hashing runs in parallel; the choice of the kept
+/// copy (the first in link order) does not depend on threads.
+func mergeLiterals(_ ctx: LinkContext) {
+    var candidates: [Int32] = []
+    for f in ctx.objects {
+        for s in f.sections where s.kind == .cstrings || s.kind == .literals {
+            for k in 0..<Int(s.atomCount) {
+                let a = f.atomBase + s.firstAtom + Int32(k)
+                if ctx.atoms[Int(a)].live { candidates.append(a) }
+            }
+        }
+    }
+    if candidates.isEmpty { return }
+    let hashes = Parallel.map(candidates.count, minChunk: 256) { i -> UInt64 in
+        let atom = ctx.atoms[Int(candidates[i])]
+        let f = ctx.objects[Int(atom.file)]
+        let s = f.sections[Int(atom.section)]
+        var h = fastHash(f.contents(ofAtom: atom)!, Int(atom.size))
+        // Literals of different kinds or sections never merge.
+        h ^= fastHash(s.sectname + "," + s.segname + "\(s.type)")
+        return h
+    }
+    var table: [UInt64: [Int32]] = [:]
+    for (i, a) in candidates.enumerated() {
+        let atom = ctx.atoms[Int(a)]
+        let f = ctx.objects[Int(atom.file)]
+        let p = f.contents(ofAtom: atom)!
+        let s = f.sections[Int(atom.section)]
+        var merged = false
+        for other in table[hashes[i], default: []] {
+            let oa = ctx.atoms[Int(other)]
+            let of = ctx.objects[Int(oa.file)]
+            let os = of.sections[Int(oa.section)]
+            if oa.size == atom.size && os.sectname == s.sectname && os.segname == s.segname && memcmp(p, of.contents(ofAtom: oa)!, Int(atom.size)) == 0 {
+                ctx.atoms[Int(a)].replacedBy = other
+                ctx.atoms[Int(a)].live = false
+                ctx.atoms[Int(other)].alignLog2 = max(oa.alignLog2, atom.alignLog2)
+                merged = true
+                break
+            }
+        }
+        if !merged { table[hashes[i], default: []].append(a) }
+    }
+}
+
+func fastHash(_ s: String) -> UInt64 {
+    var s = s
+    return s.withUTF8 { fastHash(UnsafeRawBufferPointer($0)) }
+}

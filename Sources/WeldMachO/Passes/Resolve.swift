@@ -1,0 +1,311 @@
+import WeldCore
+
+/// Loads the command line's inputs in order and resolves every external name: objects define,
+/// archives offer lazy members (pulled when a name they define is undefined), dylibs export.
+/// Runs on one thread in command-line order, so the result never depends on scheduling; the
+/// expensive part (parsing objects) ran in parallel before.
+func loadAndResolve(_ ctx: LinkContext) throws(LinkError) {
+    let o = ctx.options
+    let search = LibrarySearch(o)
+    // Where each input is, in order.
+    var paths: [(path: String, input: Options.Input)] = []
+    for input in o.inputs {
+        switch input.kind {
+        case .path(let p): paths.append((p, input))
+        case .library(let name):
+            guard let p = search.findLibrary(name) else { throw LinkError("library not found for -l\(name)") }
+            paths.append((p, input))
+        case .framework(let name):
+            guard let p = search.findFramework(name) else { throw LinkError("framework not found for -framework \(name)") }
+            paths.append((p, input))
+        }
+    }
+    let opened = Parallel.map(paths.count) { i -> Result<LoadedInput, LinkError> in
+        do { return .success(try openInput(paths[i].path, forceLoad: paths[i].input.forceLoad)) } catch let e as LinkError { return .failure(e) } catch { return .failure(LinkError("\(error)")) }
+    }
+    var seenLibraries = Set<String>()
+    for (i, r) in opened.enumerated() {
+        let input: LoadedInput
+        switch r {
+        case .success(let v): input = v
+        case .failure(let e): throw e
+        }
+        seenLibraries.insert(paths[i].path)
+        try addInput(ctx, input, spec: paths[i].input)
+    }
+    // Auto-linking: LC_LINKER_OPTION libraries and frameworks, after everything named, until no
+    // loaded object asks for more.
+    var processed = 0
+    while processed < ctx.objects.count {
+        let obj = ctx.objects[processed]
+        processed += 1
+        for opt in obj.linkerOptions {
+            var path: String? = nil
+            if let first = opt.first, first.hasPrefix("-l") {
+                path = search.findLibrary(String(first.dropFirst(2)))
+            } else if opt.count == 2 && opt[0] == "-framework" {
+                path = search.findFramework(opt[1])
+            }
+            // ld64 ignores auto-link options it cannot satisfy; a missing symbol says more.
+            guard let path, !seenLibraries.contains(path) else { continue }
+            seenLibraries.insert(path)
+            try addInput(ctx, try openInput(path, forceLoad: false), spec: Options.Input(kind: .path(path)))
+        }
+    }
+}
+
+func addInput(_ ctx: LinkContext, _ input: LoadedInput, spec: Options.Input) throws(LinkError) {
+    switch input {
+    case .object(let obj):
+        try addObject(ctx, obj)
+    case .archive(let ar, let forceLoad):
+        let index = Int32(ctx.archives.count)
+        ctx.archives.append(ar)
+        if forceLoad || ctx.options.allLoad {
+            // Every member, parsed in parallel, added in archive order.
+            let members = ar.archive.members.indices.filter { !ar.archive.members[$0].name.hasPrefix("__.SYMDEF") }
+            let parsed = Parallel.map(members.count) { k -> Result<ObjectFile?, LinkError> in
+                do { return .success(try parseMember(ar, members[k])) } catch let e as LinkError { return .failure(e) } catch { return .failure(LinkError("\(error)")) }
+            }
+            for (k, r) in parsed.enumerated() {
+                switch r {
+                case .failure(let e): throw e
+                case .success(let obj):
+                    ar.loaded[members[k]] = true
+                    if let obj { try addObject(ctx, obj) }
+                }
+            }
+            return
+        }
+        guard ar.archive.hasSymbolTable || ar.archive.members.isEmpty else {
+            throw LinkError("\(ar.path): archive has no symbol table (run ranlib)")
+        }
+        for k in 0..<ar.archive.symbolCount {
+            let name = ar.archive.symbolName(k)
+            let member = ar.archive.symbolMember(k)
+            let (id, _) = ctx.symtab.intern(name)
+            let s = ctx.symtab.symbols[Int(id)]
+            if s.kind == .undefined && s.file >= 0 {
+                try loadMember(ctx, ar, member)
+            } else if s.kind == .undefined {
+                ctx.symtab.symbols[Int(id)].kind = .lazy
+                ctx.symtab.symbols[Int(id)].file = index
+                ctx.symtab.symbols[Int(id)].atom = Int32(member)
+            }
+            if ctx.options.objC, name.starts(with: "_OBJC_CLASS_$_".utf8) || name.starts(with: "_OBJC_METACLASS_$_".utf8) {
+                try loadMember(ctx, ar, member)
+            }
+        }
+    case .dylibs(let libs):
+        for d in libs {
+            let index = Int32(ctx.dylibs.count)
+            d.weak = spec.weak
+            d.reexported = spec.reexport
+            ctx.dylibs.append(d)
+            for e in d.exports {
+                let (id, _) = ctx.symtab.intern(e.name)
+                let s = ctx.symtab.symbols[Int(id)]
+                if s.kind == .undefined || s.kind == .lazy {
+                    var n = s
+                    n.kind = .dylib
+                    n.file = index
+                    n.weakDef = e.weakDef
+                    n.isThreadLocal = e.threadLocal
+                    ctx.symtab.symbols[Int(id)] = n
+                }
+            }
+        }
+    }
+}
+
+func parseMember(_ ar: ArchiveInput, _ member: Int) throws(LinkError) -> ObjectFile? {
+    let m = ar.archive.members[member]
+    let name = "\(ar.path)(\(m.name))"
+    let bytes: UnsafeRawBufferPointer
+    if let data = ar.archive.memberData(member) {
+        bytes = data
+    } else if let thin = m.thinPath {
+        bytes = try MappedFile.open(thin).bytes
+    } else {
+        throw LinkError("\(name): member has no data")
+    }
+    // Archives may hold other things (symbol-table leftovers, bitcode): only objects are linked.
+    guard bytes.count >= 16, let b = bytes.baseAddress, b.u32(0) == MachO.magic64 else {
+        if bytes.count >= 4, let b = bytes.baseAddress, b.u32(0) == 0x0b17_c0de || b.u32(0) == 0xdec0_17de {
+            throw LinkError("\(name): LLVM bitcode (LTO) members are not supported")
+        }
+        return nil
+    }
+    return try ObjectFile(name: name, bytes: bytes)
+}
+
+func loadMember(_ ctx: LinkContext, _ ar: ArchiveInput, _ member: Int) throws(LinkError) {
+    if ar.loaded[member] { return }
+    ar.loaded[member] = true
+    if Diagnostics.shared.traceInputs { Diagnostics.shared.note("\(ar.path)(\(ar.archive.members[member].name))") }
+    if let obj = try parseMember(ar, member) { try addObject(ctx, obj) }
+}
+
+/// Adds a parsed object to the link: its atoms get global indices, its locals become symbols,
+/// its externals are resolved against what is already there (which may pull archive members).
+func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
+    obj.index = Int32(ctx.objects.count)
+    obj.atomBase = Int32(ctx.atoms.count)
+    ctx.objects.append(obj)
+    for var a in obj.atoms {
+        a.file = obj.index
+        ctx.atoms.append(a)
+    }
+    obj.symbolIDs = [Int32](repeating: -1, count: obj.nlists.count)
+    var pulls: [(ArchiveInput, Int)] = []
+    for k in obj.nlists.indices {
+        let n = obj.nlists[k]
+        if n.isStab { continue }
+        let kind = n.kind
+        let localAtom = obj.symbolAtom[k]
+        let isFunction = localAtom >= 0 && obj.sections[Int(obj.atoms[Int(localAtom)].section)].flags & MachO.attrPureInstructions != 0
+        if !n.isExternal {
+            var s = Symbol(name: Name(base: obj.symbolName(k).baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, count: obj.symbolName(k).count))
+            s.file = obj.index
+            s.weakRef = false
+            switch kind {
+            case MachO.nSect:
+                // A symbol in a dropped (debug) section has no atom; it can never be referenced.
+                guard localAtom >= 0 else { continue }
+                s.kind = .defined
+                s.atom = obj.atomBase + localAtom
+                s.value = UInt64(obj.symbolOffset[k])
+                s.isFunction = isFunction
+                s.noDeadStrip = n.desc & MachO.nNoDeadStrip != 0
+            case MachO.nAbs:
+                s.kind = .absolute
+                s.value = n.value
+            default:
+                continue
+            }
+            obj.symbolIDs[k] = ctx.symtab.appendLocal(s)
+            continue
+        }
+        let name = obj.symbolName(k)
+        let (id, _) = ctx.symtab.intern(name)
+        obj.symbolIDs[k] = id
+        var s = ctx.symtab.symbols[Int(id)]
+        switch kind {
+        case MachO.nUndf where n.value != 0:
+            // A tentative definition: the largest size and alignment win; any real definition
+            // beats it.
+            let align = UInt8((n.desc >> 8) & 0x0f)
+            switch s.kind {
+            case .undefined, .lazy, .dylib:
+                s.kind = .common
+                s.file = obj.index
+                s.value = n.value
+                s.commonAlignLog2 = align
+                s.privateExtern = n.isPrivateExtern
+            case .common:
+                s.value = max(s.value, n.value)
+                s.commonAlignLog2 = max(s.commonAlignLog2, align)
+            default: break
+            }
+        case MachO.nUndf:
+            let weakRef = n.desc & MachO.nWeakRef != 0
+            switch s.kind {
+            case .undefined:
+                if s.file < 0 { s.file = obj.index }
+                s.weakRef = s.weakRef && weakRef
+            case .lazy:
+                pulls.append((ctx.archives[Int(s.file)], Int(s.atom)))
+                s.kind = .undefined
+                s.file = obj.index
+                s.weakRef = weakRef
+            default:
+                s.weakRef = s.weakRef && weakRef
+            }
+        case MachO.nSect, MachO.nAbs:
+            if kind == MachO.nSect && localAtom < 0 { continue }
+            let weakDef = n.desc & MachO.nWeakDef != 0
+            var take = false
+            switch s.kind {
+            case .undefined, .lazy, .dylib, .common: take = true
+            case .defined, .absolute:
+                if s.weakDef && !weakDef {
+                    take = true
+                    if s.kind == .defined { ctx.atoms[Int(s.atom)].live = false }   // the coalesced-away copy
+                } else if !weakDef && !s.weakDef {
+                    ctx.diag.error("duplicate symbol: \(String(decoding: name, as: UTF8.self))\n>>> defined in \(ctx.fileName(ofSymbol: s))\n>>> defined in \(obj.name)")
+                } else if kind == MachO.nSect, obj.symbolOffset[k] == 0 {
+                    ctx.atoms[Int(obj.atomBase + localAtom)].live = false
+                }
+            }
+            if take {
+                let keepRef = s.weakRef
+                s.kind = kind == MachO.nSect ? .defined : .absolute
+                s.file = obj.index
+                s.atom = kind == MachO.nSect ? obj.atomBase + localAtom : -1
+                s.value = kind == MachO.nSect ? UInt64(obj.symbolOffset[k]) : n.value
+                s.weakDef = weakDef
+                s.privateExtern = n.isPrivateExtern
+                s.isFunction = isFunction
+                s.weakRef = keepRef
+                s.noDeadStrip = n.desc & MachO.nNoDeadStrip != 0
+                s.referencedDynamically = n.desc & MachO.referencedDynamically != 0
+                s.isThreadLocal = localAtom >= 0 && obj.sections[Int(obj.atoms[Int(localAtom)].section)].type == MachO.sThreadLocalVariables
+            }
+        case MachO.nIndr:
+            throw LinkError("\(obj.name): indirect symbol \(String(decoding: name, as: UTF8.self)) (N_INDR) is not supported")
+        default:
+            break
+        }
+        ctx.symtab.symbols[Int(id)] = s
+    }
+    for (ar, m) in pulls { try loadMember(ctx, ar, m) }
+}
+
+/// Gives every common symbol a zero-filled atom (in __DATA,__common), reports undefined
+/// symbols, and finds the entry point.
+func finishResolution(_ ctx: LinkContext) throws(LinkError) {
+    let o = ctx.options
+    for i in ctx.symtab.symbols.indices where ctx.symtab.symbols[i].kind == .common {
+        let s = ctx.symtab.symbols[i]
+        guard s.value <= UInt64(UInt32.max) else { throw LinkError("common symbol \(s.name.string) is too large (\(s.value) bytes)") }
+        let a = Atom(file: -1, section: -1, inputOffset: 0, size: UInt32(s.value), alignLog2: s.commonAlignLog2)
+        ctx.symtab.symbols[i].atom = Int32(ctx.atoms.count)
+        ctx.symtab.symbols[i].value = 0
+        ctx.symtab.symbols[i].kind = .defined
+        ctx.atoms.append(a)
+        ctx.commonSymbols.append(Int32(i))
+    }
+    // The linker-defined header symbol.
+    let headerName = o.isExecutable ? "__mh_execute_header" : (o.outputKind == .dylib ? "__mh_dylib_header" : "__mh_bundle_header")
+    let (h, _) = ctx.symtab.intern(NameArena.make(headerName))
+    if ctx.symtab.symbols[Int(h)].kind == .undefined || ctx.symtab.symbols[Int(h)].kind == .lazy {
+        ctx.symtab.symbols[Int(h)].kind = .absolute   // address filled in by layout
+        ctx.symtab.symbols[Int(h)].privateExtern = !o.isExecutable
+        ctx.symtab.symbols[Int(h)].referencedDynamically = o.isExecutable
+        ctx.symtab.symbols[Int(h)].file = -1
+    }
+    ctx.headerSymbol = h
+    if o.isExecutable {
+        let entry = o.entry ?? "_main"
+        guard let e = ctx.symtab.find(entry), ctx.symtab.symbols[Int(e)].kind != .undefined else {
+            throw LinkError("undefined symbol: \(entry)\n>>> referenced by the entry point (-e)")
+        }
+        ctx.entrySymbol = e
+    }
+    let dynamicUndefs = Set(o.dynamicUndefineds)
+    var reported = 0
+    for i in ctx.symtab.symbols.indices where ctx.symtab.symbols[i].kind == .undefined || ctx.symtab.symbols[i].kind == .lazy {
+        let s = ctx.symtab.symbols[i]
+        if s.kind == .lazy { continue }   // never referenced
+        let name = s.name.string
+        if dynamicUndefs.contains(name) || o.undefined == .dynamicLookup { continue }   // flat lookup at run time
+        switch o.undefined {
+        case .suppress: continue
+        case .warning: ctx.diag.warning("undefined symbol: \(name)\n>>> referenced by \(ctx.fileName(ofSymbol: s))"); continue
+        default: break
+        }
+        ctx.diag.error("undefined symbol: \(name)\n>>> referenced by \(ctx.fileName(ofSymbol: s))")
+        reported += 1
+    }
+    if ctx.diag.hasErrors { throw LinkError("") }
+}
