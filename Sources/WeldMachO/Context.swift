@@ -30,6 +30,9 @@ final class LinkContext {
     // Set by the passes.
     var entrySymbol: Int32 = -1
     var headerSymbol: Int32 = -1
+    /// Linker-defined symbols at the image's first byte (the Mach-O header): they move with the
+    /// image, unlike true absolute symbols.
+    var imageBaseSymbols: [Int32] = []
     var gotSymbols: [Int32] = []
     var stubSymbols: [Int32] = []
     var tlvPointerSymbols: [Int32] = []

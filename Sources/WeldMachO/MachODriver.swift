@@ -68,6 +68,8 @@ public enum MachODriver {
                 off += UInt64(size)
                 return (at, UInt64(size))
             }
+            le.rebase = place(dyld.rebase.count)
+            le.bind = place(dyld.bind.count)
             le.chainedFixups = place(dyld.chainedFixups.count)
             le.exportsTrie = place(dyld.exportsTrie.count)
             le.functionStarts = place(functionStarts.count)
@@ -108,6 +110,8 @@ public enum MachODriver {
                 func put(_ bytes: [UInt8], at o: UInt64) {
                     if !bytes.isEmpty { bytes.withUnsafeBytes { (base + Int(o)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
                 }
+                put(dyld.rebase, at: le.rebase.offset)
+                put(dyld.bind, at: le.bind.offset)
                 put(dyld.chainedFixups, at: le.chainedFixups.offset)
                 put(dyld.exportsTrie, at: le.exportsTrie.offset)
                 put(functionStarts, at: le.functionStarts.offset)

@@ -51,7 +51,7 @@ func collectFixups(_ ctx: LinkContext) -> [PointerFixup] {
                         }
                         if isTLVDescriptors && sym.isThreadLocalTemplateData(ctx) { continue }
                         // A true absolute value does not move with the image (the header symbol does).
-                        if sym.kind == .absolute && id != ctx.headerSymbol { continue }
+                        if sym.kind == .absolute && !ctx.imageBaseSymbols.contains(id) { continue }
                         out.append(PointerFixup(address: addr, isBind: false, target: sym.address &+ UInt64(bitPattern: r.addend), importIndex: -1, addend: 0))
                     } else {
                         let target = ctx.address(ofAtom: f.atomBase + r.target) &+ UInt64(bitPattern: r.addend)

@@ -3,6 +3,8 @@ import WeldCore
 /// Where each __LINKEDIT table lies in the file (offsets are file offsets).
 struct LinkEditPlan {
     var chainedFixups: (offset: UInt64, size: UInt64) = (0, 0)
+    var rebase: (offset: UInt64, size: UInt64) = (0, 0)
+    var bind: (offset: UInt64, size: UInt64) = (0, 0)
     var exportsTrie: (offset: UInt64, size: UInt64) = (0, 0)
     var functionStarts: (offset: UInt64, size: UInt64) = (0, 0)
     var dataInCode: (offset: UInt64, size: UInt64) = (0, 0)
@@ -53,7 +55,7 @@ func loadCommandsSize(_ ctx: LinkContext) -> Int {
     let o = ctx.options
     var size = 0
     for seg in ctx.layout.segments { size += 72 + 80 * seg.sections.count }
-    if o.useChainedFixups { size += 16 + 16 }         // LC_DYLD_CHAINED_FIXUPS, LC_DYLD_EXPORTS_TRIE
+    size += o.useChainedFixups ? 16 + 16 : 48         // LC_DYLD_CHAINED_FIXUPS + LC_DYLD_EXPORTS_TRIE, or LC_DYLD_INFO_ONLY
     size += 24 + 80                                   // LC_SYMTAB, LC_DYSYMTAB
     if o.isExecutable { size += padded(12, dyldPath) + 24 }   // LC_LOAD_DYLINKER, LC_MAIN
     if o.outputKind == .dylib { size += padded(24, o.installName ?? o.output) }
@@ -99,6 +101,11 @@ func buildHeaderAndLoadCommands(_ ctx: LinkContext, _ le: LinkEditPlan, uuidOffs
         ncmds += 2
         w.u32(MachO.lcDyldChainedFixups); w.u32(16); w.u32(UInt32(le.chainedFixups.offset)); w.u32(UInt32(le.chainedFixups.size))
         w.u32(MachO.lcDyldExportsTrie); w.u32(16); w.u32(UInt32(le.exportsTrie.offset)); w.u32(UInt32(le.exportsTrie.size))
+    } else {
+        ncmds += 1
+        func span(_ x: (offset: UInt64, size: UInt64)) { w.u32(x.size > 0 ? UInt32(x.offset) : 0); w.u32(UInt32(x.size)) }
+        w.u32(MachO.lcDyldInfoOnly); w.u32(48)
+        span(le.rebase); span(le.bind); span((0, 0)); span((0, 0)); span(le.exportsTrie)
     }
     ncmds += 2
     w.u32(MachO.lcSymtab); w.u32(24); w.u32(UInt32(le.symtab.offset)); w.u32(UInt32(le.symtab.count))

@@ -62,9 +62,8 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
             }
         }
     }
-    if ctx.headerSymbol >= 0 {
-        let h = ctx.symtab.symbols[Int(ctx.headerSymbol)]
-        if h.exported { externals.append(ctx.headerSymbol) } else { privateExterns.append(ctx.headerSymbol) }
+    for h in ctx.imageBaseSymbols {
+        if ctx.symtab.symbols[Int(h)].exported { externals.append(h) } else { privateExterns.append(h) }
     }
     for id in privateExterns {
         let s = ctx.symtab.symbols[Int(id)]
@@ -80,7 +79,7 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
         var desc: UInt16 = 0
         if s.weakDef { desc |= MachO.nWeakDef }
         if s.referencedDynamically { desc |= MachO.referencedDynamically }
-        let type = (s.kind == .absolute && id != ctx.headerSymbol ? MachO.nAbs : MachO.nSect) | MachO.nExt
+        let type = (s.kind == .absolute && !ctx.imageBaseSymbols.contains(id) ? MachO.nAbs : MachO.nSect) | MachO.nExt
         emit(id, type: type, sect: type & MachO.nTypeMask == MachO.nAbs ? 0 : section(of: s), desc: desc, value: s.address)
     }
     img.externalCount = Int(nextIndex) - img.localCount

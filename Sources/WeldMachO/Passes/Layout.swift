@@ -224,7 +224,7 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
                 ctx.symtab.symbols[i].address = ctx.layout.sections[Int(atom.outSection)].addr + atom.outOffset + s.value
             }
         case .absolute:
-            ctx.symtab.symbols[i].address = Int32(i) == ctx.headerSymbol ? base : s.value
+            ctx.symtab.symbols[i].address = ctx.imageBaseSymbols.contains(Int32(i)) ? base : s.value
         default: break
         }
     }

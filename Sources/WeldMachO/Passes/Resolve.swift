@@ -285,6 +285,14 @@ func finishResolution(_ ctx: LinkContext) throws(LinkError) {
         ctx.symtab.symbols[Int(h)].file = -1
     }
     ctx.headerSymbol = h
+    ctx.imageBaseSymbols = [h]
+    // ___dso_handle (C++ static destructors register with it) is the image's own header too.
+    if let d = ctx.symtab.find("___dso_handle"), ctx.symtab.symbols[Int(d)].kind == .undefined {
+        ctx.symtab.symbols[Int(d)].kind = .absolute
+        ctx.symtab.symbols[Int(d)].privateExtern = true
+        ctx.symtab.symbols[Int(d)].file = -1
+        ctx.imageBaseSymbols.append(d)
+    }
     if o.isExecutable {
         let entry = o.entry ?? "_main"
         guard let e = ctx.symtab.find(entry), ctx.symtab.symbols[Int(e)].kind != .undefined else {
