@@ -20,11 +20,36 @@ func buildDyldInfo(_ ctx: LinkContext, _ fixups: [PointerFixup]) throws(LinkErro
     } else if !fixups.isEmpty || !ctx.imports.isEmpty {
         throw LinkError("chained fixups are not available yet in this build (the output needs \(fixups.count) pointer fixups)")
     }
-    info.exportsTrie = []
+    info.exportsTrie = try buildExportTrie(ctx)
     return info
 }
 
 /// Rewrites the pointer slots named by `fixups` into chain entries.
 func writeFixupChains(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ fixups: [PointerFixup]) {
     guard ctx.options.useChainedFixups else { return }   // classic: slots keep plain addresses
+}
+
+/// The export trie: every exported definition, at its offset from the Mach-O header.
+func buildExportTrie(_ ctx: LinkContext) throws(LinkError) -> [UInt8] {
+    var trie = ExportTrieBuilder()
+    let base = ctx.layout.imageBase
+    for (i, s) in ctx.symtab.symbols.enumerated() where s.exported {
+        switch s.kind {
+        case .defined:
+            guard ctx.atoms[Int(s.atom)].outSection >= 0 else { continue }
+            trie.add(name: s.name.bytes, .regular(s.address - base, weak: s.weakDef, threadLocal: s.isThreadLocal))
+        case .absolute:
+            if ctx.imageBaseSymbols.contains(Int32(i)) {
+                trie.add(name: s.name.bytes, .regular(0))
+            } else {
+                trie.add(name: s.name.bytes, ExportTrieEntry(flags: ExportTrieFormat.kindAbsolute, address: s.address))
+            }
+        default:
+            continue
+        }
+    }
+    if trie.count == 0 { return [] }
+    var bytes = try trie.build()
+    while bytes.count % 8 != 0 { bytes.append(0) }
+    return bytes
 }
