@@ -1,0 +1,2 @@
+const char *shape_name = "rect";
+int area(int w, int h) { return w * h; }
