@@ -177,6 +177,7 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
                 s.value = UInt64(obj.symbolOffset[k])
                 s.isFunction = isFunction
                 s.noDeadStrip = n.desc & MachO.nNoDeadStrip != 0
+                s.isThreadLocal = obj.sections[Int(obj.atoms[Int(localAtom)].section)].type == MachO.sThreadLocalVariables
             case MachO.nAbs:
                 s.kind = .absolute
                 s.value = n.value
