@@ -120,13 +120,6 @@ struct Options {
                 if let eq = arg.firstIndex(of: "=") { o.timeTrace = String(arg[arg.index(after: eq)...]) } else { o.timeTrace = "" }
                 continue
             }
-            if arg.hasPrefix("-l") && arg.count > 2 { o.inputs.append(Input(kind: .library(String(arg.dropFirst(2))))); continue }
-            if arg.hasPrefix("-L") && arg.count > 2 { o.libraryPaths.append(String(arg.dropFirst(2))); continue }
-            if arg.hasPrefix("-F") && arg.count > 2 { o.frameworkPaths.append(String(arg.dropFirst(2))); continue }
-            if arg.hasPrefix("-weak-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(7))), weak: true)); continue }
-            if arg.hasPrefix("-reexport-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(11))), reexport: true)); continue }
-            if arg.hasPrefix("-needed-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(9))))); continue }
-            if arg.hasPrefix("-hidden-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(9))))); continue }
             switch arg {
             case "-o": o.output = try value(arg)
             case "-arch":
@@ -223,6 +216,14 @@ struct Options {
             default:
                 if accepted0.contains(arg) { break }
                 if accepted1.contains(arg) { _ = try value(arg); break }
+                // Prefix forms, after every exact name (-lto_library is not -l to_library).
+                if arg.hasPrefix("-l") && arg.count > 2 { o.inputs.append(Input(kind: .library(String(arg.dropFirst(2))))); break }
+                if arg.hasPrefix("-L") && arg.count > 2 { o.libraryPaths.append(String(arg.dropFirst(2))); break }
+                if arg.hasPrefix("-F") && arg.count > 2 { o.frameworkPaths.append(String(arg.dropFirst(2))); break }
+                if arg.hasPrefix("-weak-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(7))), weak: true)); break }
+                if arg.hasPrefix("-reexport-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(11))), reexport: true)); break }
+                if arg.hasPrefix("-needed-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(9))))); break }
+                if arg.hasPrefix("-hidden-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(9))))); break }
                 if arg.hasPrefix("-mllvm") || arg.hasPrefix("-flto") { break }
                 // Unknown options are reported, never silently obeyed or dropped without a word.
                 Diagnostics.shared.warning("ignoring unknown option: \(arg)")
