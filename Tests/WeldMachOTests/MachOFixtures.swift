@@ -133,6 +133,13 @@ enum MachOFixtures {
         }
     }
 
+    /// Index of the first differing byte (or the shorter length); -1 when equal. Keeps
+    /// failure messages short: `#expect(a == b)` on whole files would print both.
+    static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        if a == b { return -1 }
+        return a.indices.first { $0 >= b.count || a[$0] != b[$0] } ?? a.count
+    }
+
     static let LC_CODE_SIGNATURE: UInt32 = 0x1d
     static let LC_DYLD_EXPORTS_TRIE: UInt32 = 0x8000_0033
     static let LC_DYLD_CHAINED_FIXUPS: UInt32 = 0x8000_0034
