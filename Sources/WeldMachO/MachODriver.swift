@@ -70,7 +70,7 @@ public enum MachODriver {
             }
             le.rebase = place(dyld.rebase.count)
             le.bind = place(dyld.bind.count)
-            le.chainedFixups = place(dyld.chainedFixups.count)
+            le.chainedFixups = place(dyld.chainedSize)
             le.exportsTrie = place(dyld.exportsTrie.count)
             le.functionStarts = place(functionStarts.count)
             le.dataInCode = place(0)
@@ -103,16 +103,15 @@ public enum MachODriver {
             }
             output = out
             let base = out.base
-            timer.phase("write") {
+            try timer.phase("write") { () throws in
                 header.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
                 writeSections(ctx, base)
-                writeFixupChains(ctx, base, fixups)
+                try writeFixupChains(dyld, base, payloadOffset: le.chainedFixups.offset)
                 func put(_ bytes: [UInt8], at o: UInt64) {
                     if !bytes.isEmpty { bytes.withUnsafeBytes { (base + Int(o)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
                 }
                 put(dyld.rebase, at: le.rebase.offset)
                 put(dyld.bind, at: le.bind.offset)
-                put(dyld.chainedFixups, at: le.chainedFixups.offset)
                 put(dyld.exportsTrie, at: le.exportsTrie.offset)
                 put(functionStarts, at: le.functionStarts.offset)
                 put(symtab.nlists.bytes, at: le.symtab.offset)

@@ -4,11 +4,13 @@ import WeldCore
 /// rebases and binds written into the pointer slots) and the export trie. Built on the
 /// Dyld components (ChainedFixups*, ExportTrie).
 struct DyldInfo {
-    var chainedFixups: [UInt8] = []
     var exportsTrie: [UInt8] = []
     /// Classic LC_DYLD_INFO_ONLY streams (deployment targets without chained fixups).
     var rebase: [UInt8] = []
     var bind: [UInt8] = []
+    /// With chained fixups: the payload's layout and the fixups to encode at write time.
+    var chained: ChainedFixupsPlan? = nil
+    var chainedSize: Int { chained?.fixups.payloadSize ?? 0 }
 }
 
 func buildDyldInfo(_ ctx: LinkContext, _ fixups: [PointerFixup]) throws(LinkError) -> DyldInfo {
@@ -17,16 +19,17 @@ func buildDyldInfo(_ ctx: LinkContext, _ fixups: [PointerFixup]) throws(LinkErro
         let classic = buildClassicDyldInfo(ctx, fixups)
         info.rebase = classic.rebase
         info.bind = classic.bind
-    } else if !fixups.isEmpty || !ctx.imports.isEmpty {
-        throw LinkError("chained fixups are not available yet in this build (the output needs \(fixups.count) pointer fixups)")
+    } else {
+        info.chained = try planChainedFixups(ctx, fixups)
     }
     info.exportsTrie = try buildExportTrie(ctx)
     return info
 }
 
-/// Rewrites the pointer slots named by `fixups` into chain entries.
-func writeFixupChains(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ fixups: [PointerFixup]) {
-    guard ctx.options.useChainedFixups else { return }   // classic: slots keep plain addresses
+/// Encodes the pointer slots as chains and writes the LC_DYLD_CHAINED_FIXUPS payload.
+func writeFixupChains(_ info: DyldInfo, _ out: UnsafeMutableRawPointer, payloadOffset: UInt64) throws(LinkError) {
+    guard let plan = info.chained else { return }   // classic: slots keep plain addresses
+    try plan.fixups.write(fixups: plan.chained, payload: out + Int(payloadOffset), output: out)
 }
 
 /// The export trie: every exported definition, at its offset from the Mach-O header.
