@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func tlvLoadRelaxesToAdd() {
-        let (w, e) = patch(0xf940_0020) { ARM64.relaxTLVLoadToAdd($0, to: 0x10) }      // ldr x0, [x1]
+        let (w, e) = patch(0xf940_0020) { ARM64.relaxLoadToAdd($0, to: 0x10, what: "test") }      // ldr x0, [x1]
         #expect(e == nil)
         #expect(w == 0x9100_0000 | (0x10 << 10) | (1 << 5))                             // add x0, x1, #0x10
     }

@@ -44,11 +44,11 @@ enum ARM64 {
         return nil
     }
 
-    /// A TLV descriptor that is in this image needs no pointer: `ldr xN, [xM, off]` becomes
-    /// `add xN, xM, off`, which yields the descriptor's address.
-    static func relaxTLVLoadToAdd(_ loc: UnsafeMutableRawPointer, to target: UInt64) -> String? {
+    /// A GOT slot or TLV pointer for a symbol in this image is not needed: `ldr xN, [xM, off]`
+    /// becomes `add xN, xM, off`, which yields the address the slot would have held.
+    static func relaxLoadToAdd(_ loc: UnsafeMutableRawPointer, to target: UInt64, what: String) -> String? {
         let insn = loc.get32(0)
-        guard insn & 0xffc0_0000 == 0xf940_0000 else { return "ARM64_RELOC_TLVP_LOAD_PAGEOFF12 is not on a 64-bit ldr (0x\(String(insn, radix: 16)))" }
+        guard insn & 0xffc0_0000 == 0xf940_0000 else { return "\(what) is not on a 64-bit ldr (0x\(String(insn, radix: 16)))" }
         let rd = insn & 0x1f, rn = (insn >> 5) & 0x1f
         loc.put32(0, 0x9100_0000 | (UInt32(target & 0xfff) << 10) | (rn << 5) | rd)
         return nil

@@ -85,6 +85,10 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
             problem = ARM64.patchPage21(loc, from: p, to: target)
         case ARM64Reloc.pageoff12:
             problem = ARM64.patchPageoff12(loc, to: target)
+        case ARM64Reloc.gotLoadPage21 where !isImport:
+            problem = ARM64.patchPage21(loc, from: p, to: target)
+        case ARM64Reloc.gotLoadPageoff12 where !isImport:
+            problem = ARM64.relaxLoadToAdd(loc, to: target, what: "ARM64_RELOC_GOT_LOAD_PAGEOFF12")
         case ARM64Reloc.gotLoadPage21, ARM64Reloc.gotLoadPageoff12, ARM64Reloc.pointerToGOT:
             guard let sym, sym.gotSlot >= 0, let got = L.got else { problem = "no GOT slot"; break }
             let slot = got.addr + UInt64(sym.gotSlot) * 8
@@ -102,7 +106,7 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
                 let slot = ptrs.addr + UInt64(sym.tlvSlot) * 8
                 problem = r.type == ARM64Reloc.tlvpLoadPage21 ? ARM64.patchPage21(loc, from: p, to: slot) : ARM64.patchPageoff12(loc, to: slot)
             } else {
-                problem = r.type == ARM64Reloc.tlvpLoadPage21 ? ARM64.patchPage21(loc, from: p, to: target) : ARM64.relaxTLVLoadToAdd(loc, to: target)
+                problem = r.type == ARM64Reloc.tlvpLoadPage21 ? ARM64.patchPage21(loc, from: p, to: target) : ARM64.relaxLoadToAdd(loc, to: target, what: "ARM64_RELOC_TLVP_LOAD_PAGEOFF12")
             }
         default:
             problem = "unsupported relocation \(ARM64Reloc.name(r.type))"

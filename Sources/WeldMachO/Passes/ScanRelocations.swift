@@ -71,7 +71,11 @@ func scanRelocations(_ ctx: LinkContext) {
                         ctx.symtab.symbols[Int(id)].stubSlot = Int32(ctx.stubSymbols.count)
                         ctx.stubSymbols.append(id)
                     }
-                case ARM64Reloc.gotLoadPage21, ARM64Reloc.gotLoadPageoff12, ARM64Reloc.pointerToGOT:
+                case ARM64Reloc.gotLoadPage21, ARM64Reloc.gotLoadPageoff12:
+                    // A GOT load of a symbol in this image becomes adrp+add (as ld64 and lld
+                    // do): no slot, no fixup.
+                    if isImport(s) { needGOT(id) }
+                case ARM64Reloc.pointerToGOT:
                     needGOT(id)
                 case ARM64Reloc.tlvpLoadPage21, ARM64Reloc.tlvpLoadPageoff12:
                     if isImport(s) {
