@@ -42,6 +42,17 @@ final class LinkContext {
 
     init(options: Options) { self.options = options }
 
+    /// Whether references to `s` go through dyld: imports, names left to run time, and (with
+    /// chained fixups) exported weak definitions, which dyld coalesces across images by a
+    /// weak lookup as ld64 and lld arrange.
+    @inline(__always) func isBoundAtLoad(_ s: Symbol) -> Bool {
+        switch s.kind {
+        case .dylib, .undefined: return true
+        case .defined: return s.weakDef && s.exported && options.useChainedFixups
+        default: return false
+        }
+    }
+
     @inline(__always) func object(of atom: Atom) -> ObjectFile { objects[Int(atom.file)] }
 
     /// The global symbol index that nlist `n` of `file` became.

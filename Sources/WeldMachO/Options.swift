@@ -240,6 +240,10 @@ struct Options {
     var useChainedFixups: Bool { fixupChains ?? (minOS >= 0x000c_0000) }
 
     var isExecutable: Bool { outputKind == .executable }
+
+    /// Initializers as __TEXT,__init_offsets (32-bit offsets) instead of __mod_init_func
+    /// pointers: Apple's linker does this for macOS 13 and later with chained fixups.
+    var useInitOffsets: Bool { useChainedFixups && minOS >= 0x000d_0000 }
 }
 
 /// Parses `X[.Y[.Z]]` into the packed xxxx.yy.zz form Mach-O uses.

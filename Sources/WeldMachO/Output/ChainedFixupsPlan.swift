@@ -22,7 +22,7 @@ func planChainedFixups(_ ctx: LinkContext, _ fixups: [PointerFixup]) throws(Link
     var imports: [ChainedImport] = []
     for id in ctx.imports {
         let s = ctx.symtab.symbols[Int(id)]
-        imports.append(ChainedImport(name: s.name.string, libraryOrdinal: chainedOrdinal(ctx, s), isWeak: s.weakRef, addend: 0))
+        imports.append(ChainedImport(name: s.name.string, libraryOrdinal: chainedOrdinal(ctx, s), isWeak: s.kind != .defined && s.weakRef, addend: 0))
     }
     var extra: [Int64: [Int32: UInt32]] = [:]   // addend -> symbol import -> import index
     var chained: [ChainedFixup] = []
@@ -66,5 +66,6 @@ func planChainedFixups(_ ctx: LinkContext, _ fixups: [PointerFixup]) throws(Link
 
 /// Ordinal for a chained import: the dylib's, or flat lookup (-2) for names left to run time.
 func chainedOrdinal(_ ctx: LinkContext, _ s: Symbol) -> Int {
-    s.kind == .dylib ? ctx.dylibs[Int(s.file)].ordinal : -2
+    if s.kind == .defined { return -3 }   // an exported weak definition: weak lookup
+    return s.kind == .dylib ? ctx.dylibs[Int(s.file)].ordinal : -2
 }

@@ -21,7 +21,7 @@ func collectFixups(_ ctx: LinkContext) -> [PointerFixup] {
             for (i, id) in ctx.gotSymbols.enumerated() {
                 let sym = ctx.symtab.symbols[Int(id)]
                 let addr = s.addr + UInt64(i * 8)
-                if sym.importIndex >= 0 && (sym.kind == .dylib || sym.kind == .undefined) {
+                if ctx.isBoundAtLoad(sym) {
                     out.append(PointerFixup(address: addr, isBind: true, target: 0, importIndex: sym.importIndex, addend: 0))
                 } else {
                     out.append(PointerFixup(address: addr, isBind: false, target: sym.address, importIndex: -1, addend: 0))
@@ -45,7 +45,7 @@ func collectFixups(_ ctx: LinkContext) -> [PointerFixup] {
                     if r.targetIsSymbol {
                         let id = f.symbolIDs[Int(r.target)]
                         let sym = ctx.symtab.symbols[Int(id)]
-                        if sym.kind == .dylib || sym.kind == .undefined {
+                        if ctx.isBoundAtLoad(sym) {
                             out.append(PointerFixup(address: addr, isBind: true, target: 0, importIndex: sym.importIndex, addend: r.addend))
                             continue
                         }

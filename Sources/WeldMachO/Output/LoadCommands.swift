@@ -165,11 +165,13 @@ func buildHeaderAndLoadCommands(_ ctx: LinkContext, _ le: LinkEditPlan, uuidOffs
     }
     // Header fields that depend on the commands.
     var flags = MachO.mhDyldLink | MachO.mhTwoLevel
-    if o.undefined != .dynamicLookup && o.dynamicUndefineds.isEmpty { flags |= MachO.mhNoUndefs }
+    // -U names still count as resolved (lld and ld64 agree); -undefined dynamic_lookup does not.
+    if o.undefined != .dynamicLookup { flags |= MachO.mhNoUndefs }
     if o.isExecutable { flags |= MachO.mhPIE }
     if o.outputKind == .dylib && !ctx.dylibs.contains(where: { $0.reexported }) { flags |= MachO.mhNoReexportedDylibs }
     if ctx.layout.sections.contains(where: { $0.type == MachO.sThreadLocalVariables }) { flags |= MachO.mhHasTLVDescriptors }
     if ctx.symtab.symbols.contains(where: { $0.exported && $0.weakDef }) { flags |= MachO.mhWeakDefines }
+    if ctx.imports.contains(where: { ctx.symtab.symbols[Int($0)].kind == .defined }) { flags |= MachO.mhBindsToWeak }
     let sizeofcmds = UInt32(w.count - 32)
     precondition(Int(sizeofcmds) == ctx.layout.sizeofcmds, "load command size estimate \(ctx.layout.sizeofcmds) != \(sizeofcmds)")
     w.bytes.withUnsafeMutableBytes { b in

@@ -5,6 +5,7 @@ enum OutputSectionKind {
     case got            // __DATA_CONST,__got
     case tlvPointers    // __DATA,__thread_ptrs
     case unwindInfo     // __TEXT,__unwind_info
+    case initOffsets    // __TEXT,__init_offsets: __mod_init_func pointers as 32-bit image offsets
 }
 
 /// One section of the output, with its atoms in output order.

@@ -15,6 +15,7 @@ func writeSections(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer) {
         let (si, a) = work[i]
         writeAtom(ctx, out, ctx.layout.sections[Int(si)], a)
     }
+    for s in ctx.layout.sections where s.kind == .initOffsets { writeInitOffsets(ctx, out, s) }
     let L = ctx.layout
     if let stubs = L.stubs, let got = L.got {
         for (i, id) in ctx.stubSymbols.enumerated() {
@@ -26,7 +27,7 @@ func writeSections(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer) {
     if let got = L.got {
         for (i, id) in ctx.gotSymbols.enumerated() {
             let s = ctx.symtab.symbols[Int(id)]
-            out.put64(Int(got.fileOffset) + i * 8, s.kind == .dylib || s.kind == .undefined ? 0 : s.address)
+            out.put64(Int(got.fileOffset) + i * 8, ctx.isBoundAtLoad(s) ? 0 : s.address)
         }
     }
 }
@@ -55,7 +56,7 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
         } else {
             s = ctx.address(ofAtom: f.atomBase + r.target)
         }
-        let isImport = sym.map { $0.kind == .dylib || $0.kind == .undefined } ?? false
+        let isImport = sym.map { ctx.isBoundAtLoad($0) } ?? false
         let target = s &+ UInt64(bitPattern: r.addend)
         var problem: String? = nil
         switch r.type {
@@ -114,6 +115,39 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
         if let problem {
             let name = r.targetIsSymbol ? " against \(f.symbolNameString(Int(r.target)))" : ""
             ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): \(ARM64Reloc.name(r.type))\(name): \(problem)")
+        }
+    }
+}
+
+/// __init_offsets: each 8-byte initializer pointer of the inputs becomes the 32-bit offset of
+/// the function from the image base.
+private func writeInitOffsets(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec: OutputSection) {
+    for a in sec.atoms {
+        let atom = ctx.atoms[Int(a)]
+        let f = ctx.objects[Int(atom.file)]
+        let dst = out + Int(sec.fileOffset + atom.outOffset)
+        for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] {
+            guard r.type == ARM64Reloc.unsigned && r.length == 3 && r.subtrahend < 0 && r.offset % 8 == 0 else {
+                ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): initializer entry must be a plain 64-bit pointer (\(ARM64Reloc.name(r.type)))")
+                continue
+            }
+            var target: UInt64
+            if r.targetIsSymbol {
+                let s = ctx.symtab.symbols[Int(f.symbolIDs[Int(r.target)])]
+                if ctx.isBoundAtLoad(s) {
+                    ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): initializer \(s.name.string) is not defined in the image")
+                    continue
+                }
+                target = s.address
+            } else {
+                target = ctx.address(ofAtom: f.atomBase + r.target)
+            }
+            target = target &+ UInt64(bitPattern: r.addend) &- ctx.layout.imageBase
+            guard target <= UInt64(UInt32.max) else {
+                ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): initializer is more than 4 GiB from the image base")
+                continue
+            }
+            dst.put32(Int(r.offset / 2), UInt32(target))
         }
     }
 }

@@ -62,9 +62,9 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
             }
         }
     }
-    for h in ctx.imageBaseSymbols {
-        if ctx.symtab.symbols[Int(h)].exported { externals.append(h) } else { privateExterns.append(h) }
-    }
+    // Header symbols appear only when exported (__mh_execute_header): a private one would sit
+    // "in" __TEXT's first section at an address before it, which confuses disassemblers.
+    for h in ctx.imageBaseSymbols where ctx.symtab.symbols[Int(h)].exported { externals.append(h) }
     for id in privateExterns {
         let s = ctx.symtab.symbols[Int(id)]
         emit(id, type: MachO.nSect | MachO.nPext, sect: section(of: s), desc: 0, value: s.address)
@@ -83,7 +83,7 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
         emit(id, type: type, sect: type & MachO.nTypeMask == MachO.nAbs ? 0 : section(of: s), desc: desc, value: s.address)
     }
     img.externalCount = Int(nextIndex) - img.localCount
-    var undefined = ctx.imports
+    var undefined = ctx.imports.filter { ctx.symtab.symbols[Int($0)].kind != .defined }
     undefined.sort { a, b in
         ctx.symtab.symbols[Int(a)].name.bytes.lexicographicallyPrecedes(ctx.symtab.symbols[Int(b)].name.bytes)
     }
@@ -98,7 +98,7 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
     // Indirect symbols: one per stub, GOT slot and TLV pointer, in section order.
     func indirectEntry(_ id: Int32) -> UInt32 {
         let s = ctx.symtab.symbols[Int(id)]
-        if s.kind == .dylib || s.kind == .undefined { return UInt32(s.outputIndex) }
+        if ctx.isBoundAtLoad(s) { return UInt32(s.outputIndex) }
         if s.kind == .absolute { return MachO.indirectSymbolLocal | MachO.indirectSymbolAbs }
         return s.exported && s.outputIndex >= 0 ? UInt32(s.outputIndex) : MachO.indirectSymbolLocal
     }

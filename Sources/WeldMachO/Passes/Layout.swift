@@ -24,6 +24,7 @@ func sectionRank(_ s: OutputSection) -> Int {
     switch (s.segname, s.sectname) {
     case ("__TEXT", "__text"): return 0
     case ("__TEXT", "__stubs"): return 1
+    case ("__TEXT", "__init_offsets"): return 2
     case ("__TEXT", "__unwind_info"): return 900
     case ("__TEXT", "__eh_frame"): return 901
     case ("__DATA_CONST", "__got"): return 0
@@ -74,13 +75,19 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
         for si in f.sections.indices {
             let s = f.sections[si]
             guard s.kind != .dropped && s.kind != .compactUnwind, s.atomCount > 0 else { continue }
-            let (seg, sect) = outputSectionName(s.segname, s.sectname, s.type)
+            var (seg, sect) = outputSectionName(s.segname, s.sectname, s.type)
+            var flags = s.flags
+            var kind = OutputSectionKind.atoms
+            if s.type == MachO.sModInitFuncPointers && o.useInitOffsets {
+                // Initializers as offsets need no fixups (what ld64 and lld do for macOS 13+).
+                (seg, sect, flags, kind) = ("__TEXT", "__init_offsets", MachO.sInitFuncOffsets, .initOffsets)
+            }
             var out: OutputSection? = nil
             for k in 0..<Int(s.atomCount) {
                 let a = f.atomBase + s.firstAtom + Int32(k)
                 guard ctx.atoms[Int(a)].live else { continue }
                 if out == nil {
-                    out = section(seg, sect, flags: s.flags)
+                    out = section(seg, sect, flags: flags, kind: kind)
                     out!.flags |= s.flags & (MachO.attrPureInstructions | MachO.attrSomeInstructions)
                 }
                 out!.atoms.append(a)
@@ -181,10 +188,24 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
         for s in seg.sections {
             var align = s.alignLog2
             for a in s.atoms { align = max(align, ctx.atoms[Int(a)].alignLog2) }
+            if s.type == MachO.sThreadLocalVariables { align = max(align, 3) }   // descriptors hold pointers
             s.alignLog2 = align
             off = alignUp(off, 1 << UInt64(align))
             s.addr = vm + off
             s.fileOffset = s.isZerofill ? 0 : file + off
+            if s.kind == .initOffsets {
+                s.alignLog2 = 2
+                off = alignUp(off, 4)
+                s.addr = vm + off
+                s.fileOffset = file + off
+                var size: UInt64 = 0
+                for a in s.atoms {
+                    ctx.atoms[Int(a)].outOffset = size
+                    ctx.atoms[Int(a)].outSection = Int32(s.ordinal) - 1
+                    size += UInt64(ctx.atoms[Int(a)].size / 2)
+                }
+                s.size = size
+            }
             if s.kind == .atoms {
                 var size: UInt64 = 0
                 for a in s.atoms {

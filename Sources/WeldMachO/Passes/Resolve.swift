@@ -225,6 +225,8 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
         case MachO.nSect, MachO.nAbs:
             if kind == MachO.nSect && localAtom < 0 { continue }
             let weakDef = n.desc & MachO.nWeakDef != 0
+            let canBeHidden = weakDef && n.desc & MachO.nWeakRef != 0
+            if s.kind == .defined && s.weakDef && weakDef { s.canBeHidden = s.canBeHidden && canBeHidden }
             var take = false
             switch s.kind {
             case .undefined, .lazy, .dylib, .common: take = true
@@ -244,6 +246,7 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
                 s.file = obj.index
                 s.atom = kind == MachO.nSect ? obj.atomBase + localAtom : -1
                 s.value = kind == MachO.nSect ? UInt64(obj.symbolOffset[k]) : n.value
+                s.canBeHidden = canBeHidden
                 s.weakDef = weakDef
                 s.privateExtern = n.isPrivateExtern
                 s.isFunction = isFunction

@@ -15,6 +15,10 @@ func markExports(_ ctx: LinkContext) {
     for i in ctx.symtab.symbols.indices {
         let s = ctx.symtab.symbols[i]
         guard s.external, !s.privateExtern, s.kind == .defined || s.kind == .absolute else { continue }
+        if s.weakDef && s.canBeHidden {
+            ctx.symtab.symbols[i].privateExtern = true   // auto-hidden weak definition
+            continue
+        }
         if i == Int(ctx.headerSymbol) && !o.isExecutable { continue }
         var exported = true
         if o.hasExportList || !unexact.isEmpty || !unpatterns.isEmpty {
@@ -34,7 +38,7 @@ func isPattern(_ s: String) -> Bool { s.contains("*") || s.contains("?") || s.co
 /// deterministic.
 func scanRelocations(_ ctx: LinkContext) {
     let o = ctx.options
-    func isImport(_ s: Symbol) -> Bool { s.kind == .dylib || s.kind == .undefined }
+    func isImport(_ s: Symbol) -> Bool { ctx.isBoundAtLoad(s) }
     func needImport(_ id: Int32) {
         if ctx.symtab.symbols[Int(id)].importIndex < 0 {
             ctx.symtab.symbols[Int(id)].importIndex = Int32(ctx.imports.count)

@@ -35,6 +35,10 @@ struct Symbol {
     var external = false
     var privateExtern = false
     var weakDef = false
+    /// Every definition so far is weak and "can be hidden" (N_WEAK_DEF with N_WEAK_REF, from
+    /// `.weak_def_can_be_hidden`: C++ inline functions whose address is never taken): the
+    /// output keeps it out of the export trie, as ld64 does.
+    var canBeHidden = false
     var weakRef = true            // every reference weak (N_WEAK_REF) so far
     var noDeadStrip = false
     var referencedDynamically = false
