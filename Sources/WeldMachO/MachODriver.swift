@@ -56,6 +56,7 @@ public enum MachODriver {
             try check(ctx)
             assignDylibOrdinals(ctx)
             try timer.phase("layout") { () throws in try layoutOutput(ctx) }
+            let unwind = try timer.phase("unwind info") { () throws -> UnwindInfo? in try buildUnwindInfo(ctx) }
             let fixups = timer.phase("collect fixups") { collectFixups(ctx) }
             let dyld = try timer.phase("dyld info") { () throws in try buildDyldInfo(ctx, fixups) }
             let symtab = timer.phase("symbol table") { buildSymbolTable(ctx) }
@@ -106,6 +107,7 @@ public enum MachODriver {
             try timer.phase("write") { () throws in
                 header.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
                 writeSections(ctx, base)
+                if let unwind, let sec = ctx.layout.unwindInfo { unwind.write(into: base + Int(sec.fileOffset)) }
                 try writeFixupChains(dyld, base, payloadOffset: le.chainedFixups.offset)
                 func put(_ bytes: [UInt8], at o: UInt64) {
                     if !bytes.isEmpty { bytes.withUnsafeBytes { (base + Int(o)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }

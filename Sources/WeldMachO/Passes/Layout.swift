@@ -157,8 +157,14 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
     guard ctx.layout.sections.count < 256 else { throw LinkError("too many output sections (\(ctx.layout.sections.count); Mach-O allows 255)") }
     for (i, s) in ctx.layout.sections.enumerated() { s.ordinal = UInt8(i + 1) }
 
-    // Addresses.
     ctx.layout.sizeofcmds = loadCommandsSize(ctx)
+    assignAddresses(ctx)
+}
+
+/// Gives every segment, section and atom its address and file offset, and every symbol its
+/// address. Runs again when a synthesized section's size changes (__unwind_info).
+func assignAddresses(_ ctx: LinkContext) {
+    let o = ctx.options
     let base: UInt64 = o.isExecutable ? 0x1_0000_0000 : 0
     ctx.layout.imageBase = base
     var vm = base, file: UInt64 = 0

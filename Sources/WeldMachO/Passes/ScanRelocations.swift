@@ -109,5 +109,6 @@ func scanRelocations(_ ctx: LinkContext) {
             }
         }
     }
+    scanCompactUnwind(ctx, needGOT: needGOT)
     _ = o
 }
