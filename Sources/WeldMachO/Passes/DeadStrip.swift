@@ -89,21 +89,24 @@ func deadStrip(_ ctx: LinkContext) {
     for name in o.whyLive { reportWhyLive(ctx, name, why) }
 }
 
-/// -why_live NAME: the chain of atoms that kept NAME's atom alive, back to a root.
+/// -why_live NAME: the chain of atoms that kept NAME's atom alive, back to a root, indented
+/// one step per level as ld64 prints it. Locals are found too (the first of that name).
 func reportWhyLive(_ ctx: LinkContext, _ name: String, _ why: [Int32]) {
-    guard let id = ctx.symtab.find(name), ctx.symtab.symbols[Int(id)].kind == .defined else {
+    var id = ctx.symtab.find(name)
+    if id == nil || ctx.symtab.symbols[Int(id!)].kind != .defined {
+        id = ctx.symtab.symbols.firstIndex { $0.kind == .defined && $0.name.string == name }.map(Int32.init)
+    }
+    guard let id, ctx.symtab.symbols[Int(id)].kind == .defined else {
         ctx.diag.note("\(name): not defined in any linked object"); return
     }
     var a = ctx.symtab.symbols[Int(id)].atom
-    if !ctx.atoms[Int(a)].live { ctx.diag.note("\(name) is dead-stripped"); return }
-    var line = name
-    var depth = 0
-    while why[Int(a)] >= 0 && depth < 64 {
+    if !ctx.atoms[Int(a)].live { ctx.diag.note("\(name) was dead-stripped"); return }
+    var lines = ["\(name) from \(ctx.objects[Int(ctx.atoms[Int(a)].file)].name)"]
+    while why[Int(a)] >= 0 && lines.count < 64 {
         a = why[Int(a)]
-        line += "\n  from \(atomDisplayName(ctx, a))"
-        depth += 1
+        lines.append(String(repeating: "  ", count: lines.count) + atomDisplayName(ctx, a))
     }
-    ctx.diag.note(line + "\n  (a root)")
+    ctx.diag.note(lines.joined(separator: "\n"))
 }
 
 /// The first symbol naming an atom (for maps and -why_live), or its location.
@@ -111,9 +114,14 @@ func atomDisplayName(_ ctx: LinkContext, _ a: Int32) -> String {
     let atom = ctx.atoms[Int(a)]
     if atom.file >= 0 {
         let f = ctx.objects[Int(atom.file)]
-        for k in f.nlists.indices where f.symbolAtom[k] == a - f.atomBase && f.symbolOffset[k] == 0 {
-            return "\(f.symbolNameString(k)) in \(f.name)"
+        // Prefer a real name over assembler temporaries (ltmp0, l_.str).
+        var temporary: String? = nil
+        for k in f.nlists.indices where f.symbolAtom[k] == a - f.atomBase && f.symbolOffset[k] == 0 && !f.nlists[k].isStab {
+            let n = f.symbolNameString(k)
+            if n.hasPrefix("l") || n.hasPrefix("L") { temporary = temporary ?? n; continue }
+            return "\(n) from \(f.name)"
         }
+        if let temporary { return "\(temporary) from \(f.name)" }
     }
     return ctx.location(atom: a, offset: 0)
 }

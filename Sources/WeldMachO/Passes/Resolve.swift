@@ -313,11 +313,28 @@ func finishResolution(_ ctx: LinkContext) throws(LinkError) {
         if dynamicUndefs.contains(name) || o.undefined == .dynamicLookup { continue }   // flat lookup at run time
         switch o.undefined {
         case .suppress: continue
-        case .warning: ctx.diag.warning("undefined symbol: \(name)\n>>> referenced by \(ctx.fileName(ofSymbol: s))"); continue
+        case .warning: ctx.diag.warning("undefined symbol: \(name)\n>>> referenced by \(referenceSite(ctx, Int32(i)))"); continue
         default: break
         }
-        ctx.diag.error("undefined symbol: \(name)\n>>> referenced by \(ctx.fileName(ofSymbol: s))")
+        ctx.diag.error("undefined symbol: \(name)\n>>> referenced by \(referenceSite(ctx, Int32(i)))")
         reported += 1
     }
     if ctx.diag.hasErrors { throw LinkError("") }
+}
+
+/// Where symbol `id` is first used: "file.o:(__TEXT,__text+0x1c) in _main" for the first
+/// relocation naming it in the first file that refers to it, or just the file.
+func referenceSite(_ ctx: LinkContext, _ id: Int32) -> String {
+    let s = ctx.symtab.symbols[Int(id)]
+    guard s.file >= 0, Int(s.file) < ctx.objects.count else { return ctx.fileName(ofSymbol: s) }
+    let f = ctx.objects[Int(s.file)]
+    for (li, atom) in f.atoms.enumerated() where atom.relocCount > 0 {
+        for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)]
+        where (r.targetIsSymbol && f.symbolIDs[Int(r.target)] == id) || (r.subtrahend >= 0 && f.symbolIDs[Int(r.subtrahend)] == id) {
+            let a = f.atomBase + Int32(li)
+            let owner = atomDisplayName(ctx, a)
+            return "\(ctx.location(atom: a, offset: r.offset))" + (owner.contains(" from ") ? " in \(owner.split(separator: " ")[0])" : "")
+        }
+    }
+    return f.name
 }
