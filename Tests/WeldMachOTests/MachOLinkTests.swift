@@ -1,0 +1,135 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Links small programs with weld's ld64 flavor (the built `weld` binary, as a separate
+/// process so each link has fresh global state), runs them under the shared arm64 emulator,
+/// and checks signatures, determinism and diagnostics.
+@Suite(.serialized) struct MachOLinkTests {
+    static let repo: String = {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        return path
+    }()
+    static let weld = repo + "/.build/debug/weld"
+    static var available: Bool { MachOFixtures.available && access(weld, X_OK) == 0 }
+
+    func weldLink(_ args: String, in dir: String) -> (status: Int32, output: String) {
+        MachOFixtures.run("cd \(dir) && \(Self.weld) -flavor darwin -arch arm64 -platform_version macos 13.0 13.0 -syslibroot \(MachOFixtures.shared)/sdk -lSystem \(args)")
+    }
+
+    func runProgram(_ path: String, slide: String = "0") -> (status: Int32, output: String) {
+        MachOFixtures.run("python3 \(MachOFixtures.shared)/run_macho.py --slide \(slide) \(path)")
+    }
+
+    @Test(.enabled(if: MachOLinkTests.available)) func returns42AndIsSigned() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile("int main(void) { return 42; }\n", name: "ret.c", in: dir))
+        let link = weldLink("-o ret \(obj)", in: dir)
+        #expect(link.status == 0, "\(link.output)")
+        #expect(runProgram("\(dir)/ret").status == 42)
+        let sig = MachOFixtures.run("python3 \(MachOFixtures.shared)/check_codesign.py \(dir)/ret")
+        #expect(sig.status == 0, "\(sig.output)")
+        // One flipped byte in __TEXT must fail the check.
+        var bytes = MachOFixtures.read("\(dir)/ret")
+        bytes[0x400] ^= 0xff
+        MachOFixtures.write("\(dir)/ret.bad", bytes)
+        #expect(MachOFixtures.run("python3 \(MachOFixtures.shared)/check_codesign.py \(dir)/ret.bad").status != 0)
+    }
+
+    static let program = """
+        int printf(const char *, ...);
+        static const char *names[] = { "zero", "one", "two" };
+        int counter = 5;
+        int *counter_ptr = &counter;
+        __thread int tls_value = 7;
+        static int twice(int x) { return 2 * x; }
+        int (*op)(int) = twice;
+        __attribute__((constructor)) static void init(void) { counter += 1; }
+        int main(int argc, char **argv) {
+            tls_value += argc;
+            printf("%s %d %d %d\\n", names[argc], *counter_ptr, op(tls_value), counter);
+            return 3;
+        }
+        """
+
+    @Test(.enabled(if: MachOLinkTests.available)) func printfGlobalsTLSAtTwoSlides() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile(Self.program, name: "p.c", in: dir, flags: "-O0"))
+        for mode in ["", "-no_fixup_chains", "-dead_strip"] {
+            let link = weldLink("\(mode) -o p \(obj)", in: dir)
+            #expect(link.status == 0, "\(mode): \(link.output)")
+            for slide in ["0", "0x4000000"] {
+                let r = runProgram("\(dir)/p", slide: slide)
+                #expect(r.status == 3, "\(mode) slide \(slide): \(r.output)")
+                #expect(r.output.hasPrefix("one 6 16 6"), "\(mode) slide \(slide): \(r.output)")
+            }
+        }
+    }
+
+    @Test(.enabled(if: MachOLinkTests.available)) func sameBytesAtAnyThreadCount() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile(Self.program, name: "p.c", in: dir))
+        var images: [[UInt8]] = []
+        for threads in [1, 2, 8] {
+            // The same output name each time: it is part of the signature's identifier.
+            _ = MachOFixtures.run("mkdir -p \(dir)/t\(threads)")
+            #expect(weldLink("--threads=\(threads) -o t\(threads)/p \(obj)", in: dir).status == 0)
+            images.append(MachOFixtures.read("\(dir)/t\(threads)/p"))
+        }
+        #expect(!images[0].isEmpty)
+        #expect(MachOFixtures.firstDifference(images[0], images[1]) == -1)
+        #expect(MachOFixtures.firstDifference(images[0], images[2]) == -1)
+    }
+
+    @Test(.enabled(if: MachOLinkTests.available)) func undefinedSymbolNamesItsUse() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile("int missing(int);\nint main(void) { return missing(1); }\n", name: "u.c", in: dir))
+        let link = weldLink("-o u \(obj)", in: dir)
+        #expect(link.status == 1)
+        #expect(link.output.contains("undefined symbol: _missing"))
+        #expect(link.output.contains("u.c.o:(__TEXT,__text+0x") && link.output.contains("in _main"), "\(link.output)")
+        #expect(access("\(dir)/u", F_OK) != 0, "no output after an error")
+    }
+
+    @Test(.enabled(if: MachOLinkTests.available)) func duplicateSymbolNamesBothFiles() throws {
+        let dir = MachOFixtures.tempDir()
+        let a = try #require(MachOFixtures.compile("int f(void) { return 1; }\nint main(void) { return f(); }\n", name: "a.c", in: dir))
+        let b = try #require(MachOFixtures.compile("int f(void) { return 2; }\n", name: "b.c", in: dir))
+        let link = weldLink("-o d \(a) \(b)", in: dir)
+        #expect(link.status == 1)
+        #expect(link.output.contains("duplicate symbol: _f") && link.output.contains("a.c.o") && link.output.contains("b.c.o"), "\(link.output)")
+    }
+
+    @Test(.enabled(if: MachOLinkTests.available)) func deadStripRemovesUnreachableCode() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile("""
+            int unused_function(int x) { return x * 3; }
+            int used_function(int x) { return x + 1; }
+            int main(void) { return used_function(41); }
+            """, name: "ds.c", in: dir, flags: "-O0"))
+        #expect(weldLink("-dead_strip -o ds \(obj)", in: dir).status == 0)
+        #expect(runProgram("\(dir)/ds").status == 42)
+        let syms = MachOFixtures.run("llvm-nm -m \(dir)/ds").output
+        #expect(syms.contains("_used_function"))
+        #expect(!syms.contains("_unused_function"))
+        #expect(weldLink("-o keep \(obj)", in: dir).status == 0)
+        #expect(MachOFixtures.run("llvm-nm -m \(dir)/keep").output.contains("_unused_function"))
+    }
+
+    @Test(.enabled(if: MachOLinkTests.available)) func dylibAndItsUserViaRpath() throws {
+        let dir = MachOFixtures.tempDir()
+        let lib = try #require(MachOFixtures.compile("int lib_value = 40;\nint lib_add(int x) { return x + lib_value; }\n", name: "lib.c", in: dir))
+        let main = try #require(MachOFixtures.compile("extern int lib_value;\nint lib_add(int);\nint main(void) { return lib_add(2) + lib_value - 40; }\n", name: "main.c", in: dir))
+        _ = MachOFixtures.run("mkdir -p \(dir)/lib")
+        let dylib = weldLink("-dylib -install_name @rpath/libx.dylib -o lib/libx.dylib \(lib)", in: dir)
+        #expect(dylib.status == 0, "\(dylib.output)")
+        let exe = weldLink("-o main \(main) -Llib -lx -rpath @executable_path/lib", in: dir)
+        #expect(exe.status == 0, "\(exe.output)")
+        #expect(runProgram("\(dir)/main").status == 42)
+        #expect(runProgram("\(dir)/main", slide: "0x4000000").status == 42)
+        let exports = MachOFixtures.run("python3 -c 'import sys; sys.path.insert(0, \"\(MachOFixtures.shared)\"); import machoparse as M; print(sorted(M.load(\"\(dir)/lib/libx.dylib\").exports()))'").output
+        #expect(exports.contains("_lib_add") && exports.contains("_lib_value"), "\(exports)")
+    }
+}
