@@ -57,18 +57,20 @@ struct Options {
     var dependencyInfo: String? = nil
     var stackSize: UInt64 = 0
     var exportDynamic = false
+    var reproducible = false
+    var stripDebugMap = false                   // -S: no debug map stabs
 
     /// Options accepted for compatibility that change nothing weld writes (clang passes them on
     /// every link, or they only affect LTO, which weld does not do).
     static let accepted0: Set<String> = [
-        "-demangle", "-dynamic", "-no_deduplicate", "-reproducible", "-no_warn_duplicate_libraries",
+        "-demangle", "-dynamic", "-no_deduplicate", "-no_warn_duplicate_libraries",
         "-application_extension", "-no_application_extension", "-pie", "-execute",
         "-no_compact_unwind", "-keep_dwarf_unwind", "-no_keep_dwarf_unwind", "-warn_commons",
         "-merge_zero_fill_sections", "-no_branch_islands", "-ld_classic", "-ld64", "-ld_new",
         "-search_paths_first", "-search_dylibs_first", "-twolevel_namespace", "-mark_dead_strippable_dylib",
         "-no_objc_category_merging", "-objc_category_merging", "-no_implicit_dylibs", "-bind_at_load",
-        "-dead_strip_dylibs_if_unused", "-fatal_warnings", "-no_uuid_warning", "-export_dynamic",
-        "-no_data_const", "-data_const", "-no_warn_inits", "-w", "-S", "-x", "-no_function_starts",
+        "-dead_strip_dylibs_if_unused", "-fatal_warnings", "-no_uuid_warning",
+        "-no_data_const", "-data_const", "-no_warn_inits", "-w", "-x", "-no_function_starts",
     ]
     /// Options with one argument that weld accepts and ignores, with the reason in the comment.
     static let accepted1: Set<String> = [
@@ -156,6 +158,9 @@ struct Options {
                     o.inputs.append(Input(kind: .path(dir.map { "\($0)/\(line)" } ?? line)))
                 }
             case "-e": o.entry = try value(arg)
+            case "-reproducible": o.reproducible = true
+            case "-export_dynamic": o.exportDynamic = true
+            case "-S": o.stripDebugMap = true
             case "-dylib": o.outputKind = .dylib
             case "-bundle": o.outputKind = .bundle
             case "-execute": o.outputKind = .executable

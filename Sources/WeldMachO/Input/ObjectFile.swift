@@ -94,6 +94,8 @@ final class ObjectFile {
     let stringTable: UnsafeRawPointer
     let stringTableSize: Int
     var linkerOptions: [[String]] = []
+    /// Modification time for the debug map's N_OSO (dsymutil checks it against the file).
+    var modificationTime: UInt64 = 0
     /// Set when the file joins the link.
     var index: Int32 = -1
     var atomBase: Int32 = 0

@@ -43,8 +43,16 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
         default: return false
         }
     }
-    // Locals: each object's named locals (not assembler temporaries "l..."/"L..."), then
+    // The debug map first (lld's order), then each object's named locals (not assembler temporaries "l..."/"L..."), then
     // private externs, in link order.
+    if !ctx.options.stripDebugMap {
+        for e in buildDebugMap(ctx) {
+            img.nlists.u32(e.name.isEmpty ? 1 : UInt32(img.strings.count))   // offset 1: the empty string
+            if !e.name.isEmpty { img.strings.bytes.append(contentsOf: e.name.utf8); img.strings.u8(0) }
+            img.nlists.u8(e.type); img.nlists.u8(e.sect); img.nlists.u16(e.desc); img.nlists.u64(e.value)
+            nextIndex += 1
+        }
+    }
     var privateExterns: [Int32] = []
     var externals: [Int32] = []
     for f in ctx.objects {

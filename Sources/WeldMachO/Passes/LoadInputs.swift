@@ -79,7 +79,11 @@ func openInput(_ path: String, forceLoad: Bool) throws(LinkError) -> LoadedInput
     }
     if bytes.count >= 16, let b = bytes.baseAddress, b.u32(0) == MachO.magic64 {
         switch b.u32(12) {
-        case MachO.mhObject: return .object(try ObjectFile(name: path, bytes: bytes))
+        case MachO.mhObject:
+            let obj = try ObjectFile(name: path, bytes: bytes)
+            var st = stat()
+            if stat(path, &st) == 0 { obj.modificationTime = UInt64(max(0, st.st_mtim.tv_sec)) }
+            return .object(obj)
         case MachO.mhDylib: return .dylibs([try DylibFile.readBinary(path: path, bytes: bytes)])
         default: throw LinkError("\(path): Mach-O file type \(b.u32(12)) cannot be linked in")
         }

@@ -136,7 +136,17 @@ func parseMember(_ ar: ArchiveInput, _ member: Int) throws(LinkError) -> ObjectF
         }
         return nil
     }
-    return try ObjectFile(name: name, bytes: bytes)
+    let obj = try ObjectFile(name: name, bytes: bytes)
+    // ar_date: 12 decimal digits at offset 16 of the member header.
+    let header = ar.archive.file.base + m.headerOffset
+    var date: UInt64 = 0
+    for i in 16..<28 {
+        let c = header.u8(i)
+        guard c >= 0x30 && c <= 0x39 else { break }
+        date = date * 10 + UInt64(c - 0x30)
+    }
+    obj.modificationTime = date
+    return obj
 }
 
 func loadMember(_ ctx: LinkContext, _ ar: ArchiveInput, _ member: Int) throws(LinkError) {
