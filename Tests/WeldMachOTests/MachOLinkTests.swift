@@ -132,4 +132,25 @@ import Glibc
         let exports = MachOFixtures.run("python3 -c 'import sys; sys.path.insert(0, \"\(MachOFixtures.shared)\"); import machoparse as M; print(sorted(M.load(\"\(dir)/lib/libx.dylib\").exports()))'").output
         #expect(exports.contains("_lib_add") && exports.contains("_lib_value"), "\(exports)")
     }
+
+    /// Damaged objects end in an error naming the file, never in a crash: every 7th byte of the
+    /// header and load commands, and a few cut-off lengths.
+    @Test(.enabled(if: MachOLinkTests.available)) func damagedObjectsAreErrorsNotCrashes() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile(Self.program, name: "p.c", in: dir))
+        let good = MachOFixtures.read(obj)
+        var variants: [[UInt8]] = []
+        for pos in stride(from: 0, to: min(good.count, 1400), by: 7) {
+            var b = good
+            b[pos] ^= 0xa5
+            variants.append(b)
+        }
+        for cut in [16, 100, good.count / 2, good.count - 9] { variants.append(Array(good.prefix(cut))) }
+        for (i, bytes) in variants.enumerated() {
+            MachOFixtures.write("\(dir)/bad.o", bytes)
+            let r = weldLink("-o bad bad.o", in: dir)
+            #expect(r.status == 0 || r.status == 1, "variant \(i): status \(r.status)")
+            if r.status == 1 { #expect(r.output.contains("error"), "variant \(i)") }
+        }
+    }
 }

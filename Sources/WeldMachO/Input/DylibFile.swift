@@ -51,6 +51,13 @@ final class DylibFile {
             guard off + 8 <= 32 + sizeofcmds else { throw bad("load command at offset \(off) runs past sizeofcmds") }
             let cmd = base.u32(off), size = Int(base.u32(off + 4))
             guard size >= 8, off + size <= 32 + sizeofcmds else { throw bad("load command at offset \(off) has bad size \(size)") }
+            let minimum: Int
+            switch cmd {
+            case MachO.lcIdDylib, MachO.lcReexportDylib, MachO.lcSymtab: minimum = 24
+            case MachO.lcSegment64: minimum = 72
+            default: minimum = 8
+            }
+            guard size >= minimum else { throw bad("load command 0x\(String(cmd, radix: 16)) at offset \(off) is too small (\(size) bytes)") }
             func str(_ at: Int) throws(LinkError) -> String {
                 let o = Int(base.u32(off + at))
                 guard o < size else { throw bad("string offset \(o) past its load command at \(off)") }

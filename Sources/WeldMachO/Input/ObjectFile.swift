@@ -167,6 +167,7 @@ final class ObjectFile {
                 symoff = Int(base.u32(off + 8)); nsyms = Int(base.u32(off + 12))
                 stroff = Int(base.u32(off + 16)); strsize = Int(base.u32(off + 20))
             case MachO.lcLinkerOption:
+                guard cmdsize >= 12 else { throw bad("LC_LINKER_OPTION at offset \(off) is too small") }
                 let count = Int(base.u32(off + 8))
                 var p = off + 12
                 var strings: [String] = []
@@ -200,7 +201,7 @@ final class ObjectFile {
         }
         for k in sections.indices {
             let s = sections[k]
-            if !s.isZerofill && Int(s.offset) + Int(s.size) > size {
+            if !s.isZerofill && (s.size > UInt64(size) || Int(s.offset) + Int(s.size) > size) {
                 throw bad("section \(s.segname),\(s.sectname) (offset \(s.offset), size \(s.size)) runs past the end of the file")
             }
             if s.nreloc > 0 && Int(s.reloff) + Int(s.nreloc) * 8 > size {

@@ -88,7 +88,7 @@ func openInput(_ path: String, forceLoad: Bool) throws(LinkError) -> LoadedInput
         default: throw LinkError("\(path): Mach-O file type \(b.u32(12)) cannot be linked in")
         }
     }
-    if path.hasSuffix(".tbd") || (bytes.count >= 3 && bytes.baseAddress!.u8(0) == UInt8(ascii: "-")) {
+    if path.hasSuffix(".tbd") || startsWith(bytes, "--- !tapi") || startsWith(bytes, "{") {
         return .dylibs(try DylibFile.readTextStub(path: path, bytes: bytes))
     }
     if bytes.count >= 4, let b = bytes.baseAddress, b.u32(0) == 0x0b17_c0de || b.u32(0) == 0xdec0_17de {
@@ -109,4 +109,9 @@ func arm64Slice(of bytes: UnsafeRawBufferPointer, path: String) throws(LinkError
         return UnsafeRawBufferPointer(start: b + off, count: size)
     }
     throw LinkError("\(path): universal file has no arm64 slice")
+}
+
+func startsWith(_ bytes: UnsafeRawBufferPointer, _ prefix: String) -> Bool {
+    let p = Array(prefix.utf8)
+    return bytes.count >= p.count && zip(bytes, p).allSatisfy { $0 == $1 }
 }

@@ -61,7 +61,15 @@ func scanRelocations(_ ctx: LinkContext) {
             guard atom.live, atom.relocCount > 0 else { continue }
             let kind = f.sections[Int(atom.section)].kind
             if kind == .compactUnwind { continue }   // consumed by the unwind-info builder
-            for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] where r.targetIsSymbol {
+            for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] {
+                if r.subtrahend >= 0 {
+                    let sub = f.symbolIDs[Int(r.subtrahend)]
+                    if sub < 0 || ctx.symtab.symbols[Int(sub)].kind != .defined {
+                        ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): ARM64_RELOC_SUBTRACTOR subtracts \(f.symbolNameString(Int(r.subtrahend))), which is not defined in the image")
+                        continue
+                    }
+                }
+                guard r.targetIsSymbol else { continue }
                 let id = f.symbolIDs[Int(r.target)]
                 guard id >= 0 else {
                     ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): \(ARM64Reloc.name(r.type)) refers to symbol \(f.symbolNameString(Int(r.target))), which is not linkable (a debug or dropped section's symbol)")

@@ -49,6 +49,7 @@ func unwindEntries(_ ctx: LinkContext) throws(LinkError) -> [CompactUnwindEntry]
     var entries: [CompactUnwindEntry] = []
     var covered = Set<UInt64>()
     func target(_ f: ObjectFile, _ r: Reloc) -> UInt64 {
+        if r.targetIsSymbol && f.symbolIDs[Int(r.target)] < 0 { return 0 }
         let s: UInt64 = r.targetIsSymbol ? ctx.symtab.symbols[Int(f.symbolIDs[Int(r.target)])].address : ctx.address(ofAtom: f.atomBase + r.target)
         return s &+ UInt64(bitPattern: r.addend)
     }
@@ -63,7 +64,7 @@ func unwindEntries(_ ctx: LinkContext) throws(LinkError) -> [CompactUnwindEntry]
                     switch r.offset {
                     case 0: fn = target(f, r)
                     case 16:
-                        guard r.targetIsSymbol else { throw LinkError("\(ctx.location(atom: a, offset: 16)): personality must name a symbol") }
+                        guard r.targetIsSymbol, f.symbolIDs[Int(r.target)] >= 0 else { throw LinkError("\(ctx.location(atom: a, offset: 16)): personality must name a linkable symbol") }
                         let sym = ctx.symtab.symbols[Int(f.symbolIDs[Int(r.target)])]
                         guard sym.gotSlot >= 0, let got = ctx.layout.got else { throw LinkError("\(ctx.location(atom: a, offset: 16)): personality \(sym.name.string) has no GOT slot") }
                         personality = UInt32(got.addr + UInt64(sym.gotSlot) * 8 - base)
