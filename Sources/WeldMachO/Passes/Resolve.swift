@@ -272,7 +272,33 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
         }
         ctx.symtab.symbols[Int(id)] = s
     }
-    for (ar, m) in pulls { try loadMember(ctx, ar, m) }
+    try loadMembers(ctx, pulls)
+}
+
+/// Loads archive members pulled by one object: parsed in parallel, added in the order the
+/// object asked for them (so the result does not depend on threads).
+func loadMembers(_ ctx: LinkContext, _ pulls: [(ArchiveInput, Int)]) throws(LinkError) {
+    var todo: [(ArchiveInput, Int)] = []
+    for (ar, m) in pulls where !ar.loaded[m] {
+        ar.loaded[m] = true
+        todo.append((ar, m))
+    }
+    if todo.isEmpty { return }
+    if todo.count == 1 {
+        if Diagnostics.shared.traceInputs { Diagnostics.shared.note("\(todo[0].0.path)(\(todo[0].0.archive.members[todo[0].1].name))") }
+        if let obj = try parseMember(todo[0].0, todo[0].1) { try addObject(ctx, obj) }
+        return
+    }
+    let parsed = Parallel.map(todo.count) { i -> Result<ObjectFile?, LinkError> in
+        do { return .success(try parseMember(todo[i].0, todo[i].1)) } catch let e as LinkError { return .failure(e) } catch { return .failure(LinkError("\(error)")) }
+    }
+    for (i, r) in parsed.enumerated() {
+        if Diagnostics.shared.traceInputs { Diagnostics.shared.note("\(todo[i].0.path)(\(todo[i].0.archive.members[todo[i].1].name))") }
+        switch r {
+        case .failure(let e): throw e
+        case .success(let obj): if let obj { try addObject(ctx, obj) }
+        }
+    }
 }
 
 /// Gives every common symbol a zero-filled atom (in __DATA,__common), reports undefined
