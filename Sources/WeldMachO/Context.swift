@@ -39,6 +39,8 @@ final class LinkContext {
     /// Imported symbols, in chained-fixup import order.
     var imports: [Int32] = []
     var layout = OutputLayout()
+    /// Range-extension thunks, when __TEXT's code is larger than b/bl can cross.
+    var thunks: ThunkPlan? = nil
 
     init(options: Options) { self.options = options }
 

@@ -55,7 +55,10 @@ public enum MachODriver {
             timer.phase("scan relocations") { scanRelocations(ctx) }
             try check(ctx)
             assignDylibOrdinals(ctx)
-            try timer.phase("layout") { () throws in try layoutOutput(ctx) }
+            try timer.phase("layout") { () throws in
+                try layoutOutput(ctx)
+                try planThunks(ctx)
+            }
             let unwind = try timer.phase("unwind info") { () throws -> UnwindInfo? in try buildUnwindInfo(ctx) }
             let fixups = timer.phase("collect fixups") { collectFixups(ctx) }
             let dyld = try timer.phase("dyld info") { () throws in try buildDyldInfo(ctx, fixups) }

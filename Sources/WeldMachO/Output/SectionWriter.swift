@@ -16,6 +16,7 @@ func writeSections(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer) {
         writeAtom(ctx, out, ctx.layout.sections[Int(si)], a)
     }
     for s in ctx.layout.sections where s.kind == .initOffsets { writeInitOffsets(ctx, out, s) }
+    writeThunks(ctx, out)
     let L = ctx.layout
     if let stubs = L.stubs, let got = L.got {
         for (i, id) in ctx.stubSymbols.enumerated() {
@@ -81,6 +82,11 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
         case ARM64Reloc.branch26:
             var t = target
             if let sym, sym.stubSlot >= 0, let stubs = L.stubs { t = stubs.addr + UInt64(sym.stubSlot) * 12 }
+            let d = Int64(bitPattern: t &- p)
+            if ctx.thunks != nil && (d < -branchReach || d >= branchReach), let (key, _) = branchDestination(ctx, f, r),
+               let thunk = thunkAddress(ctx, site: p, target: key) {
+                t = thunk
+            }
             problem = ARM64.patchBranch26(loc, from: p, to: t)
         case ARM64Reloc.page21:
             problem = ARM64.patchPage21(loc, from: p, to: target)
