@@ -153,4 +153,47 @@ import Glibc
             if r.status == 1 { #expect(r.output.contains("error"), "variant \(i)") }
         }
     }
+
+    /// A call across 140 MiB of code goes through a thunk that lands exactly on the callee.
+    @Test(.enabled(if: MachOLinkTests.available)) func farCallsGoThroughThunks() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile("""
+                .section __TEXT,__text,regular,pure_instructions
+                .globl _main
+                .p2align 2
+            _main:
+                bl _far_function
+                ret
+            _filler:
+                .space 140*1024*1024
+                .globl _far_function
+                .p2align 2
+            _far_function:
+                mov w0, #42
+                ret
+                .subsections_via_symbols
+            """, name: "far.s", in: dir))
+        let link = weldLink("-o far \(obj)", in: dir)
+        #expect(link.status == 0, "\(link.output)")
+        let nm = MachOFixtures.run("llvm-nm \(dir)/far").output
+        func address(_ name: String) -> UInt64? {
+            nm.split(separator: "\n").first { $0.hasSuffix(" " + name) }.flatMap { UInt64($0.split(separator: " ")[0], radix: 16) }
+        }
+        let main = try #require(address("_main")), far = try #require(address("_far_function"))
+        let bytes = MachOFixtures.read("\(dir)/far")
+        func insn(_ addr: UInt64) -> UInt32 {
+            let o = Int(addr - 0x1_0000_0000)
+            return UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+        }
+        let bl = insn(main)
+        #expect(bl & 0xfc00_0000 == 0x9400_0000)
+        let imm26 = Int64(Int32(bitPattern: (bl & 0x03ff_ffff) << 6) >> 6)
+        let thunk = UInt64(Int64(main) + imm26 * 4)
+        #expect(thunk != far, "the call cannot reach directly")
+        let adrp = insn(thunk), add = insn(thunk + 4)
+        let pages = Int64(Int32(bitPattern: ((((adrp >> 5) & 0x7ffff) << 2) | ((adrp >> 29) & 3)) << 11) >> 11)
+        let target = UInt64(Int64(thunk & ~0xfff) + pages * 4096) + UInt64((add >> 10) & 0xfff)
+        #expect(target == far)
+        #expect(insn(thunk + 8) == 0xd61f_0200)   // br x16
+    }
 }
