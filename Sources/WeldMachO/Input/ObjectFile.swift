@@ -316,11 +316,11 @@ final class ObjectFile {
     }
 
     private func readRelocations() throws(LinkError) {
-        var perAtom: [[Reloc]] = []
+        var list: [(atom: Int32, r: Reloc)] = []
         for si in sections.indices {
             let s = sections[si]
             if s.nreloc == 0 || s.kind == .dropped || s.atomCount == 0 { continue }
-            var list: [(atom: Int32, r: Reloc)] = []
+            list.removeAll(keepingCapacity: true)
             list.reserveCapacity(Int(s.nreloc))
             var pendingAddend: Int64? = nil
             var pendingSub: Int32? = nil
@@ -334,7 +334,8 @@ final class ObjectFile {
                 let isExtern = (info >> 27) & 1 != 0
                 let type = UInt8(info >> 28)
                 if addr < 0 { throw LinkError("\(name): \(s.segname),\(s.sectname): scattered relocation \(k) is not valid on arm64") }
-                let where_ = location(section: si, offset: UInt64(addr))
+                // Only formatted when something is wrong: this loop runs once per relocation.
+                var where_: String { location(section: si, offset: UInt64(addr)) }
                 if type == ARM64Reloc.addend {
                     // The addend is a signed 24-bit value in r_symbolnum.
                     pendingAddend = Int64(Int32(bitPattern: UInt32(symnum) << 8) >> 8)
@@ -384,16 +385,19 @@ final class ObjectFile {
                 r.offset = UInt32(addr) - atoms[Int(a)].inputOffset
                 list.append((a, r))
             }
-            // Mach-O lists relocations last-to-first; keep them sorted by atom and offset.
+            // Mach-O lists relocations last-to-first; sorted by atom and offset, each atom's
+            // relocations are one contiguous run of `relocs` (sections are processed in order).
             list.sort { $0.atom != $1.atom ? $0.atom < $1.atom : $0.r.offset < $1.r.offset }
-            if perAtom.isEmpty { perAtom = [[Reloc]](repeating: [], count: atoms.count) }
-            for (a, r) in list { perAtom[Int(a)].append(r) }
-        }
-        if perAtom.isEmpty { return }
-        for a in atoms.indices {
-            atoms[a].relocStart = Int32(relocs.count)
-            atoms[a].relocCount = Int32(perAtom[a].count)
-            relocs.append(contentsOf: perAtom[a])
+            relocs.reserveCapacity(relocs.count + list.count)
+            var current: Int32 = -1
+            for (a, r) in list {
+                if a != current {
+                    current = a
+                    atoms[Int(a)].relocStart = Int32(relocs.count)
+                }
+                atoms[Int(a)].relocCount += 1
+                relocs.append(r)
+            }
         }
     }
 }

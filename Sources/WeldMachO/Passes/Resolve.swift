@@ -166,16 +166,22 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
         a.file = obj.index
         ctx.atoms.append(a)
     }
-    obj.symbolIDs = [Int32](repeating: -1, count: obj.nlists.count)
+    // Local copies: reading a class's array properties inside the loop costs a retain and an
+    // exclusivity check per access.
+    let nlists = obj.nlists, symbolAtoms = obj.symbolAtom, symbolOffsets = obj.symbolOffset
+    let sections = obj.sections, atoms = obj.atoms
+    var symbolIDs = [Int32](repeating: -1, count: nlists.count)
     var pulls: [(ArchiveInput, Int)] = []
-    for k in obj.nlists.indices {
-        let n = obj.nlists[k]
+    for k in nlists.indices {
+        let n = nlists[k]
         if n.isStab { continue }
         let kind = n.kind
-        let localAtom = obj.symbolAtom[k]
-        let isFunction = localAtom >= 0 && obj.sections[Int(obj.atoms[Int(localAtom)].section)].flags & MachO.attrPureInstructions != 0
+        let localAtom = symbolAtoms[k]
+        let sectionType = localAtom >= 0 ? sections[Int(atoms[Int(localAtom)].section)].flags : 0
+        let isFunction = sectionType & MachO.attrPureInstructions != 0
         if !n.isExternal {
-            var s = Symbol(name: Name(base: obj.symbolName(k).baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, count: obj.symbolName(k).count))
+            let nameBytes = obj.symbolName(k)
+            var s = Symbol(name: Name(base: nameBytes.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, count: nameBytes.count))
             s.file = obj.index
             s.weakRef = false
             switch kind {
@@ -184,22 +190,22 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
                 guard localAtom >= 0 else { continue }
                 s.kind = .defined
                 s.atom = obj.atomBase + localAtom
-                s.value = UInt64(obj.symbolOffset[k])
+                s.value = UInt64(symbolOffsets[k])
                 s.isFunction = isFunction
                 s.noDeadStrip = n.desc & MachO.nNoDeadStrip != 0
-                s.isThreadLocal = obj.sections[Int(obj.atoms[Int(localAtom)].section)].type == MachO.sThreadLocalVariables
+                s.isThreadLocal = sectionType & MachO.sectionTypeMask == MachO.sThreadLocalVariables
             case MachO.nAbs:
                 s.kind = .absolute
                 s.value = n.value
             default:
                 continue
             }
-            obj.symbolIDs[k] = ctx.symtab.appendLocal(s)
+            symbolIDs[k] = ctx.symtab.appendLocal(s)
             continue
         }
         let name = obj.symbolName(k)
         let (id, _) = ctx.symtab.intern(name)
-        obj.symbolIDs[k] = id
+        symbolIDs[k] = id
         var s = ctx.symtab.symbols[Int(id)]
         switch kind {
         case MachO.nUndf where n.value != 0:
@@ -246,7 +252,7 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
                     if s.kind == .defined { ctx.atoms[Int(s.atom)].live = false }   // the coalesced-away copy
                 } else if !weakDef && !s.weakDef {
                     ctx.diag.error("duplicate symbol: \(String(decoding: name, as: UTF8.self))\n>>> defined in \(ctx.fileName(ofSymbol: s))\n>>> defined in \(obj.name)")
-                } else if kind == MachO.nSect, obj.symbolOffset[k] == 0 {
+                } else if kind == MachO.nSect, symbolOffsets[k] == 0 {
                     ctx.atoms[Int(obj.atomBase + localAtom)].live = false
                 }
             }
@@ -255,7 +261,7 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
                 s.kind = kind == MachO.nSect ? .defined : .absolute
                 s.file = obj.index
                 s.atom = kind == MachO.nSect ? obj.atomBase + localAtom : -1
-                s.value = kind == MachO.nSect ? UInt64(obj.symbolOffset[k]) : n.value
+                s.value = kind == MachO.nSect ? UInt64(symbolOffsets[k]) : n.value
                 s.canBeHidden = canBeHidden
                 s.weakDef = weakDef
                 s.privateExtern = n.isPrivateExtern
@@ -263,7 +269,7 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
                 s.weakRef = keepRef
                 s.noDeadStrip = n.desc & MachO.nNoDeadStrip != 0
                 s.referencedDynamically = n.desc & MachO.referencedDynamically != 0
-                s.isThreadLocal = localAtom >= 0 && obj.sections[Int(obj.atoms[Int(localAtom)].section)].type == MachO.sThreadLocalVariables
+                s.isThreadLocal = localAtom >= 0 && sectionType & MachO.sectionTypeMask == MachO.sThreadLocalVariables
             }
         case MachO.nIndr:
             throw LinkError("\(obj.name): indirect symbol \(String(decoding: name, as: UTF8.self)) (N_INDR) is not supported")
@@ -272,6 +278,7 @@ func addObject(_ ctx: LinkContext, _ obj: ObjectFile) throws(LinkError) {
         }
         ctx.symtab.symbols[Int(id)] = s
     }
+    obj.symbolIDs = symbolIDs
     try loadMembers(ctx, pulls)
 }
 
