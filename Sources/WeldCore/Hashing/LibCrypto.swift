@@ -36,22 +36,22 @@ struct LibCryptoSHA1: HashFunction {
     }
 }
 
-/// SHA-256 by libcrypto; same digests as `SHA256`.
-struct LibCryptoSHA256: HashFunction {
-    static let digestSize = 32
+/// SHA-256 by libcrypto; same digests as `SHA256`. Public for the Mach-O code signature.
+public struct LibCryptoSHA256: HashFunction {
+    public static let digestSize = 32
     private var ctx = SHA256_CTX()
 
-    init() {
+    public init() {
         weld_libcrypto_prepare()
         SHA256_Init(&ctx)
     }
 
-    mutating func update(_ data: UnsafeRawBufferPointer) {
+    public mutating func update(_ data: UnsafeRawBufferPointer) {
         guard let p = data.baseAddress, data.count > 0 else { return }
         SHA256_Update(&ctx, p, data.count)
     }
 
-    func finalize(into out: UnsafeMutableRawPointer) {
+    public func finalize(into out: UnsafeMutableRawPointer) {
         var c = ctx
         SHA256_Final(out.assumingMemoryBound(to: UInt8.self), &c)
     }
