@@ -58,6 +58,7 @@ struct Options {
     var stackSize: UInt64 = 0
     var exportDynamic = false
     var reproducible = false
+    var noImplicitDylibs = false
     var stripDebugMap = false                   // -S: no debug map stabs
 
     /// Options accepted for compatibility that change nothing weld writes (clang passes them on
@@ -68,7 +69,7 @@ struct Options {
         "-no_compact_unwind", "-keep_dwarf_unwind", "-no_keep_dwarf_unwind", "-warn_commons",
         "-merge_zero_fill_sections", "-no_branch_islands", "-ld_classic", "-ld64", "-ld_new",
         "-search_paths_first", "-search_dylibs_first", "-twolevel_namespace", "-mark_dead_strippable_dylib",
-        "-no_objc_category_merging", "-objc_category_merging", "-no_implicit_dylibs", "-bind_at_load",
+        "-no_objc_category_merging", "-objc_category_merging", "-bind_at_load",
         "-dead_strip_dylibs_if_unused", "-fatal_warnings", "-no_uuid_warning",
         "-no_data_const", "-data_const", "-no_warn_inits", "-w", "-x", "-no_function_starts",
     ]
@@ -159,6 +160,7 @@ struct Options {
                 }
             case "-e": o.entry = try value(arg)
             case "-reproducible": o.reproducible = true
+            case "-no_implicit_dylibs": o.noImplicitDylibs = true
             case "-export_dynamic": o.exportDynamic = true
             case "-S": o.stripDebugMap = true
             case "-dylib": o.outputKind = .dylib

@@ -196,4 +196,41 @@ import Glibc
         #expect(target == far)
         #expect(insn(thunk + 8) == 0xd61f_0200)   // br x16
     }
+
+    /// A library re-exported from another .tbd file is found under the SDK by install name;
+    /// a public one used by the program gets its own LC_LOAD_DYLIB (ld64's implicit linking).
+    @Test(.enabled(if: MachOLinkTests.available)) func reexportedLibraryInItsOwnStub() throws {
+        let dir = MachOFixtures.tempDir()
+        _ = MachOFixtures.run("mkdir -p \(dir)/sdk/usr/lib && cp \(MachOFixtures.shared)/sdk/usr/lib/libSystem.tbd \(dir)/sdk/usr/lib/")
+        MachOFixtures.write("\(dir)/sdk/usr/lib/libouter.tbd", """
+            --- !tapi-tbd
+            tbd-version: 4
+            targets: [ arm64-macos ]
+            install-name: '/usr/lib/libouter.dylib'
+            reexported-libraries:
+              - targets: [ arm64-macos ]
+                libraries: [ '/usr/lib/libinner.dylib' ]
+            exports:
+              - targets: [ arm64-macos ]
+                symbols: [ _outer_fn ]
+            ...
+            """)
+        MachOFixtures.write("\(dir)/sdk/usr/lib/libinner.tbd", """
+            --- !tapi-tbd
+            tbd-version: 4
+            targets: [ arm64-macos ]
+            install-name: '/usr/lib/libinner.dylib'
+            exports:
+              - targets: [ arm64-macos ]
+                symbols: [ _inner_fn ]
+            ...
+            """)
+        let obj = try #require(MachOFixtures.compile("int inner_fn(void); int outer_fn(void);\nint main(void) { return inner_fn() + outer_fn(); }\n", name: "m.c", in: dir))
+        let r = MachOFixtures.run("cd \(dir) && \(Self.weld) -flavor darwin -arch arm64 -platform_version macos 13.0 13.0 -syslibroot \(dir)/sdk -lSystem -louter -o m \(obj)")
+        #expect(r.status == 0, "\(r.output)")
+        let used = MachOFixtures.run("llvm-objdump --macho --dylibs-used \(dir)/m").output
+        #expect(used.contains("/usr/lib/libouter.dylib") && used.contains("/usr/lib/libinner.dylib"), "\(used)")
+        let nm = MachOFixtures.run("llvm-nm -m \(dir)/m").output
+        #expect(nm.contains("_inner_fn (from libinner)") && nm.contains("_outer_fn (from libouter)"), "\(nm)")
+    }
 }

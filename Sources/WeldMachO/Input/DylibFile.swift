@@ -21,8 +21,24 @@ final class DylibFile {
     /// 1-based LC_LOAD_DYLIB ordinal in the output; 0 until assigned.
     var ordinal: Int = 0
     var isReferenced = false
-    /// True for a library only reachable as a re-export of another (no load command of its own).
+    /// True for a library only reachable as a re-export of another (no load command of its own
+    /// unless it is hoisted, see `isPublic`).
     var isHidden = false
+    /// `parent-umbrella` of a text stub (System for libSystem's parts).
+    var parentUmbrella: String? = nil
+
+    /// A re-exported library ld64 "hoists" to a load command of its own when the output uses it
+    /// (what `-no_implicit_dylibs` turns off): one at a public path (/usr/lib/X.dylib or a
+    /// framework in /System/Library/Frameworks) without an umbrella.
+    var isPublic: Bool {
+        guard parentUmbrella == nil else { return false }
+        if installName.hasPrefix("/usr/lib/") { return !installName.dropFirst(9).contains("/") }
+        if installName.hasPrefix("/System/Library/Frameworks/") {
+            let rest = installName.dropFirst(27).split(separator: "/")
+            return rest.count == 2 && rest[0] == rest[1] + ".framework"
+        }
+        return false
+    }
 
     init(path: String, installName: String, currentVersion: UInt32, compatibilityVersion: UInt32) {
         self.path = path

@@ -11,6 +11,7 @@ extension DylibFile {
             let d = DylibFile(path: path, installName: doc.installName, currentVersion: doc.currentVersion,
                               compatibilityVersion: doc.compatibilityVersion)
             d.reexports = doc.reexportedLibraries
+            d.parentUmbrella = doc.parentUmbrella
             d.isHidden = i > 0
             // One copy of the name pool per document; names are views into it.
             let pool = doc.symbolNameBytes.withUnsafeBytes { NameArena.make($0) }

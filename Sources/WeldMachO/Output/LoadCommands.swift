@@ -26,7 +26,16 @@ func assignDylibOrdinals(_ ctx: LinkContext) {
     var umbrella = 0
     var seen: [String: Int] = [:]
     for d in ctx.dylibs {
-        if d.isHidden { d.ordinal = umbrella; continue }
+        if d.isHidden {
+            if d.isReferenced && d.isPublic && !ctx.options.noImplicitDylibs, seen[d.installName] == nil {
+                n += 1
+                d.ordinal = n
+                seen[d.installName] = n
+            } else {
+                d.ordinal = umbrella
+            }
+            continue
+        }
         if let o = seen[d.installName] { d.ordinal = o; umbrella = o; continue }
         if ctx.options.deadStripDylibs && !d.isReferenced && !d.reexported {
             // Keep it only if a re-exported part of it is used.
@@ -44,7 +53,7 @@ func assignDylibOrdinals(_ ctx: LinkContext) {
 func loadedDylibs(_ ctx: LinkContext) -> [DylibFile] {
     var out: [DylibFile] = []
     var last = 0
-    for d in ctx.dylibs where !d.isHidden && d.ordinal > last {
+    for d in ctx.dylibs where d.ordinal > last {
         out.append(d)
         last = d.ordinal
     }

@@ -97,11 +97,34 @@ func addInput(_ ctx: LinkContext, _ input: LoadedInput, spec: Options.Input) thr
             }
         }
     case .dylibs(let libs):
-        for d in libs {
+        var loaded = Set(ctx.dylibs.map { $0.installName })
+        var queue = libs
+        var next = 0
+        var skipping = false
+        while next < queue.count {
+            let d = queue[next]
+            next += 1
+            // The same library twice: skip it and the re-exported documents that follow it.
+            if !d.isHidden { skipping = loaded.contains(d.installName) }
+            if skipping { continue }
+            loaded.insert(d.installName)
             let index = Int32(ctx.dylibs.count)
             d.weak = spec.weak
-            d.reexported = spec.reexport
+            d.reexported = spec.reexport && !d.isHidden
             ctx.dylibs.append(d)
+            // Re-exported libraries not described in the same file (libc++ re-exports
+            // libc++abi): found by install name under the SDK, bound through this library's
+            // ordinal (they follow it in `dylibs`, marked hidden).
+            for name in d.reexports where !loaded.contains(name) && !queue.contains(where: { $0.installName == name }) {
+                guard let path = findReexport(ctx, name) else {
+                    ctx.diag.warning("\(d.path): re-exported library \(name) not found; its symbols are unavailable")
+                    continue
+                }
+                if case .dylibs(let more) = try openInput(path, forceLoad: false) {
+                    for m in more { m.isHidden = true }
+                    queue.insert(contentsOf: more, at: next)
+                }
+            }
             for e in d.exports {
                 let (id, _) = ctx.symtab.intern(e.name)
                 let s = ctx.symtab.symbols[Int(id)]
@@ -380,4 +403,16 @@ func referenceSite(_ ctx: LinkContext, _ id: Int32) -> String {
         }
     }
     return f.name
+}
+
+/// The file of a re-exported library, from its install name: under each -syslibroot (a .tbd
+/// beside where the .dylib would be, then the .dylib), then the path itself.
+func findReexport(_ ctx: LinkContext, _ installName: String) -> String? {
+    let roots = ctx.options.syslibroots.isEmpty ? [""] : ctx.options.syslibroots
+    var stem = installName
+    if stem.hasSuffix(".dylib") { stem = String(stem.dropLast(6)) }
+    for root in roots {
+        for candidate in [root + stem + ".tbd", root + installName] where fileExists(candidate) { return candidate }
+    }
+    return fileExists(installName) ? installName : nil
 }
