@@ -19,47 +19,6 @@ let dyldPath = "/usr/lib/dyld"
 
 private func padded(_ fixed: Int, _ s: String) -> Int { (fixed + s.utf8.count + 1 + 7) & ~7 }
 
-/// The dylibs that get an LC_LOAD_DYLIB, in order (text-stub sub-documents ride on their
-/// umbrella's ordinal). Assigns `ordinal`.
-func assignDylibOrdinals(_ ctx: LinkContext) {
-    var n = 0
-    var umbrella = 0
-    var seen: [String: Int] = [:]
-    for d in ctx.dylibs {
-        if d.isHidden {
-            if d.isReferenced && d.isPublic && !ctx.options.noImplicitDylibs, seen[d.installName] == nil {
-                n += 1
-                d.ordinal = n
-                seen[d.installName] = n
-            } else {
-                d.ordinal = umbrella
-            }
-            continue
-        }
-        if let o = seen[d.installName] { d.ordinal = o; umbrella = o; continue }
-        if ctx.options.deadStripDylibs && !d.isReferenced && !d.reexported {
-            // Keep it only if a re-exported part of it is used.
-            d.ordinal = 0
-            umbrella = 0
-            continue
-        }
-        n += 1
-        d.ordinal = n
-        umbrella = n
-        seen[d.installName] = n
-    }
-}
-
-func loadedDylibs(_ ctx: LinkContext) -> [DylibFile] {
-    var out: [DylibFile] = []
-    var last = 0
-    for d in ctx.dylibs where d.ordinal > last {
-        out.append(d)
-        last = d.ordinal
-    }
-    return out
-}
-
 func loadCommandsSize(_ ctx: LinkContext) -> Int {
     let o = ctx.options
     var size = 0

@@ -371,7 +371,6 @@ func finishResolution(_ ctx: LinkContext) throws(LinkError) {
         ctx.entrySymbol = e
     }
     let dynamicUndefs = Set(o.dynamicUndefineds)
-    var reported = 0
     for i in ctx.symtab.symbols.indices where ctx.symtab.symbols[i].kind == .undefined || ctx.symtab.symbols[i].kind == .lazy {
         let s = ctx.symtab.symbols[i]
         if s.kind == .lazy { continue }   // never referenced
@@ -383,7 +382,6 @@ func finishResolution(_ ctx: LinkContext) throws(LinkError) {
         default: break
         }
         ctx.diag.error("undefined symbol: \(name)\n>>> referenced by \(referenceSite(ctx, Int32(i)))")
-        reported += 1
     }
     if ctx.diag.hasErrors { throw LinkError("") }
 }

@@ -37,7 +37,6 @@ func isPattern(_ s: String) -> Bool { s.contains("*") || s.contains("?") || s.co
 /// for every dylib symbol bound anywhere. Runs in link order, so slot and import numbering is
 /// deterministic.
 func scanRelocations(_ ctx: LinkContext) {
-    let o = ctx.options
     func isImport(_ s: Symbol) -> Bool { ctx.isBoundAtLoad(s) }
     func needImport(_ id: Int32) {
         if ctx.symtab.symbols[Int(id)].importIndex < 0 {
@@ -118,5 +117,4 @@ func scanRelocations(_ ctx: LinkContext) {
         }
     }
     scanCompactUnwind(ctx, needGOT: needGOT)
-    _ = o
 }
