@@ -59,6 +59,7 @@ struct Options {
     var exportDynamic = false
     var reproducible = false
     var noImplicitDylibs = false
+    var noLOH = false                            // -no_loh: keep adrp pairs as compiled
     var stripDebugMap = false                   // -S: no debug map stabs
 
     /// Options accepted for compatibility that change nothing weld writes (clang passes them on
@@ -161,6 +162,7 @@ struct Options {
             case "-e": o.entry = try value(arg)
             case "-reproducible": o.reproducible = true
             case "-no_implicit_dylibs": o.noImplicitDylibs = true
+            case "-no_loh": o.noLOH = true
             case "-export_dynamic": o.exportDynamic = true
             case "-S": o.stripDebugMap = true
             case "-dylib": o.outputKind = .dylib

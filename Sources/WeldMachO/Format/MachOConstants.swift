@@ -43,6 +43,7 @@ enum MachO {
     static let lcDataInCode: UInt32 = 0x29
     static let lcSourceVersion: UInt32 = 0x2a
     static let lcLinkerOption: UInt32 = 0x2d
+    static let lcLinkerOptimizationHint: UInt32 = 0x2e
     static let lcBuildVersion: UInt32 = 0x32
     static let lcDyldExportsTrie: UInt32 = 0x33 | lcReqDyld
     static let lcDyldChainedFixups: UInt32 = 0x34 | lcReqDyld

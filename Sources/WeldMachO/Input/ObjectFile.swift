@@ -17,6 +17,8 @@ final class ObjectFile {
     let stringTable: UnsafeRawPointer
     let stringTableSize: Int
     var linkerOptions: [[String]] = []
+    /// Optimization hints, sorted by atom (see OptimizationHints.swift).
+    var hints: [OptimizationHint] = []
     /// Modification time for the debug map's N_OSO (dsymutil checks it against the file).
     var modificationTime: UInt64 = 0
     /// Set when the file joins the link.
@@ -66,6 +68,7 @@ final class ObjectFile {
         headerFlags = base.u32(24)
         guard 32 + sizeofcmds <= size else { throw bad("load commands (\(sizeofcmds) bytes) run past the end of the file") }
         var symoff = 0, nsyms = 0, stroff = 0, strsize = 0
+        var hintOffset = 0, hintSize = 0
         var off = 32
         for _ in 0..<ncmds {
             guard off + 8 <= 32 + sizeofcmds else { throw bad("load command at offset \(off) runs past sizeofcmds") }
@@ -89,6 +92,9 @@ final class ObjectFile {
                 guard cmdsize >= 24 else { throw bad("LC_SYMTAB too small") }
                 symoff = Int(base.u32(off + 8)); nsyms = Int(base.u32(off + 12))
                 stroff = Int(base.u32(off + 16)); strsize = Int(base.u32(off + 20))
+            case MachO.lcLinkerOptimizationHint:
+                guard cmdsize >= 16 else { throw bad("LC_LINKER_OPTIMIZATION_HINT at offset \(off) is too small") }
+                hintOffset = Int(base.u32(off + 8)); hintSize = Int(base.u32(off + 12))
             case MachO.lcLinkerOption:
                 guard cmdsize >= 12 else { throw bad("LC_LINKER_OPTION at offset \(off) is too small") }
                 let count = Int(base.u32(off + 8))
@@ -134,6 +140,7 @@ final class ObjectFile {
         }
         try atomize()
         try readRelocations()
+        hints = readOptimizationHints(offset: hintOffset, size: hintSize)
     }
 
     static func classify(_ s: InputSection) -> SectionKind {

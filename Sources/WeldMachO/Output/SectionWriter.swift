@@ -123,6 +123,16 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
             ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): \(ARM64Reloc.name(r.type))\(name): \(problem)")
         }
     }
+    // Optimization hints, on the relocated code.
+    if !f.hints.isEmpty && !ctx.options.noLOH {
+        let local = a - f.atomBase
+        var lo = 0, hi = f.hints.count
+        while lo < hi { let mid = (lo + hi) / 2; if f.hints[mid].atom < local { lo = mid + 1 } else { hi = mid } }
+        while lo < f.hints.count && f.hints[lo].atom == local {
+            ARM64.applyHint(f.hints[lo], code: dst, place: place)
+            lo += 1
+        }
+    }
 }
 
 /// __init_offsets: each 8-byte initializer pointer of the inputs becomes the 32-bit offset of

@@ -1,0 +1,91 @@
+import WeldCore
+
+/// Linker optimization hints (LC_LINKER_OPTIMIZATION_HINT): clang marks instruction pairs that
+/// address one target (adrp + add, adrp + ldr, adrp + ldr of a GOT slot) so the linker can
+/// shorten them once addresses are known, as ld64 and lld do. weld uses the two-instruction
+/// kinds whose instructions lie in one atom.
+struct OptimizationHint {
+    var atom: Int32           // file-local atom holding both instructions
+    var kind: UInt8
+    var first: UInt32         // offsets in the atom
+    var second: UInt32
+}
+
+enum LOHKind {
+    static let adrpLdr: UInt8 = 2
+    static let adrpAdd: UInt8 = 7
+    static let adrpLdrGot: UInt8 = 8
+}
+
+extension ObjectFile {
+    /// Reads the hints (ULEB128 kind, count, then that many addresses), keeping the
+    /// two-address kinds weld applies. A malformed stream is ignored: hints are optional.
+    func readOptimizationHints(offset: Int, size: Int) -> [OptimizationHint] {
+        guard offset >= 0, size > 0, offset + size <= self.size else { return [] }
+        var r = DwarfReader(UnsafeRawBufferPointer(start: base + offset, count: size))
+        var out: [OptimizationHint] = []
+        while r.pos < size && !r.failed {
+            let kind = r.uleb()
+            if kind == 0 { break }   // padding
+            let count = r.uleb()
+            guard count <= 4 else { return out }
+            var addrs: [UInt64] = []
+            for _ in 0..<count { addrs.append(r.uleb()) }
+            if r.failed { break }
+            guard count == 2, kind == UInt64(LOHKind.adrpAdd) || kind == UInt64(LOHKind.adrpLdr) || kind == UInt64(LOHKind.adrpLdrGot) else { continue }
+            guard let (s0, o0) = sectionOffset(of: addrs[0]), let (s1, o1) = sectionOffset(of: addrs[1]), s0 == s1 else { continue }
+            let a0 = atomContaining(section: s0, offset: o0), a1 = atomContaining(section: s1, offset: o1)
+            guard a0 == a1 else { continue }
+            let start = atoms[Int(a0)].inputOffset
+            out.append(OptimizationHint(atom: a0, kind: UInt8(kind), first: o0 - start, second: o1 - start))
+        }
+        out.sort { ($0.atom, $0.first) < ($1.atom, $1.first) }
+        return out
+    }
+
+    /// The regular section and offset holding an object address.
+    func sectionOffset(of addr: UInt64) -> (Int, UInt32)? {
+        for (i, s) in sections.enumerated() where s.kind == .regular && s.atomCount > 0 && addr >= s.addr && addr + 4 <= s.addr + s.size {
+            return (i, UInt32(addr - s.addr))
+        }
+        return nil
+    }
+}
+
+extension ARM64 {
+    /// Applies one hint to relocated code at `p` (the atom's address `place`). Each rewrite
+    /// checks the instructions it expects and leaves anything else alone.
+    static func applyHint(_ h: OptimizationHint, code p: UnsafeMutableRawPointer, place: UInt64) {
+        let i0 = p.get32(Int(h.first)), i1 = p.get32(Int(h.second))
+        guard i0 & 0x9f00_0000 == 0x9000_0000 else { return }   // adrp
+        let rd = i0 & 0x1f
+        let immlo = UInt64((i0 >> 29) & 3), immhi = UInt64((i0 >> 5) & 0x7_ffff)
+        var pages = Int64(bitPattern: (immhi << 2 | immlo) << 43) >> 43
+        let adrpAddr = place + UInt64(h.first)
+        pages = Int64(bitPattern: adrpAddr & ~0xfff) + pages * 4096
+        let page = UInt64(bitPattern: pages)
+        let second = place + UInt64(h.second)
+        if i1 & 0xffc0_0000 == 0x9100_0000 {
+            // adrp xd, page; add xd, xd, #off  ->  adr xd, target; nop
+            guard i1 & 0x1f == rd, (i1 >> 5) & 0x1f == rd else { return }
+            let target = page + UInt64((i1 >> 10) & 0xfff)
+            let d = Int64(bitPattern: target &- adrpAddr)
+            guard d >= -(1 << 20) && d < (1 << 20) else { return }
+            let imm = UInt32(truncatingIfNeeded: d) & 0x1f_ffff
+            p.put32(Int(h.first), 0x1000_0000 | ((imm & 3) << 29) | ((imm >> 2) << 5) | rd)
+            p.put32(Int(h.second), nop)
+            return
+        }
+        // adrp xd, page; ldr xt|wt, [xd, #off]  ->  nop; ldr xt|wt, target (pc-relative literal)
+        let size = i1 >> 30
+        guard i1 & 0x3fc0_0000 == 0x3940_0000, size >= 2, (i1 >> 5) & 0x1f == rd else { return }
+        let target = page + UInt64((i1 >> 10) & 0xfff) << UInt64(size)
+        let d = Int64(bitPattern: target &- second)
+        guard d & 3 == 0, d >= -(1 << 20) && d < (1 << 20) else { return }
+        let literal: UInt32 = size == 3 ? 0x5800_0000 : 0x1800_0000
+        p.put32(Int(h.first), nop)
+        p.put32(Int(h.second), literal | ((UInt32(truncatingIfNeeded: d >> 2) & 0x7_ffff) << 5) | (i1 & 0x1f))
+    }
+
+    static let nop: UInt32 = 0xd503_201f
+}
