@@ -64,4 +64,27 @@ import Testing
         #expect(p.get32(4) == 0xf940_0210 | ((0x10 >> 3) << 10))
         #expect(p.get32(8) == 0xd61f_0200)
     }
+
+    /// Optimization hints rewrite only when the target is within an adr's ±1 MiB.
+    @Test func hintsShortenAdrpPairs() {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 4)
+        defer { p.deallocate() }
+        let place: UInt64 = 0x1_0000_4000
+        // adrp x8, +1 page; add x8, x8, #0x10  ->  adr x8, place+0x1010; nop
+        p.put32(0, 0x9000_0008 | (1 << 29)); p.put32(4, 0x9100_0108 | (0x10 << 10))
+        ARM64.applyHint(OptimizationHint(atom: 0, kind: LOHKind.adrpAdd, first: 0, second: 4), code: p, place: place)
+        let d: UInt32 = 0x1010
+        #expect(p.get32(0) == 0x1000_0008 | ((d & 3) << 29) | ((d >> 2) << 5))
+        #expect(p.get32(4) == ARM64.nop)
+        // adrp x8, +1 page; ldr x0, [x8, #0x18]  ->  nop; ldr x0, literal at +0x1014 from the ldr
+        p.put32(0, 0x9000_0008 | (1 << 29)); p.put32(4, 0xf940_0100 | ((0x18 >> 3) << 10))
+        ARM64.applyHint(OptimizationHint(atom: 0, kind: LOHKind.adrpLdr, first: 0, second: 4), code: p, place: place)
+        #expect(p.get32(0) == ARM64.nop)
+        #expect(p.get32(4) == 0x5800_0000 | ((0x1014 >> 2) << 5))
+        // 2 MiB away (0x200 pages): out of adr's reach, left alone.
+        let far: UInt32 = 0x9000_0008 | ((0x200 >> 2) << 5)
+        p.put32(0, far); p.put32(4, 0x9100_0108)
+        ARM64.applyHint(OptimizationHint(atom: 0, kind: LOHKind.adrpAdd, first: 0, second: 4), code: p, place: place)
+        #expect(p.get32(0) == far)
+    }
 }
