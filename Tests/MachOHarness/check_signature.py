@@ -5,8 +5,10 @@ dyld rely on. Written for weld's tests from Apple's published code-signing forma
 (SuperBlob / CodeDirectory, big-endian).
 
   check_signature.py FILE...    prints `ok` or the problems; exit status 1 on any problem
+                                (the identifier must be the file's base name, as ld64 writes it)
 """
 import hashlib
+import os
 import struct
 import sys
 
@@ -23,19 +25,20 @@ CS_EXECSEG_MAIN_BINARY = 0x1
 HASH_SHA256 = 2
 
 
-def check_file(path, data=None):
-    """A list of problems (empty when the signature is valid)."""
+def check_file(path, data=None, identifier=None):
+    """A list of problems (empty when the signature is valid). With `identifier`, the
+    CodeDirectory must name the file so (linkers use the output's base name)."""
     try:
         if data is None:
             with open(path, "rb") as f:
                 data = f.read()
         macho = M.MachOFile(data, path)
-        return check(macho)
+        return check(macho, identifier)
     except (M.MachOError, struct.error) as e:
         return [f"unreadable: {e}"]
 
 
-def check(macho):
+def check(macho, identifier=None):
     problems = []
     data = macho.data
     if macho.code_signature is None:
@@ -93,6 +96,10 @@ def check(macho):
         problems.append(f"nCodeSlots {n_code}, expected {want_slots} for codeLimit {code_limit:#x}")
     if ident_offset >= cd_length or cd.find(b"\0", ident_offset) < 0:
         problems.append("identifier is not a string inside the CodeDirectory")
+    elif identifier is not None:
+        have = cd[ident_offset:cd.find(b"\0", ident_offset)].decode("utf-8", "replace")
+        if have != identifier:
+            problems.append(f"identifier {have!r}, expected {identifier!r}")
     if hash_offset + n_code * 32 > cd_length or hash_offset < n_special * 32:
         return problems + ["hash slots lie outside the CodeDirectory"]
     wrong = []
@@ -124,7 +131,7 @@ def check(macho):
 def main(paths):
     status = 0
     for path in paths:
-        problems = check_file(path)
+        problems = check_file(path, identifier=os.path.basename(path))
         print(f"{path}: " + ("ok" if not problems else "; ".join(problems)))
         status |= bool(problems)
     return status

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Structural comparison of two linked Mach-O files made from the same inputs (weld's and
 ld64.lld's): the same header kind and flags, load-command kinds, dylibs and rpaths, sections,
-symbols, exports, imports and binds, and code (per function: instruction mnemonics and
+symbols, debug-map stabs, exports, imports and binds, C string literals (as a set), function starts, unwind entries (encoding,
+personality, LSDA per function), data-in-code entries, and code (per function: instruction mnemonics and
 registers, with addresses and immediates left out, plus llvm-objdump's symbolic notes such as
 `symbol stub for: _puts`). Layout -- addresses, sizes of linker-made sections, order -- is not
 compared, except where listed.
@@ -16,11 +17,13 @@ A difference whose key matches no line is unexplained.
 import fnmatch
 import os
 import re
+import struct
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import macho_file as M  # noqa: E402
+from unwind_info import UnwindInfo, UNWIND_PERSONALITY_MASK  # noqa: E402
 
 OBJDUMP = os.environ.get("MACHO_OBJDUMP", "/opt/swift/usr/bin/llvm-objdump")
 # sections whose size the linker decides (synthesized), compared by presence only
@@ -79,9 +82,14 @@ def summary(macho):
     for sect in macho.sections:
         sections[f"{sect.segname},{sect.name}"] = sect
     s["sections"] = sections
-    symbols = {}
+    symbols, stabs = {}, {}
     for sym in macho.symbols():
-        if sym.is_stab or not sym.name:
+        if sym.is_stab:
+            # the debug map: N_SO/N_OSO/N_FUN/N_STSYM... by kind and name (values are layout)
+            key = f"{sym.type:#04x} {sym.name}"
+            stabs[key] = stabs.get(key, 0) + 1
+            continue
+        if not sym.name:
             continue
         if sym.is_undefined:
             kind = ("undefined", library_name(macho, sym.library_ordinal if sym.library_ordinal < 0xFD else sym.library_ordinal - 0x100),
@@ -93,6 +101,7 @@ def summary(macho):
                     bool(sym.desc & M.N_WEAK_DEF))
         symbols.setdefault(sym.name, set()).add(kind)
     s["symbols"] = symbols
+    s["stabs"] = stabs
     s["exports"] = {e.name: e.flags for e in macho.exports()}
     rebases, binds, pointer_format = macho.fixups()
     s["fixup-format"] = "chained" if macho.chained_fixups else ("dyld-info" if macho.dyld_info else "none")
@@ -107,6 +116,11 @@ def summary(macho):
         sect = section_of(macho, r.address)
         rebase_counts[sect] = rebase_counts.get(sect, 0) + 1
     s["rebases"] = rebase_counts
+    names = function_names(macho)
+    s["function-starts"] = function_starts(macho, names)
+    s["unwind"] = unwind(macho, names, binds)
+    s["data-in-code"] = data_in_code(macho, names)
+    s["cstrings"] = cstrings(macho)
     entry = None
     if macho.entry_offset is not None:
         addr = macho.base_address + macho.entry_offset
@@ -116,25 +130,153 @@ def summary(macho):
     return s
 
 
+def function_names(macho):
+    """address -> name of the defined symbols (the first name wins for aliases)."""
+    names = {}
+    for sym in macho.symbols():
+        if not sym.is_stab and (sym.type & M.N_TYPE) == M.N_SECT and sym.name:
+            names.setdefault(sym.value, sym.name)
+    return names
+
+
+def function_starts(macho, names):
+    """Names of the functions LC_FUNCTION_STARTS lists (uleb deltas from __TEXT's start)."""
+    if macho.function_starts is None:
+        return {}
+    data = macho.linkedit(macho.function_starts, "function starts")
+    out, addr, p = {}, macho.base_address, 0
+    while p < len(data):
+        delta, p = M.read_uleb(data, p)
+        if delta == 0:
+            break
+        addr += delta
+        name = names.get(addr, "<unnamed>")
+        out[name] = out.get(name, 0) + 1
+    return out
+
+
+def unwind(macho, names, binds):
+    """function name -> (encoding without the personality index, personality, has LSDA), for
+    every function in __text: looked up per function, so linkers that fold neighbours with one
+    encoding into one entry (or do not) compare equal."""
+    text = macho.section("__TEXT", "__text")
+    if text is None:
+        return {}
+    base = macho.base_address
+    bound = {b.address: b.name for b in binds}
+    info = UnwindInfo(macho)
+    out = {}
+    for addr, name in names.items():
+        if not text.addr <= addr < text.addr + text.size:
+            continue
+        e = info.lookup(addr - base)
+        if e is None:
+            out[name] = ("no entry", None, False)
+            continue
+        personality = None
+        if e.personality_slot is not None:
+            personality = bound.get(base + e.personality_slot, "<local personality>")
+        out[name] = (f"{e.encoding & ~UNWIND_PERSONALITY_MASK:#010x}", personality, e.lsda is not None)
+    return out
+
+
+def cstrings(macho):
+    """The set of C string literals in __TEXT,__cstring (a set: deduplication may differ)."""
+    sect = macho.section("__TEXT", "__cstring")
+    if sect is None:
+        return set()
+    data = macho.data[sect.offset:sect.offset + sect.size]
+    return {bytes(x) for x in data.split(b"\0")[:-1]}
+
+
+def data_in_code(macho, names):
+    if macho.data_in_code is None:
+        return {}
+    data = macho.linkedit(macho.data_in_code, "data in code")
+    out = {}
+    starts = sorted(names)
+    import bisect
+    for i in range(0, len(data) - 7, 8):
+        offset, length, kind = struct.unpack_from("<IHH", data, i)
+        addr = macho.base_address + offset
+        j = bisect.bisect_right(starts, addr) - 1
+        key = (names[starts[j]] if j >= 0 else "<unnamed>", length, kind)
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
 NUMBER = re.compile(r"#?-?(0x[0-9a-fA-F]+|\d+)\b")
 
 
+LOADS = {"ldr", "ldrsw", "ldrb", "ldrsb", "ldrh", "ldrsh", "ldur"}
+
+
+def canonical(instructions):
+    """Instructions with layout taken out, so two linkers' code for the same objects compares
+    equal unless its shape differs. Numbers go (addresses, offsets). A register that receives
+    an address the linker chose -- by adrp, adr, adrp+add, a GOT load or a PC-relative literal
+    load -- is tracked and its materialization left out (linkers relax GOT loads into address
+    computations, and LOH rewrites adrp+add into adr+nop and adrp+ldr+ldr into one literal
+    load); a load or store through such a register, or a literal load of a value, becomes
+    `OP REG, [linker address]`. `nop`s go. Of llvm-objdump's notes only `symbol stub for:`
+    stays (it shows the indirect symbol table). The emulator checks the values; this checks
+    everything else."""
+    def reg(r):
+        return "x" + r[1:] if r and r[0] in "wx" and r[1:].isdigit() else r
+
+    addresses = set()     # x registers holding a linker-chosen address
+    out = []
+    for text, note in instructions:
+        mnemonic, _, operands = text.partition("\t") if "\t" in text else text.partition(" ")
+        mnemonic = mnemonic.strip()
+        ops = [o.strip() for o in re.split(r",(?![^\[]*\])", operands)] if operands.strip() else []
+        keep = note if note.startswith("symbol stub for:") else ""
+        dest = reg(ops[0]) if ops else None
+        memory = next((o for o in ops if o.startswith("[")), None)
+        base = reg(memory[1:].split(",")[0].rstrip("]!")) if memory else None
+        writes = bool(ops) and not mnemonic.startswith(("st", "cmp", "cmn", "tst", "cb", "tb", "b", "ret"))
+        if mnemonic == "nop":
+            continue
+        if mnemonic in ("adrp", "adr") or \
+           (mnemonic == "add" and len(ops) == 3 and reg(ops[1]) in addresses and ops[2].startswith("#")):
+            addresses.add(dest)
+            continue
+        literal = mnemonic in LOADS and len(ops) == 2 and memory is None
+        through = memory is not None and base in addresses and memory.count(",") <= 1
+        if (literal or through) and mnemonic == "ldr" and ops[0].startswith("x"):
+            addresses.add(dest)          # a pointer: a GOT entry or data holding an address
+            continue
+        if literal:
+            out.append(NUMBER.sub("#", f"{mnemonic} {ops[0]}, [linker address]"))
+        elif through:
+            shown = [("[linker address]" if o is memory else o) for o in ops]
+            out.append(NUMBER.sub("#", f"{mnemonic} {', '.join(shown)}"))
+        else:
+            line = NUMBER.sub("#", f"{mnemonic} {', '.join(ops)}").strip()
+            out.append(line + (f" ; {keep}" if keep else ""))
+        if writes:
+            addresses.discard(dest)
+            if mnemonic.startswith("ldp") and len(ops) > 1:
+                addresses.discard(reg(ops[1]))
+    return out
+
+
 def code(path):
-    """function -> normalised instruction lines, from llvm-objdump --macho -d."""
+    """function -> canonical instructions, from llvm-objdump --macho -d."""
     out = subprocess.run([OBJDUMP, "--macho", "-d", "--no-show-raw-insn", path], capture_output=True, text=True)
     functions, current = {}, None
     for line in out.stdout.splitlines()[1:]:      # the first line names the file
         if not line or line.startswith("("):
             continue
-        if line.endswith(":") and not re.match(r"^[0-9a-f]+:", line):
+        if line.endswith(":") and not re.match(r"^\s*[0-9a-f]+:", line):
             current = line[:-1]
             functions[current] = []
             continue
-        m = re.match(r"^[0-9a-f]+:\s*(.*)$", line)
+        m = re.match(r"^\s*[0-9a-f]+:\s*(.*)$", line)
         if m and current is not None:
             instruction, _, note = m.group(1).partition(";")
-            functions[current].append((NUMBER.sub("#", instruction.strip()) + (" ; " + note.strip() if note else "")).strip())
-    return functions
+            functions[current].append((instruction.strip(), note.strip()))
+    return {name: canonical(instructions) for name, instructions in functions.items()}
 
 
 def differences(test_path, ref_path):
@@ -145,10 +287,12 @@ def differences(test_path, ref_path):
     def add(key, detail):
         diffs.append((key, detail))
 
-    for key in ("filetype", "header-flags", "load-commands", "dylibs", "rpaths", "install-name",
+    for key in ("filetype", "header-flags", "dylibs", "rpaths", "install-name",
                 "segments", "fixup-format", "entry"):
         if sa[key] != sb[key]:
             add(key, f"{sa[key]} vs {sb[key]}")
+    for name in sorted(set(sa["load-commands"]) ^ set(sb["load-commands"])):
+        add(f"load-command {name}", "only in " + ("the linker under test" if name in sa["load-commands"] else "reference"))
     for name in sorted(set(sa["sections"]) | set(sb["sections"])):
         x, y = sa["sections"].get(name), sb["sections"].get(name)
         if x is None or y is None:
@@ -164,6 +308,10 @@ def differences(test_path, ref_path):
         x, y = sa["symbols"].get(name), sb["symbols"].get(name)
         if x != y:
             add(f"symbol {name}", f"{sorted(x) if x else 'absent'} vs {sorted(y) if y else 'absent'}")
+    for stab in sorted(set(sa["stabs"]) | set(sb["stabs"])):
+        x, y = sa["stabs"].get(stab, 0), sb["stabs"].get(stab, 0)
+        if x != y:
+            add(f"stab {stab}", f"{x} vs {y}")
     for name in sorted(set(sa["exports"]) | set(sb["exports"])):
         x, y = sa["exports"].get(name), sb["exports"].get(name)
         if x != y:
@@ -177,6 +325,14 @@ def differences(test_path, ref_path):
         x, y = sa["rebases"].get(sect, 0), sb["rebases"].get(sect, 0)
         if x != y:
             add(f"rebase-count {sect}", f"{x} vs {y}")
+    for aspect in ("function-starts", "unwind", "data-in-code"):
+        for key in sorted(set(sa[aspect]) | set(sb[aspect]), key=repr):
+            x, y = sa[aspect].get(key), sb[aspect].get(key)
+            if x != y:
+                label = key if isinstance(key, str) else key[0]
+                add(f"{aspect} {label}", f"{x} vs {y}")
+    for text in sorted(sa["cstrings"] ^ sb["cstrings"]):
+        add(f"cstring {text[:40]!r}", "only in " + ("the linker under test" if text in sa["cstrings"] else "reference"))
     ca, cb = code(test_path), code(ref_path)
     for name in sorted(set(ca) | set(cb)):
         x, y = ca.get(name), cb.get(name)

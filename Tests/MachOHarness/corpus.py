@@ -5,7 +5,8 @@ link it with a linker under test, run it under emulation, and check it.
   corpus.py list
   corpus.py native [--update] [NAME...]     build natively on Linux; compare with (or --update)
                                             expected.stdout / expected.status
-  corpus.py check [--linker CMD] [--reference CMD] [--determinism] [--jobs N] --work DIR [NAME...]
+  corpus.py check [--linker CMD] [--reference CMD] [--determinism] [--jobs N] [--link-flags F]
+                  --work DIR [NAME...]
                                             one JSON object per program on stdout: the linker
                                             under test's links, runs at two slides, signature
                                             checks (and --threads=1/2 digests), the reference's,
@@ -16,12 +17,15 @@ A program.txt has `key: value` lines:
   cflags:   compile flags (also used for the native build)
   ldflags:  ld64 flags for the executable link (run in the link directory)
   archive:  NAME.a SRC...                   a static archive built in the link directory
-  dylib:    PATH INSTALL_NAME SRC...        a dylib linked (by the same linker) before the exe
+  dylib:    PATH INSTALL_NAME SRC... [-- FLAGS]  a dylib linked (by the same linker) before
+                                            the exe, in the order given, with extra FLAGS
   dylib_ldflags: extra flags for the dylib links
   minos:    minimum macOS version (default 13.0)
   native:   none (no native build: expected.* are written by hand, e.g. for assembly)
   native_ldflags: extra flags for the native link
+  native_sources: the executable's sources for the native build, when some are arm64 assembly
   nolibsystem: yes (do not pass -lSystem: the objects ask for it with LC_LINKER_OPTION)
+In values, $SRC is the program's directory (for files such as an -exported_symbols_list).
 """
 import argparse
 import hashlib
@@ -53,7 +57,8 @@ class Program:
         self.name = name
         self.dir = os.path.join(CORPUS, name)
         self.sources, self.cflags, self.ldflags, self.dylib_ldflags, self.native_ldflags = [], [], [], [], []
-        self.archives, self.dylibs = [], []       # (name, [src]); (path, install_name, [src])
+        self.native_sources = None
+        self.archives, self.dylibs = [], []       # (name, [src]); (path, install_name, [src], [flag])
         self.minos, self.native, self.libsystem = "13.0", True, True
         with open(os.path.join(self.dir, "program.txt")) as f:
             for line in f:
@@ -61,6 +66,7 @@ class Program:
                 if not line:
                     continue
                 key, _, value = line.partition(":")
+                value = value.replace("$SRC", self.dir)     # files beside the sources
                 words = shlex.split(value)
                 key = key.strip()
                 if key == "sources":
@@ -73,10 +79,13 @@ class Program:
                     self.dylib_ldflags = words
                 elif key == "native_ldflags":
                     self.native_ldflags = words
+                elif key == "native_sources":
+                    self.native_sources = words
                 elif key == "archive":
                     self.archives.append((words[0], words[1:]))
                 elif key == "dylib":
-                    self.dylibs.append((words[0], words[1], words[2:]))
+                    sources, _, flags = " ".join(words[2:]).partition(" -- ")
+                    self.dylibs.append((words[0], words[1], sources.split(), shlex.split(flags)))
                 elif key == "minos":
                     self.minos = value.strip()
                 elif key == "native":
@@ -93,7 +102,7 @@ class Program:
         out = list(self.sources)
         for _, srcs in self.archives:
             out += srcs
-        for _, _, srcs in self.dylibs:
+        for _, _, srcs, _ in self.dylibs:
             out += srcs
         return list(dict.fromkeys(out))
 
@@ -164,10 +173,11 @@ def link(prog, linker, objdir, linkdir, extra=()):
         rc, out = sh(cmd, cwd=linkdir)
         if rc:
             return False, f"archive failed: {shlex.join(cmd)}\n{out}", commands
-    for path, install_name, srcs in prog.dylibs:
+    for path, install_name, srcs, flags in prog.dylibs:
         os.makedirs(os.path.join(linkdir, os.path.dirname(path) or "."), exist_ok=True)
         cmd = [*linker, *base_link_flags(prog), "-dylib", "-install_name", install_name, "-o", path,
-               *[os.path.join(objdir, object_name(s)) for s in srcs], *prog.dylib_ldflags, *extra, *system_libs(prog)]
+               *[os.path.join(objdir, object_name(s)) for s in srcs], *flags, *prog.dylib_ldflags, *extra,
+               *system_libs(prog)]
         commands.append(cmd)
         rc, out = sh(cmd, cwd=linkdir)
         log += out
@@ -185,7 +195,7 @@ def link(prog, linker, objdir, linkdir, extra=()):
 
 def outputs(prog, linkdir):
     """The files a link produced that the checks look at: the executable and its dylibs."""
-    return [prog.name] + [path for path, _, _ in prog.dylibs]
+    return [prog.name] + [path for path, _, _, _ in prog.dylibs]
 
 
 # -- running and checking --------------------------------------------------------------------
@@ -194,15 +204,31 @@ def run(prog, linkdir):
     return [run_once(os.path.join(linkdir, prog.name), [], slide, [], 20.0) for slide in SLIDES]
 
 
+def flip_offset(data):
+    """A byte of code to flip: the middle of __text (signed, and what an attacker would patch),
+    else the middle of the signed range."""
+    import macho_file as M
+    try:
+        macho = M.MachOFile(data)
+        text = macho.section("__TEXT", "__text")
+        if text is not None and text.size:
+            return text.offset + text.size // 2
+        if macho.code_signature:
+            return macho.code_signature[0] // 2
+    except M.MachOError:
+        pass
+    return len(data) // 3
+
+
 def check_signatures(prog, linkdir):
     from check_signature import check_file
     results = []
     for rel in outputs(prog, linkdir):
         path = os.path.join(linkdir, rel)
-        problems = check_file(path)
+        problems = check_file(path, identifier=os.path.basename(rel))
         with open(path, "rb") as f:
             data = bytearray(f.read())
-        flip_at = len(data) // 3          # inside the signed range: code or data, never the signature
+        flip_at = flip_offset(bytes(data))
         data[flip_at] ^= 0x01
         flipped_problems = check_file(path + ".flipped", data=bytes(data))
         results.append({"file": rel, "problems": problems, "flipped_at": flip_at,
@@ -215,8 +241,8 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def check_linker(prog, linker, objdir, linkdir, determinism):
-    ok, log, commands = link(prog, linker, objdir, linkdir)
+def check_linker(prog, linker, objdir, linkdir, determinism, flags=()):
+    ok, log, commands = link(prog, linker, objdir, linkdir, extra=flags)
     result = {"linked": ok, "log": log[-4000:], "commands": [shlex.join(c) for c in commands]}
     if not ok:
         return result
@@ -226,7 +252,7 @@ def check_linker(prog, linker, objdir, linkdir, determinism):
         digests = {}
         for threads in (1, 2):
             d = f"{linkdir}-threads{threads}"
-            ok_t, log_t, _ = link(prog, linker, objdir, d, extra=[f"--threads={threads}"])
+            ok_t, log_t, _ = link(prog, linker, objdir, d, extra=[*flags, f"--threads={threads}"])
             if not ok_t:
                 digests[threads] = {"error": log_t[-2000:]}
                 continue
@@ -235,7 +261,7 @@ def check_linker(prog, linker, objdir, linkdir, determinism):
     return result
 
 
-def check(prog, linker, reference, workdir, determinism):
+def check(prog, linker, reference, workdir, determinism, flags=()):
     base = os.path.join(workdir, prog.name)
     objdir = os.path.join(base, "obj")
     stdout, status = prog.expected()
@@ -245,9 +271,9 @@ def check(prog, linker, reference, workdir, determinism):
         result["compile_error"] = error
         return result
     if linker:
-        result["linker"] = check_linker(prog, linker, objdir, os.path.join(base, "under-test"), determinism)
+        result["linker"] = check_linker(prog, linker, objdir, os.path.join(base, "under-test"), determinism, flags)
     if reference:
-        result["reference"] = check_linker(prog, reference, objdir, os.path.join(base, "reference"), False)
+        result["reference"] = check_linker(prog, reference, objdir, os.path.join(base, "reference"), False, flags)
         if linker and result["linker"]["linked"] and result["reference"]["linked"]:
             from compare_macho import compare_files, load_allowlist
             allow = load_allowlist(os.path.join(HERE, "compare-allowlist.txt"))
@@ -260,7 +286,8 @@ def check(prog, linker, reference, workdir, determinism):
 # -- native builds: where expected output comes from ----------------------------------------
 def native_run(prog, tmp):
     objs = []
-    for src in prog.all_sources:
+    sources = prog.native_sources or prog.sources
+    for src in list(dict.fromkeys(sources + prog.all_sources[len(prog.sources):])):
         cc = NATIVE_CXX if src.endswith(".cpp") else NATIVE_CC
         out = os.path.join(tmp, object_name(src))
         rc, log = sh([cc, *prog.cflags, "-fPIC", "-w", "-c", os.path.join(prog.dir, src), "-o", out])
@@ -268,11 +295,11 @@ def native_run(prog, tmp):
             raise RuntimeError(f"{prog.name}: native compile of {src} failed:\n{log}")
         objs.append(out)
     driver = NATIVE_CXX if prog.is_cxx else NATIVE_CC
-    inputs = [os.path.join(tmp, object_name(s)) for s in prog.sources]
+    inputs = [os.path.join(tmp, object_name(s)) for s in sources]
     for archive, srcs in prog.archives:
         rc, log = sh(["ar", "rcs", archive] + [os.path.join(tmp, object_name(s)) for s in srcs], cwd=tmp)
     rpaths = set()
-    for path, _, srcs in prog.dylibs:
+    for path, _, srcs, _ in prog.dylibs:
         so = os.path.join(tmp, os.path.splitext(path)[0] + ".so")
         os.makedirs(os.path.dirname(so), exist_ok=True)
         rc, log = sh([driver, "-shared", "-o", so] + [os.path.join(tmp, object_name(s)) for s in srcs])
@@ -280,8 +307,10 @@ def native_run(prog, tmp):
             raise RuntimeError(f"{prog.name}: native shared library failed:\n{log}")
         inputs.append(so)
         rpaths.add(os.path.dirname(os.path.relpath(so, tmp)))
+    # a dylib listed later may use an earlier one: dependents go first for --as-needed linkers
+    inputs[len(sources):] = reversed(inputs[len(sources):])
     inputs += [a for a, _ in prog.archives]
-    cmd = [driver, "-o", "prog", *inputs, *prog.native_ldflags] + \
+    cmd = [driver, "-o", "prog", *prog.native_ldflags, *inputs] + \
           [f"-Wl,-rpath,$ORIGIN/{r}" if r else "-Wl,-rpath,$ORIGIN" for r in sorted(rpaths)]
     rc, log = sh(cmd, cwd=tmp)
     if rc:
@@ -322,9 +351,62 @@ def cmd_check(args):
     progs = programs(args.names)
     os.makedirs(args.work, exist_ok=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for result in pool.map(lambda p: check(p, linker, reference, args.work, args.determinism), progs):
+        flags = shlex.split(args.link_flags)
+        for result in pool.map(lambda p: check(p, linker, reference, args.work, args.determinism, flags), progs):
             print(json.dumps(result), flush=True)
     return 0
+
+
+def link_verdict(result, key):
+    """(passed, [problems]) for the linker `key` ("linker" or "reference") of one program."""
+    link = result.get(key)
+    if link is None:
+        return None, []
+    if not link["linked"]:
+        return False, ["link failed:\n" + link["log"].strip()]
+    problems = []
+    want_out, want_status = result["expected"]["stdout"], result["expected"]["status"]
+    for run in link.get("runs", []):
+        if run["error"]:
+            problems.append(f"slide {run['slide']:#x}: {run['error']}")
+        elif run["stdout"] != want_out or run["status"] != want_status:
+            problems.append(f"slide {run['slide']:#x}: exit {run['status']} (want {want_status}), stdout:\n"
+                            f"{run['stdout']}--- want:\n{want_out}")
+    for sig in link.get("signatures", []):
+        if sig["problems"]:
+            problems.append(f"{sig['file']}: signature: {'; '.join(sig['problems'])}")
+        if not sig["flipped_detected"]:
+            problems.append(f"{sig['file']}: still verifies with byte {sig['flipped_at']} flipped")
+    digests = link.get("determinism")
+    if digests is not None and digests.get("1") != digests.get("2"):
+        problems.append(f"--threads=1 and --threads=2 outputs differ: {digests}")
+    if key == "linker":
+        for rel, s in (result.get("structure") or {}).items():
+            problems += [f"{rel}: differs from the reference: {d}" for d in s["unexplained"]]
+    return not problems, problems
+
+
+def cmd_report(args):
+    """Human-readable summary of `check` output (JSON lines on stdin)."""
+    totals = {"linker": [0, 0], "reference": [0, 0]}
+    for line in sys.stdin:
+        result = json.loads(line)
+        if "compile_error" in result:
+            print(f"FAIL {result['program']}: {result['compile_error']}")
+            continue
+        for key, label in (("linker", "linker under test"), ("reference", "reference")):
+            passed, problems = link_verdict(result, key)
+            if passed is None:
+                continue
+            totals[key][1] += 1
+            totals[key][0] += bool(passed)
+            print(f"{'PASS' if passed else 'FAIL'} {result['program']} ({label})")
+            for p in problems if args.verbose or key == "linker" else problems[:1]:
+                print("    " + p.replace("\n", "\n    "))
+    for key, label in (("linker", "linker under test"), ("reference", "reference")):
+        if totals[key][1]:
+            print(f"{label}: {totals[key][0]} of {totals[key][1]} programs passed")
+    return 0 if all(t[0] == t[1] for t in totals.values()) else 1
 
 
 def main():
@@ -340,8 +422,13 @@ def main():
     c.add_argument("--determinism", action="store_true", help="also link at --threads=1 and 2 and hash")
     c.add_argument("--work", required=True)
     c.add_argument("--jobs", type=int, default=1)
+    c.add_argument("--link-flags", default="", help="extra flags for every link, e.g. '-no_fixup_chains' or '-dead_strip'")
     c.add_argument("names", nargs="*")
+    r = sub.add_parser("report")
+    r.add_argument("--verbose", action="store_true")
     a = p.parse_args()
+    if a.cmd == "report":
+        return cmd_report(a)
     if a.cmd == "list":
         for prog in programs():
             print(prog.name)

@@ -1,19 +1,20 @@
 """C++ exceptions for the emulated libc++abi: __cxa_throw and friends, an unwinder that steps
 frames with the linker's __unwind_info (compact encodings), and the personality routine that
-reads each frame's LSDA (__gcc_except_table) to find cleanups and handlers.
+reads each frame's LSDA (__gcc_except_table) to find cleanups and handlers. Frames described
+in DWARF (__eh_frame) are stepped by dwarf_cfi.py.
 
 This tests the linker's unwind output for real: a wrong function offset, encoding, personality
 slot or LSDA pointer in __unwind_info makes a corpus program print the wrong thing or
-terminate. Only what clang emits for arm64 macOS is modelled: frame-based and frameless
-compact encodings (DWARF-mode frames are reported as unsupported) and ___gxx_personality_v0.
+terminate. Only what clang emits for arm64 macOS is modelled: frame-based compact encodings,
+DWARF-mode frames, and ___gxx_personality_v0.
 """
 import struct
 
-from emulator import SP, X, D, EmulationError, Jump, ProgramExit, Call
+from emulator import SP, D, EmulationError, Jump, ProgramExit, Call
 from macho_file import read_uleb, read_sleb
+from unwind_info import UnwindInfo
+from dwarf_cfi import FrameDescription, read_encoded, step as dwarf_step
 
-UNWIND_HAS_LSDA = 0x40000000
-UNWIND_PERSONALITY_MASK = 0x30000000
 UNWIND_MODE_MASK = 0x0F000000
 MODE_FRAMELESS, MODE_DWARF, MODE_FRAME = 0x02000000, 0x03000000, 0x04000000
 SAVED_PAIRS = [(0x1, (19, 20)), (0x2, (21, 22)), (0x4, (23, 24)), (0x8, (25, 26)), (0x10, (27, 28))]
@@ -36,121 +37,37 @@ class Thrown:
         return self.obj - HEADER + UNWIND_HEADER_AT
 
 
-class UnwindTable:
-    """The __unwind_info of one image, decoded on first use."""
-    def __init__(self, machine, image):
-        self.machine, self.image = machine, image
-        sect = image.macho.section("__TEXT", "__unwind_info")
-        self.base = sect.addr + image.slide if sect else None
-
-    def _u32(self, off):
-        return self.machine.u32(self.base + off)
-
-    def lookup(self, pc):
-        """(function start, encoding, personality, lsda) covering pc, or None."""
-        if self.base is None:
-            return None
-        m = self.machine
-        target = pc - self.image.load_address
-        version, common_off, common_count, pers_off, pers_count, index_off, index_count = \
-            struct.unpack("<7I", m.read(self.base, 28))
-        if version != 1:
-            raise EmulationError(f"{self.image.path}: __unwind_info version {version}")
-        entries = [struct.unpack("<3I", m.read(self.base + index_off + 12 * i, 12)) for i in range(index_count)]
-        chosen = None
-        for i in range(len(entries) - 1):               # the last entry is the end sentinel
-            if entries[i][0] <= target < entries[i + 1][0]:
-                chosen = i
-        if chosen is None:
-            return None
-        first_func, page_off, lsda_start = entries[chosen]
-        lsda_end = entries[chosen + 1][2]
-        if page_off == 0:
-            return None
-        kind = self._u32(page_off)
-        func, encoding = None, None
-        if kind == 2:       # regular page: (function offset, encoding) pairs
-            entry_off, count = struct.unpack("<HH", m.read(self.base + page_off + 4, 4))
-            for j in range(count):
-                f, e = struct.unpack("<II", m.read(self.base + page_off + entry_off + 8 * j, 8))
-                if f <= target:
-                    func, encoding = f, e
-        elif kind == 3:     # compressed page: 24-bit offsets from first_func, 8-bit encoding index
-            entry_off, count, enc_off, enc_count = struct.unpack("<HHHH", m.read(self.base + page_off + 4, 8))
-            for j in range(count):
-                raw = self._u32(page_off + entry_off + 4 * j)
-                f = first_func + (raw & 0xFFFFFF)
-                if f <= target:
-                    idx = raw >> 24
-                    if idx < common_count:
-                        encoding = self._u32(common_off + 4 * idx)
-                    elif idx - common_count < enc_count:
-                        encoding = self._u32(page_off + enc_off + 4 * (idx - common_count))
-                    else:
-                        raise EmulationError(f"{self.image.path}: unwind encoding index {idx} out of range")
-                    func = f
-        else:
-            raise EmulationError(f"{self.image.path}: unwind second-level page kind {kind}")
-        if func is None:
-            return None
-        personality = lsda = 0
-        if encoding & UNWIND_PERSONALITY_MASK:
-            p = (encoding & UNWIND_PERSONALITY_MASK) >> 28
-            if p > pers_count:
-                raise EmulationError(f"{self.image.path}: personality index {p} of {pers_count}")
-            slot = self.image.load_address + self._u32(pers_off + 4 * (p - 1))
-            personality = m.u64(slot)
-        if encoding & UNWIND_HAS_LSDA:
-            for off in range(lsda_start, lsda_end, 8):
-                f, l = struct.unpack("<II", m.read(self.base + off, 8))
-                if f == func:
-                    lsda = self.image.load_address + l
-            if not lsda:
-                raise EmulationError(f"{self.image.path}: function at +{func:#x} claims an LSDA but has none listed")
-        return self.image.load_address + func, encoding, personality, lsda
-
-
 def install(system):
     thrown_by_obj, thrown_by_header, caught = {}, {}, []
     tables = {}
 
-    def table_for(m, pc):
+    def frame_info(m, pc):
+        """(function start, encoding, personality, lsda, FDE or None) for the frame at pc, or
+        None. A DWARF-mode frame takes its start, personality and LSDA from its FDE."""
         image = m.image_at(pc)
         if image is None:
             return None
         if image.index not in tables:
-            tables[image.index] = UnwindTable(m, image)
-        return tables[image.index]
+            tables[image.index] = UnwindInfo(image.macho)
+        entry = tables[image.index].lookup(pc - image.load_address)
+        if entry is None:
+            return None
+        base = image.load_address
+        personality = m.u64(base + entry.personality_slot) if entry.personality_slot is not None else 0
+        lsda = base + entry.lsda if entry.lsda is not None else 0
+        if entry.encoding & UNWIND_MODE_MASK == MODE_DWARF:
+            eh_frame = image.macho.section("__TEXT", "__eh_frame")
+            if eh_frame is None:
+                raise EmulationError(f"{m.symbolize(pc)}: DWARF-mode unwind entry but no __eh_frame")
+            fde_address = eh_frame.addr + image.slide + (entry.encoding & 0xFFFFFF)
+            fde = FrameDescription(m, fde_address)
+            return fde.pc_begin, entry.encoding, fde.personality or 0, fde.lsda or 0, fde_address
+        return base + entry.function, entry.encoding, personality, lsda, None
 
     def terminate(m, why):
         system.flush_stdout()
         m.emit(2, b"libc++abi: terminating: " + why.encode() + b"\n")
         raise ProgramExit(134)
-
-    def read_encoded(m, addr, enc):
-        if enc == 0xFF:
-            return None, addr
-        fmt, app = enc & 0x0F, enc & 0x70
-        if fmt == 0x01:
-            value, n = read_uleb(m.read(addr, 10), 0)
-        elif fmt == 0x09:
-            value, n = read_sleb(m.read(addr, 10), 0)
-        else:
-            sizes = {0x00: ("<Q", 8), 0x02: ("<H", 2), 0x03: ("<I", 4), 0x04: ("<Q", 8),
-                     0x0A: ("<h", 2), 0x0B: ("<i", 4), 0x0C: ("<q", 8)}
-            if fmt not in sizes:
-                raise EmulationError(f"LSDA pointer encoding {enc:#x} not modelled")
-            f, n = sizes[fmt]
-            (value,) = struct.unpack(f, m.read(addr, n))
-        if value == 0:
-            return 0, addr + n      # a null entry (catch-all) stays null whatever the encoding
-        if app == 0x10:
-            value += addr
-        elif app not in (0x00,):
-            raise EmulationError(f"LSDA pointer application {app:#x} not modelled")
-        if enc & 0x80:
-            value = m.u64(value & 0xFFFF_FFFF_FFFF_FFFF)
-        return value & 0xFFFF_FFFF_FFFF_FFFF, addr + n
 
     def type_name(m, ti):
         return m.cstring(m.u64(ti + 8) & POINTER_MASK).decode("latin-1")
@@ -241,16 +158,15 @@ def install(system):
         terminate(m, "call site not in the LSDA's table")
 
     def unwind(m, thrown):
-        regs = {i: m.x(i) for i in range(19, 30)}
+        regs = {i: m.x(i) for i in range(19, 31)}
         floats = {i: m.uc.reg_read(D[i]) for i in range(8, 16)}
         sp, pc = m.sp, m.x(30)
         for _ in range(10000):
-            table = table_for(m, pc - 1)
-            found = table.lookup(pc - 1) if table else None
+            found = frame_info(m, pc - 1)
             if found is None:
                 terminate(m, f"uncaught exception of type {type_name(m, thrown.type_info)} "
                              f"(no unwind info at {m.symbolize(pc)})")
-            func, encoding, pers, lsda = found
+            func, encoding, pers, lsda, fde_address = found
             if pers and lsda:
                 if pers != system.address_of("___gxx_personality_v0"):
                     raise EmulationError(f"personality {m.symbolize(pers)} at {m.symbolize(pc)} is not ___gxx_personality_v0")
@@ -258,7 +174,8 @@ def install(system):
                 if decision:
                     landing, selector = decision
                     for i, v in regs.items():
-                        m.set_x(i, v)
+                        if i != 30:
+                            m.set_x(i, v)
                     for i, v in floats.items():
                         m.uc.reg_write(D[i], v)
                     m.uc.reg_write(SP, sp)
@@ -282,7 +199,7 @@ def install(system):
                 raise EmulationError(f"unwinding through frameless {m.symbolize(func)}: only a leaf "
                                      "can be frameless, and a leaf does not call")
             elif mode == MODE_DWARF:
-                raise EmulationError(f"{m.symbolize(func)} has DWARF-mode unwind info: not modelled")
+                regs, floats, sp, pc = dwarf_step(m, fde_address, pc, regs, floats, sp)
             else:
                 terminate(m, f"no unwind encoding for {m.symbolize(func)} (encoding {encoding:#x})")
         raise EmulationError("unwinding did not reach a handler in 10000 frames")

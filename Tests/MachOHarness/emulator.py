@@ -18,6 +18,7 @@ from unicorn import (Uc, UcError, UC_ARCH_ARM64, UC_MODE_ARM, UC_HOOK_INTR, UC_H
 from unicorn import arm64_const as A
 
 import macho_file as M
+from system_libraries import SystemLibrary, load_stubs
 
 PAGE = 0x4000                       # arm64 macOS page size; dyld refuses other segment alignment
 EXE_SLOT = 0x1_0000_0000            # where an executable's __TEXT is linked (after __PAGEZERO)
@@ -39,6 +40,7 @@ SP, PC = A.UC_ARM64_REG_SP, A.UC_ARM64_REG_PC
 
 SVC0_RET = struct.pack("<II", 0xD4000001, 0xD65F03C0)
 SYSTEM_PREFIXES = ("/usr/lib/", "/System/")
+MH_PIE = 0x200000
 
 
 class ProgramExit(Exception):
@@ -68,9 +70,10 @@ class Image:
         self.macho, self.path, self.index = macho, path, index
         self.load_address = load_address
         self.slide = load_address - macho.base_address
-        self.dependencies = []      # per dylib load command: Image, "system", or None (weak, missing)
+        self.dependencies = []      # per dylib load command: Image, SystemLibrary, or None (weak, missing)
         self.exports = {e.name: e for e in macho.exports()}
-        self.tls_template = None    # (first TLS section address, bytes) after fixups
+        self.tls_template = None    # initial contents of one thread's TLS block, after fixups
+        self.lazy_binds = {}        # lazy-bind stream offset -> Bind, for dyld_stub_binder
         self.defined = sorted((s.value + self.slide, s.name) for s in macho.symbols()
                               if not s.is_stab and (s.type & M.N_TYPE) == M.N_SECT)
 
@@ -89,8 +92,10 @@ class Image:
 
 
 class Machine:
-    def __init__(self, exe_path, argv, system, slide=0, lib_paths=(), timeout=30.0, max_output=1 << 22):
+    def __init__(self, exe_path, argv, system, slide=0, lib_paths=(), timeout=30.0, max_output=1 << 22,
+                 trace=None):
         self.system = system            # the Python libSystem: names -> functions and data
+        self.trace = trace              # a file to log each system call to, or None
         self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
         self.uc.ctl_set_cpu_model(A.UC_CPU_ARM64_MAX)   # LSE atomics, as an Apple M1 has
         self.slide = slide
@@ -98,6 +103,7 @@ class Machine:
         self.deadline = time.monotonic() + timeout
         self.max_output = max_output
         self.images = []
+        self.initialization_order = []  # dependencies before the images that load them, as dyld
         self.output = {1: bytearray(), 2: bytearray()}
         self.traps = []                 # index -> (name, python function)
         self.trap_by_name = {}
@@ -113,6 +119,7 @@ class Machine:
         self.uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_memory)
         self.return_trap = self.trap("<return from callback>", None)
         self.argv = [exe_path] + list(argv)
+        self.system_libraries = load_stubs()
         system.attach(self)
         self.main = None
         self.load(exe_path, EXE_SLOT + slide, is_main=True)
@@ -198,6 +205,11 @@ class Machine:
             raise EmulationError(f"{path}: file type {macho.filetype}, expected {want}")
         if macho.cputype != 0x0100000C:
             raise EmulationError(f"{path}: not arm64 (cputype {macho.cputype:#x})")
+        if is_main and not macho.flags & MH_PIE:
+            raise EmulationError(f"{path}: not position-independent (MH_PIE unset): arm64 macOS refuses it")
+        if macho.build_version is None:
+            raise EmulationError(f"{path}: no LC_BUILD_VERSION: dyld cannot tell the platform")
+        self._validate_layout(macho, path)
         image = Image(macho, path, load_address, len(self.images))
         self.images.append(image)
         if is_main:
@@ -205,10 +217,52 @@ class Machine:
         self._map_segments(image)
         for cmd, name in macho.dylibs:
             image.dependencies.append(self._dependency(image, cmd, name))
+        self.initialization_order.append(image)
         self._apply_fixups(image)
         self._prepare_tls(image)
         self._protect(image)
         return image
+
+    def _validate_layout(self, macho, path):
+        """What dyld rejects as a malformed image before mapping anything."""
+        def bad(why):
+            raise EmulationError(f"{path}: malformed: {why}")
+        segments = [s for s in macho.segments if s.name != "__PAGEZERO"]
+        file_sections = [s for s in macho.sections if not s.is_zerofill and s.size]
+        if file_sections and 32 + macho.sizeofcmds > min(s.offset for s in file_sections):
+            bad("the load commands overlap the first section's data")
+        for seg in segments:
+            for sect in seg.sections:
+                if sect.segname != seg.name:
+                    bad(f"section {sect.name} names segment {sect.segname} but lies in {seg.name}")
+                if not (seg.vmaddr <= sect.addr and sect.addr + sect.size <= seg.vmaddr + seg.vmsize):
+                    bad(f"section {sect.segname},{sect.name} lies outside its segment's addresses")
+                if not sect.is_zerofill and sect.size and not (
+                        seg.fileoff <= sect.offset and sect.offset + sect.size <= seg.fileoff + seg.filesize):
+                    bad(f"section {sect.segname},{sect.name} lies outside its segment's file range")
+                if sect.align > 15 or sect.addr % (1 << sect.align):
+                    bad(f"section {sect.segname},{sect.name} at {sect.addr:#x} is not 2^{sect.align}-aligned")
+        for a, b in zip(segments, segments[1:]):
+            if a.vmaddr + a.vmsize > b.vmaddr:
+                bad(f"segments {a.name} and {b.name} overlap in memory (or are out of order)")
+            if a.filesize and b.filesize and a.fileoff + a.filesize > b.fileoff:
+                bad(f"segments {a.name} and {b.name} overlap in the file (or are out of order)")
+        linkedit = macho.segment("__LINKEDIT")
+        if linkedit is None or segments[-1] is not linkedit:
+            bad("__LINKEDIT is missing or not the last segment")
+        if linkedit.fileoff + linkedit.filesize != len(macho.data):
+            bad(f"__LINKEDIT ends at {linkedit.fileoff + linkedit.filesize:#x}, the file at {len(macho.data):#x}")
+        tables = {"symbol table": macho.symtab and (macho.symtab[0], 16 * macho.symtab[1]),
+                  "string table": macho.symtab and (macho.symtab[2], macho.symtab[3]),
+                  "chained fixups": macho.chained_fixups, "export trie": macho.exports_trie,
+                  "code signature": macho.code_signature, "function starts": macho.function_starts,
+                  "data in code": macho.data_in_code}
+        if macho.dyld_info:
+            for i, what in enumerate(("rebase", "bind", "weak bind", "lazy bind", "export")):
+                tables[f"{what} opcodes"] = (macho.dyld_info[2 * i], macho.dyld_info[2 * i + 1])
+        for what, span in tables.items():
+            if span and span[1] and not (linkedit.fileoff <= span[0] and span[0] + span[1] <= linkedit.fileoff + linkedit.filesize):
+                bad(f"the {what} ({span[0]:#x}+{span[1]:#x}) is not inside __LINKEDIT")
 
     def _map_segments(self, image):
         for seg in image.macho.segments:
@@ -241,7 +295,11 @@ class Machine:
 
     def _dependency(self, image, cmd, name):
         if name.startswith(SYSTEM_PREFIXES):
-            return "system"
+            if name not in self.system_libraries:
+                if cmd == M.LC_LOAD_WEAK_DYLIB:
+                    return None
+                raise EmulationError(f"{image.path}: system library {name} is not in the harness's stub SDK")
+            return self.system_libraries[name]
         for candidate in self._candidates(image, name):
             if os.path.isfile(candidate):
                 real = os.path.realpath(candidate)
@@ -279,8 +337,8 @@ class Machine:
             return None
         if e.flags & M.EXPORT_REEXPORT:
             dep = image.dependencies[e.reexport_ordinal - 1] if 0 < e.reexport_ordinal <= len(image.dependencies) else None
-            if dep == "system":
-                return self.system.address_of(e.reexport_name)
+            if isinstance(dep, SystemLibrary):
+                return self.system.address_of(e.reexport_name) if e.reexport_name in dep.symbols else None
             return self.export_address(dep, e.reexport_name, depth + 1) if isinstance(dep, Image) else None
         if e.flags & M.EXPORT_KIND_MASK == M.EXPORT_ABSOLUTE:
             return e.address
@@ -302,16 +360,18 @@ class Machine:
         elif ordinal == M.ORDINAL_MAIN:
             addr = self.export_address(self.main, name)
         elif ordinal == M.ORDINAL_FLAT:
+            # flat namespace: every loaded image in order, then the system libraries
             addr = next((a for a in (self.export_address(i, name) for i in self.images) if a is not None), None)
-            if addr is None:
+            if addr is None and any(name in lib.symbols for lib in self.system_libraries.values()):
                 addr = self.system.address_of(name, bind.weak_import)
         else:
             if ordinal > len(image.dependencies):
                 raise EmulationError(f"{image.path}: bind of {name} uses library ordinal {ordinal}, "
                                      f"but the image loads {len(image.dependencies)} dylibs")
             dep = image.dependencies[ordinal - 1]
-            if dep == "system":
-                addr = self.system.address_of(name, bind.weak_import)
+            if isinstance(dep, SystemLibrary):
+                # two-level namespace: the library the linker chose must export the name
+                addr = self.system.address_of(name, bind.weak_import) if name in dep.symbols else None
             elif dep is None:
                 addr = None
             else:
@@ -319,7 +379,9 @@ class Machine:
         if addr is None:
             if bind.weak_import:
                 return 0
-            raise EmulationError(f"{image.path}: symbol not found: {name} (library ordinal {ordinal})")
+            where = image.macho.dylibs[ordinal - 1][1] if 0 < ordinal <= len(image.macho.dylibs) else \
+                {M.ORDINAL_FLAT: "the flat namespace"}.get(ordinal, f"ordinal {ordinal}")
+            raise EmulationError(f"{image.path}: symbol not found: {name}, expected in {where}")
         return addr
 
     def _apply_fixups(self, image):
@@ -327,6 +389,10 @@ class Machine:
         for r in rebases:
             self.put64(r.address + image.slide, r.target + image.slide)
         for b in binds:
+            if b.kind == "lazy":
+                # bound on first call, through __stub_helper and dyld_stub_binder, as by dyld
+                image.lazy_binds[b.lazy_offset] = b
+                continue
             target = self.resolve(image, b)
             if target is None:
                 continue
@@ -366,7 +432,10 @@ class Machine:
         if TRAP_BASE <= addr < TRAP_BASE + 8 * len(self.traps):
             return f"libSystem`{self.traps[(addr - TRAP_BASE) // 8][0]}"
         image = self.image_at(addr)
-        return image.symbolize(addr) if image else f"{addr:#x}"
+        if image:
+            return image.symbolize(addr)
+        owned = [a for a in self.sysdata_symbols if a <= addr < a + 256]
+        return f"libSystem`{self.sysdata_symbols[max(owned)]}+{addr - max(owned):#x}" if owned else f"{addr:#x}"
 
     # -- running ----------------------------------------------------------------------------
     def _on_trap(self, uc, intno, _):
@@ -420,6 +489,9 @@ class Machine:
             return self._advance(self.x(0))
         name, function = self.traps[index]
         return_to = self.x(30)
+        if self.trace:
+            args = ", ".join(f"{self.x(i):#x}" for i in range(4))
+            print(f"[trace] {name}({args}, ...) from {self.symbolize(return_to)}", file=self.trace)
         result = function(self)
         if inspect.isgenerator(result):
             return self._start_generator(result, return_to)

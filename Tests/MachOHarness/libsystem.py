@@ -5,7 +5,7 @@ returns its result (or a generator, when it must call back into the program)."""
 import struct
 
 from c_format import StackArguments, format_c
-from emulator import Call, EmulationError, HEAP_BASE, HEAP_SIZE, ProgramExit
+from emulator import Call, EmulationError, HEAP_BASE, HEAP_SIZE, Jump, ProgramExit, SP
 import cxx_runtime
 
 FILE_SIZE = 152
@@ -78,7 +78,7 @@ class System:
         vector = argv_ptrs[:-1] + [0, 0] + argv_ptrs[-1:] + [0]   # argv, NULL, envp = {NULL}, apple
         machine.write(argv, struct.pack(f"<{len(vector)}Q", *vector))
         argc, envp, apple = len(machine.argv), argv + 8 * (len(machine.argv) + 1), argv + 8 * (len(machine.argv) + 2)
-        for image in machine.images[1:] + machine.images[:1]:
+        for image in machine.initialization_order:
             for init in machine.initializers(image):
                 yield Call(init, argc, argv, envp, apple)
         if machine.main.macho.entry_offset is None:
@@ -262,7 +262,22 @@ class System:
         return 1700000000
 
     def f_dyld_stub_binder(self, m):
-        raise EmulationError("dyld_stub_binder called: a lazy pointer was not bound")
+        """Reached from a __stub_helper entry (classic lazy binding), which pushed the entry's
+        lazy-bind offset and the image's __dyld_private address: bind the lazy pointer, pop
+        them, and continue into the target with the caller's arguments and return address."""
+        sp = m.sp
+        offset, private = m.u64(sp) & 0xFFFFFFFF, m.u64(sp + 8)
+        image = m.image_at(private)
+        if image is None:
+            raise EmulationError(f"dyld_stub_binder: {private:#x} (pushed by __stub_helper) is in no image")
+        bind = image.lazy_binds.get(offset)
+        if bind is None:
+            raise EmulationError(f"dyld_stub_binder: {image.path} has no lazy bind at offset {offset:#x} "
+                                 f"(from {m.symbolize(m.x(30))})")
+        target = m.resolve(image, bind)
+        m.put64(bind.address + image.slide, target + bind.addend if target else 0)
+        m.uc.reg_write(SP, sp + 16)
+        return Jump(target + bind.addend)
 
     # -- thread-local variables ------------------------------------------------------------
     def f__tlv_bootstrap(self, m):

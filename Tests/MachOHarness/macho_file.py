@@ -171,10 +171,13 @@ class Rebase:
 
 class Bind:
     """A slot at `address` (unslid) that must hold the address of `name` from library
-    `ordinal` (1-based index into the dylib load commands, or a special ordinal) + addend."""
-    def __init__(self, address, name, ordinal, addend, weak_import, kind):
+    `ordinal` (1-based index into the dylib load commands, or a special ordinal) + addend.
+    A lazy bind also has `lazy_offset`: where its opcodes start in the lazy-bind stream, the
+    number a __stub_helper entry hands to dyld_stub_binder."""
+    def __init__(self, address, name, ordinal, addend, weak_import, kind, lazy_offset=None):
         self.address, self.name, self.ordinal = address, name, ordinal
         self.addend, self.weak_import, self.kind = addend, weak_import, kind  # kind: bind|lazy|weak
+        self.lazy_offset = lazy_offset
 
 
 class Export:
@@ -244,12 +247,12 @@ class MachOFile:
         if cmd == LC_SEGMENT_64:
             name, vmaddr, vmsize, fileoff, filesize, maxprot, initprot, nsects, flags = \
                 self._u("<16sQQQQiiII", off + 8)
-            seg = Segment(name.rstrip(b"\0").decode(), vmaddr, vmsize, fileoff, filesize, maxprot, initprot, flags)
+            seg = Segment(name.rstrip(b"\0").decode("utf-8", "replace"), vmaddr, vmsize, fileoff, filesize, maxprot, initprot, flags)
             if 72 + nsects * 80 > cmdsize:
                 raise MachOError(f"{self.path}: segment {seg.name} claims more sections than fit")
             for i in range(nsects):
                 f = self._u("<16s16sQQIIIIIIII", off + 72 + i * 80)
-                sect = Section(f[0].rstrip(b"\0").decode(), f[1].rstrip(b"\0").decode(), *f[2:11])
+                sect = Section(f[0].rstrip(b"\0").decode("utf-8", "replace"), f[1].rstrip(b"\0").decode("utf-8", "replace"), *f[2:11])
                 seg.sections.append(sect)
                 self.sections.append(sect)
             self.segments.append(seg)
@@ -522,14 +525,15 @@ class MachOFile:
 
     def _bind_opcodes(self, ops, kind):
         out = []
-        p = 0
+        p = entry = 0
         ordinal, name, addend, addr, weak = 0, None, 0, 0, False
         while p < len(ops):
             op, imm = ops[p] & 0xF0, ops[p] & 0x0F
             p += 1
-            if op == 0x00:      # DONE: lazy-bind streams keep going after each entry
+            if op == 0x00:      # DONE: lazy-bind streams keep going, one entry after another
                 if kind != "lazy":
                     break
+                entry = p
             elif op == 0x10:    # SET_DYLIB_ORDINAL_IMM
                 ordinal = imm
             elif op == 0x20:    # SET_DYLIB_ORDINAL_ULEB
@@ -554,21 +558,50 @@ class MachOFile:
                 d, p = read_uleb(ops, p)
                 addr = (addr + d) & 0xFFFFFFFFFFFFFFFF
             elif op == 0x90:    # DO_BIND
-                out.append(Bind(addr, name, ordinal, addend, weak, kind))
+                out.append(Bind(addr, name, ordinal, addend, weak, kind, entry if kind == "lazy" else None))
                 addr += 8
             elif op == 0xA0:    # DO_BIND_ADD_ADDR_ULEB
                 d, p = read_uleb(ops, p)
-                out.append(Bind(addr, name, ordinal, addend, weak, kind))
+                out.append(Bind(addr, name, ordinal, addend, weak, kind, entry if kind == "lazy" else None))
                 addr = (addr + 8 + d) & 0xFFFFFFFFFFFFFFFF
             elif op == 0xB0:    # DO_BIND_ADD_ADDR_IMM_SCALED
-                out.append(Bind(addr, name, ordinal, addend, weak, kind))
+                out.append(Bind(addr, name, ordinal, addend, weak, kind, entry if kind == "lazy" else None))
                 addr += 8 + imm * 8
             elif op == 0xC0:    # DO_BIND_ULEB_TIMES_SKIPPING_ULEB
                 n, p = read_uleb(ops, p)
                 skip, p = read_uleb(ops, p)
                 for _ in range(n):
-                    out.append(Bind(addr, name, ordinal, addend, weak, kind))
+                    out.append(Bind(addr, name, ordinal, addend, weak, kind, entry if kind == "lazy" else None))
                     addr += 8 + skip
             else:
                 raise MachOError(f"{self.path}: {kind} bind opcode {op:#x} unknown")
         return out
+
+
+def describe(macho):
+    """A readable dump: what the harness understood of a file (for debugging a linker)."""
+    lines = [f"{macho.path}: filetype {macho.filetype}, flags {macho.flags:#x}, {len(macho.load_commands)} load commands"]
+    for cmd, off, size in macho.load_commands:
+        lines.append(f"  {LOAD_COMMAND_NAMES.get(cmd, hex(cmd))} at {off:#x} ({size} bytes)")
+    for seg in macho.segments:
+        lines.append(f"  segment {seg.name} vm {seg.vmaddr:#x}+{seg.vmsize:#x} file {seg.fileoff:#x}+{seg.filesize:#x} "
+                     f"prot {seg.initprot}/{seg.maxprot} flags {seg.flags:#x}")
+        for s in seg.sections:
+            lines.append(f"    {s.segname},{s.name} {s.addr:#x}+{s.size:#x} offset {s.offset:#x} align 2^{s.align} flags {s.flags:#x}")
+    for kind, name in macho.dylibs:
+        lines.append(f"  dylib {name} ({LOAD_COMMAND_NAMES.get(kind, hex(kind))})")
+    rebases, binds, pointer_format = macho.fixups()
+    lines.append(f"  fixups: {'chained, pointer format ' + str(pointer_format) if macho.chained_fixups else 'dyld-info' if macho.dyld_info else 'none'}")
+    for r in rebases:
+        lines.append(f"    rebase {r.address:#x} -> {r.target:#x}")
+    for b in binds:
+        lines.append(f"    {b.kind} {b.address:#x} -> {b.name} (library {b.ordinal}, addend {b.addend}{', weak import' if b.weak_import else ''})")
+    for e in macho.exports():
+        lines.append(f"  export {e.name} {e.address:#x} flags {e.flags:#x}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+    for p in sys.argv[1:]:
+        print(describe(MachOFile.from_path(p)))

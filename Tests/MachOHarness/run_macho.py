@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run a linked arm64 macOS executable (and its own dylibs) under emulation.
 
-  run_macho.py [--slide HEX]... [--lib-path DIR]... [--timeout S] [--json] EXE [ARGS...]
+  run_macho.py [--slide HEX]... [--lib-path DIR]... [--timeout S] [--json] [--trace] EXE [ARGS...]
 
 Without --json: the program's stdout and stderr are copied through and the exit status is the
 program's (a crash or a harness limit prints `run_macho: error: ...` and exits 139).
@@ -21,12 +21,12 @@ from emulator import Machine, EmulationError  # noqa: E402
 from libsystem import System  # noqa: E402
 
 
-def run_once(exe, args, slide, lib_paths, timeout):
+def run_once(exe, args, slide, lib_paths, timeout, trace=None):
     system = System()
     result = {"slide": slide, "status": None, "stdout": "", "stderr": "", "error": None}
     machine = None
     try:
-        machine = Machine(exe, args, system, slide=slide, lib_paths=lib_paths, timeout=timeout)
+        machine = Machine(exe, args, system, slide=slide, lib_paths=lib_paths, timeout=timeout, trace=trace)
         result["status"] = machine.run(system.start(machine))
     except (EmulationError, MachOError) as e:
         result["error"] = str(e)
@@ -48,6 +48,7 @@ def main():
     p.add_argument("--lib-path", action="append", default=[], help="also look for dylibs here")
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--trace", action="store_true", help="log every system call (name, x0-x3, caller) to stderr")
     p.add_argument("exe")
     p.add_argument("args", nargs=argparse.REMAINDER)
     a = p.parse_args()
@@ -62,7 +63,7 @@ def main():
         return 0
     status = 0
     for s in slides:
-        r = run_once(a.exe, a.args, s, a.lib_path, a.timeout)
+        r = run_once(a.exe, a.args, s, a.lib_path, a.timeout, sys.stderr if a.trace else None)
         sys.stdout.write(r["stdout"])
         sys.stderr.write(r["stderr"])
         if r["error"]:

@@ -13,6 +13,7 @@ int from_other();
 int main() {
     Array<int, 10> a; Array<double, 4> b; Array<Vec, 5> c; Array<int, 10> d;
     Vec v = c.sum();
-    printf("%d %.1f (%d,%d) instances=%d other=%d\n", a.sum() + d.sum(), b.sum(), v.x, v.y, Array<int, 10>::instances, from_other());
+    int other = from_other();   // constructs one more Array<int, 10>: call it before reading the count
+    printf("%d %.1f (%d,%d) instances=%d other=%d\n", a.sum() + d.sum(), b.sum(), v.x, v.y, Array<int, 10>::instances, other);
     return 0;
 }

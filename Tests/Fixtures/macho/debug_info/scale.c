@@ -1,0 +1,1 @@
+int scale(int v) { return v * 3 + 1; }
