@@ -6,7 +6,8 @@
 # The readers are compiled from their sources with swiftc (-sanitize=fuzzer,address), as the
 # same two modules SwiftPM builds, so the sources are fuzzed unchanged: WeldCore (the files the
 # readers need, with -enable-testing so a target can make a MappedFile over the fuzz input) and
-# WeldELF (formats, input files, linker scripts). Each target is linked against both objects.
+# WeldELF (formats, input files, linker scripts), and WeldMachO's readers (.tbd stubs, export
+# tries). Each target is linked against all three objects.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [[ -d /opt/swift/usr/bin && ":$PATH:" != *":/opt/swift/usr/bin:"* ]]; then
@@ -23,6 +24,10 @@ core=(Sources/WeldCore/Diagnostics.swift Sources/WeldCore/MappedFile.swift
 elf=(Sources/WeldELF/Format/*.swift Sources/WeldELF/Input/ObjectFile.swift
      Sources/WeldELF/Input/SharedFile.swift Sources/WeldELF/Input/InputSection.swift
      Sources/WeldELF/LinkerScript.swift)
+# Mach-O readers: text-based stubs, export tries, __eh_frame.
+macho=(Sources/WeldMachO/TextStub/*.swift Sources/WeldMachO/Dyld/LEB128.swift
+       Sources/WeldMachO/Dyld/ExportTrieFormat.swift Sources/WeldMachO/Dyld/ExportTrie.swift
+       Sources/WeldMachO/Unwind/EHFrameReader.swift)
 
 echo "fuzz build: WeldCore"
 swiftc "${flags[@]}" -enable-testing -module-name WeldCore -wmo -c "${core[@]}" \
@@ -31,10 +36,14 @@ echo "fuzz build: WeldELF"
 swiftc "${flags[@]}" -module-name WeldELF -wmo -c "${elf[@]}" -I "$out/modules" \
     -emit-module -emit-module-path "$out/modules/WeldELF.swiftmodule" -o "$out/modules/WeldELF.o"
 
+echo "fuzz build: WeldMachO"
+swiftc "${flags[@]}" -module-name WeldMachO -wmo -c "${macho[@]}" -I "$out/modules" \
+    -emit-module -emit-module-path "$out/modules/WeldMachO.swiftmodule" -o "$out/modules/WeldMachO.o"
+
 for t in Fuzz/targets/*.swift; do
     name=$(basename "$t" .swift)
     echo "fuzz build: $name"
     swiftc "${flags[@]}" -module-name "Fuzz_$name" -I "$out/modules" "$t" \
-        "$out/modules/WeldCore.o" "$out/modules/WeldELF.o" -o "$out/fuzz-$name"
+        "$out/modules/WeldCore.o" "$out/modules/WeldELF.o" "$out/modules/WeldMachO.o" -o "$out/fuzz-$name"
 done
 echo "fuzz targets in $out"

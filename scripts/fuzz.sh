@@ -3,7 +3,7 @@
 # executions and crashes per target. Exits 1 if any target crashed, leaked past the RSS limit,
 # hung past the timeout or failed to start.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]        targets: object shared archive script response
+#   scripts/fuzz.sh [SECONDS] [TARGET...]        targets: object shared archive script response tbd exporttrie ehframe
 #
 # Each target starts from its committed corpus (Fuzz/corpus/T, read only) and its regression
 # inputs (Fuzz/regressions/T, every past crash: run first, so a regression fails at once); new
@@ -22,7 +22,7 @@ root=$PWD
 export SWIFT_BACKTRACE=enable=no
 seconds="${1:-60}"
 shift || true
-all=(object shared archive script response)
+all=(object shared archive script response tbd exporttrie ehframe)
 targets=("$@")
 (( ${#targets[@]} > 0 )) || targets=("${all[@]}")
 out="$(realpath -m "${WELD_FUZZ_OUT:-.build-fuzz/fuzz}")"

@@ -45,6 +45,12 @@ private func sortedByName(_ e: [(name: String, entry: ExportTrieEntry)]) -> [Str
         #expect(try decode([0, 0]).isEmpty)
     }
 
+    @Test func nameWithNULIsAnError() {
+        var b = ExportTrieBuilder()
+        b.add("_a\0b", .regular(1))
+        #expect(throws: LinkError.self) { try b.build() }
+    }
+
     @Test func duplicateNameIsAnError() {
         var b = ExportTrieBuilder()
         b.add("_x", .regular(1))

@@ -101,7 +101,8 @@ public struct ChainedFixups: Sendable {
     let symbolPool: [UInt8]
     let pageBase: [Int]                // per segment: index of its first page among all pages
 
-    /// - Throws: `LinkError` for an import whose ordinal no format can hold.
+    /// - Throws: `LinkError` for an import whose ordinal no format can hold, or a segment
+    ///   with fixups larger than 65535 pages (1 GiB).
     public init(segments: [ChainedFixupSegment], imports: [ChainedImport]) throws(LinkError) {
         self.segments = segments
         self.imports = imports
@@ -145,6 +146,9 @@ public struct ChainedFixups: Sendable {
         var pages = 0
         for seg in segments {
             pageBase.append(pages)
+            if seg.hasFixups && seg.pageCount > Int(UInt16.max) {
+                throw LinkError("chained fixups: segment \(seg.name) spans \(seg.pageCount) pages of 16 KiB; page_count holds at most 65535")
+            }
             if seg.hasFixups {
                 infos.append(cursor)
                 cursor += seg.startsSize

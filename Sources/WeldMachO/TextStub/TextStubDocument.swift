@@ -91,7 +91,8 @@ public struct TextStubFlags: OptionSet, Sendable, Hashable {
 
 extension TextStubDocument {
     /// Reads a `.tbd` file: TAPI v4 YAML (`--- !tapi-tbd`, `tbd-version: 4`, one or more
-    /// documents) or v5 JSON (`"tapi_tbd_version": 5`, `main_library` plus `libraries`).
+    /// documents), v3 YAML (`--- !tapi-tbd-v3`, `archs` and `platform`) or v5 JSON
+    /// (`"tapi_tbd_version": 5`, `main_library` plus `libraries`).
     ///
     /// - Parameters:
     ///   - bytes: the file's contents, typically a `MappedFile`'s bytes; read in place.
@@ -104,20 +105,24 @@ extension TextStubDocument {
     /// - Returns: the documents in file order; the first describes the file's own library,
     ///   the others the libraries it re-exports.
     /// - Throws: `LinkError` naming `path:line:column` for malformed input, for an unsupported
-    ///   version (v1–v3), and when the first document has no compatible target.
+    ///   version (v1, v2), and when the first document has no compatible target.
     public static func parse(_ bytes: UnsafeRawBufferPointer, path: String,
                              architecture: String = "arm64", platform: String = "macos") throws(LinkError) -> [TextStubDocument] {
         let source = TextStubSource(bytes: bytes, path: path)
         let request = TextStubTargetRequest(architecture: architecture, platform: platform)
-        var i = 0
+        // Name offsets are 32-bit; no real stub comes near (the largest SDK stubs are a few MB).
+        if bytes.count >= Int(UInt32.max) / 2 { throw LinkError("\(path): text-based stub (.tbd) file too large (\(bytes.count) bytes)") }
+        // A UTF-8 byte-order mark, which some editors write, is not part of the text.
+        let start = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        var i = start
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
         if i == bytes.count { throw LinkError("\(path): empty text-based stub (.tbd) file") }
         let documents: [TextStubDocument]
         if bytes[i] == UInt8(ascii: "{") {
-            var parser = TextStubJSONParser(source: source)
+            var parser = TextStubJSONParser(source: source, start: start)
             documents = try TextStubV5Reader(source: source, request: request).read(try parser.parseDocument())
         } else {
-            var parser = TextStubYAMLParser(source: source)
+            var parser = TextStubYAMLParser(source: source, start: start)
             documents = try TextStubV4Reader(source: source, request: request).read(try parser.parseStream())
         }
         guard let first = documents.first else { throw LinkError("\(path): text-based stub (.tbd) file contains no document") }

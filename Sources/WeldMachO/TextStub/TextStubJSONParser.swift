@@ -8,7 +8,11 @@ struct TextStubJSONParser {
     private var pos = 0
     private var depth = 0
 
-    init(source: TextStubSource) { self.source = source }
+    /// `start`: where the text begins (after a byte-order mark, if any).
+    init(source: TextStubSource, start: Int = 0) {
+        self.source = source
+        self.pos = start
+    }
 
     mutating func parseDocument() throws(LinkError) -> TextStubNode {
         let root = try parseValue()

@@ -1,6 +1,7 @@
 import WeldCore
 
-/// Turns parsed TAPI v4 YAML documents into `TextStubDocument`s for one target.
+/// Turns parsed TAPI v4 YAML documents (and v3 ones, through `TextStubV3Reader`) into
+/// `TextStubDocument`s for one target.
 struct TextStubV4Reader {
     let source: TextStubSource
     let request: TextStubTargetRequest
@@ -16,9 +17,12 @@ struct TextStubV4Reader {
         guard case .mapping(let entries, let at) = document.root else {
             throw source.error("a .tbd document must be a mapping, found \(document.root.kindName)", at: document.root.offset)
         }
+        if document.tag == "!tapi-tbd-v3" {
+            return try TextStubV3Reader(source: source, request: request).read(entries, at: at)
+        }
         if let tag = document.tag, tag != "!tapi-tbd" {
             let version = tag.hasPrefix("!tapi-tbd-") ? " " + tag.dropFirst("!tapi-tbd-".count) : " (tag '\(tag)')"
-            throw source.error("unsupported .tbd format\(version): weld reads v4 YAML and v5 JSON", at: document.offset)
+            throw source.error("unsupported .tbd format\(version): weld reads v3 and v4 YAML and v5 JSON", at: document.offset)
         }
         var b = TextStubDocumentBuilder(source: source, request: request)
         var sawVersion = false
@@ -26,12 +30,12 @@ struct TextStubV4Reader {
         for entry in entries where b.source.equals(entry.key, "tbd-version") {
             let v = try b.string(entry.value, "tbd-version")
             guard v == "4" else {
-                throw source.error("unsupported tbd-version \(v): weld reads v4 YAML and v5 JSON", at: entry.value.offset)
+                throw source.error("unsupported tbd-version \(v): weld reads v3 and v4 YAML and v5 JSON", at: entry.value.offset)
             }
             sawVersion = true
         }
         if !sawVersion {
-            throw source.error("the document has no 'tbd-version' (v1–v3 stubs are not supported)", at: at)
+            throw source.error("the document has no 'tbd-version' (v1 and v2 stubs are not supported)", at: at)
         }
         // Targets first: every filtered section below depends on them.
         for entry in entries where source.equals(entry.key, "targets") {

@@ -11,7 +11,12 @@ struct TextStubYAMLParser {
     private var lineStart = 0
     private var depth = 0
 
-    init(source: TextStubSource) { self.source = source }
+    /// `start`: where the text begins (after a byte-order mark, if any).
+    init(source: TextStubSource, start: Int = 0) {
+        self.source = source
+        self.pos = start
+        self.lineStart = start  // columns count from after the mark
+    }
 
     /// One parsed document: its root node and the tag after `---` (e.g. `!tapi-tbd`), if any.
     struct Document {
@@ -359,6 +364,12 @@ struct TextStubYAMLParser {
         let start = pos
         while pos < source.count {
             let d = source.byte(pos)
+            // Fast path: symbol characters. Every byte that can end a plain scalar is below
+            // '0' or is ':', '[', ']', '{' or '}' (bit 5 set folds brackets onto braces).
+            if d >= UInt8(ascii: "0") && d != UInt8(ascii: ":") && d | 0x20 != UInt8(ascii: "{") && d | 0x20 != UInt8(ascii: "}") {
+                pos += 1
+                continue
+            }
             if d == UInt8(ascii: "\n") || d == UInt8(ascii: "\r") { break }
             if d == UInt8(ascii: ":") {
                 let n = peek(1)

@@ -36,6 +36,12 @@ public struct CompactUnwindEntry: Sendable, Equatable {
 /// regular form would hold more entries; writes the index, the LSDA index and the pages,
 /// each page in its own 4 KiB slot. The layout matches lld's, so the two agree byte for
 /// byte for the same entries.
+///
+/// DWARF-mode functions (`arm64ModeDwarf`) carry their FDE's `__eh_frame` offset in the
+/// encoding (see `EHFrameReader`). The size depends only on which entries share an encoding,
+/// so a layout-time build may give each such function a distinct placeholder offset and the
+/// write-time build the real ones: the size stays the same while there are at most 127
+/// distinct encodings (beyond that, which ones are common depends on their values).
 public struct UnwindInfo: Sendable {
     struct Page {
         var first: Int          // index into `folded`
@@ -44,11 +50,6 @@ public struct UnwindInfo: Sendable {
         var localEncodings: [UInt32]
         var offset = 0          // from the section start
         var lsdaIndexStart = 0  // LSDA entries before this page
-        var byteSize: Int {
-            compressed
-                ? UnwindInfoFormat.compressedPageHeaderSize + 4 * (count + localEncodings.count)
-                : UnwindInfoFormat.regularPageHeaderSize + UnwindInfoFormat.regularEntrySize * count
-        }
     }
 
     /// The entries after sorting, personality numbering and folding.
