@@ -41,6 +41,8 @@ final class LinkContext {
     var layout = OutputLayout()
     /// Range-extension thunks, when __TEXT's code is larger than b/bl can cross.
     var thunks: ThunkPlan? = nil
+    /// Some function's compact unwind entry defers to its __eh_frame FDE (DWARF mode).
+    var hasDwarfUnwindEntries = false
 
     init(options: Options) { self.options = options }
 

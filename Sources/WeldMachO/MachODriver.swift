@@ -110,7 +110,9 @@ public enum MachODriver {
             try timer.phase("write") { () throws in
                 header.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
                 writeSections(ctx, base)
-                if let unwind, let sec = ctx.layout.unwindInfo { unwind.write(into: base + Int(sec.fileOffset)) }
+                if let unwind, let sec = ctx.layout.unwindInfo {
+                    try finalUnwindInfo(ctx, unwind, output: base).write(into: base + Int(sec.fileOffset))
+                }
                 try writeFixupChains(dyld, base, payloadOffset: le.chainedFixups.offset)
                 func put(_ bytes: [UInt8], at o: UInt64) {
                     if !bytes.isEmpty { bytes.withUnsafeBytes { (base + Int(o)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }

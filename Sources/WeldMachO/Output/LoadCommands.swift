@@ -133,8 +133,9 @@ func buildHeaderAndLoadCommands(_ ctx: LinkContext, _ le: LinkEditPlan, uuidOffs
     }
     // Header fields that depend on the commands.
     var flags = MachO.mhDyldLink | MachO.mhTwoLevel
-    // -U names still count as resolved (lld and ld64 agree); -undefined dynamic_lookup does not.
-    if o.undefined != .dynamicLookup { flags |= MachO.mhNoUndefs }
+    // Names left to a flat lookup (-U, -undefined dynamic_lookup) are still "defined" as far
+    // as the two-level namespace goes; ld64.lld sets the flag for both.
+    flags |= MachO.mhNoUndefs
     if o.isExecutable { flags |= MachO.mhPIE }
     if o.outputKind == .dylib && !ctx.dylibs.contains(where: { $0.reexported }) { flags |= MachO.mhNoReexportedDylibs }
     if ctx.layout.sections.contains(where: { $0.type == MachO.sThreadLocalVariables }) { flags |= MachO.mhHasTLVDescriptors }

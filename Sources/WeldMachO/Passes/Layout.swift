@@ -87,6 +87,8 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
                 let a = f.atomBase + s.firstAtom + Int32(k)
                 guard ctx.atoms[Int(a)].live else { continue }
                 if out == nil {
+                    // __eh_frame's live-support attribute only matters inside objects.
+                    if s.kind == .ehFrame { flags &= ~MachO.attrLiveSupport }
                     out = section(seg, sect, flags: flags, kind: kind)
                     out!.flags |= s.flags & (MachO.attrPureInstructions | MachO.attrSomeInstructions)
                 }
@@ -169,6 +171,14 @@ func assignAddresses(_ ctx: LinkContext) {
     ctx.layout.imageBase = base
     var vm = base, file: UInt64 = 0
     let page = MachO.pageSize
+    // The thread-local template is one block: __thread_data and __thread_bss share the
+    // largest alignment either needs (what ld64.lld writes).
+    var tlvAlign: UInt8 = 0
+    for s in ctx.layout.sections where s.isThreadLocalTemplate {
+        for a in s.atoms { tlvAlign = max(tlvAlign, ctx.atoms[Int(a)].alignLog2) }
+        tlvAlign = max(tlvAlign, s.alignLog2)
+    }
+    for s in ctx.layout.sections where s.isThreadLocalTemplate { s.alignLog2 = max(s.alignLog2, tlvAlign) }
     for si in ctx.layout.segments.indices {
         var seg = ctx.layout.segments[si]
         if seg.name == "__PAGEZERO" {

@@ -43,8 +43,14 @@ private func functionAddressIsLive(_ ctx: LinkContext, _ f: ObjectFile, _ entry:
     return false
 }
 
-/// The compact unwind entries of the output, with final addresses.
-func unwindEntries(_ ctx: LinkContext) throws(LinkError) -> [CompactUnwindEntry] {
+let dwarfMode: UInt32 = 0x0300_0000
+let modeMask: UInt32 = 0x0f00_0000
+
+/// The compact unwind entries of the output, with final addresses. A DWARF-mode entry carries
+/// its FDE's offset in the output __eh_frame: from `fdeOffsets` (function address -> offset)
+/// once the output is written, or a distinct placeholder before (the size does not change).
+func unwindEntries(_ ctx: LinkContext, fdeOffsets: [UInt64: UInt32]? = nil) throws(LinkError) -> [CompactUnwindEntry] {
+    var placeholder: UInt32 = 0
     let base = ctx.layout.imageBase
     var entries: [CompactUnwindEntry] = []
     var covered = Set<UInt64>()
@@ -74,7 +80,20 @@ func unwindEntries(_ ctx: LinkContext) throws(LinkError) -> [CompactUnwindEntry]
                 }
                 guard fn >= base, !covered.contains(fn) else { continue }
                 covered.insert(fn)
-                entries.append(CompactUnwindEntry(functionOffset: UInt32(fn - base), length: p.u32(8), encoding: p.u32(12),
+                var encoding = p.u32(12)
+                if encoding & modeMask == dwarfMode {
+                    if let fdeOffsets {
+                        guard let fde = fdeOffsets[fn], fde <= 0xff_ffff else {
+                            throw LinkError("\(ctx.location(atom: a, offset: 0)): function at 0x\(String(fn, radix: 16)) uses DWARF unwind information but no FDE in __eh_frame describes it")
+                        }
+                        encoding = (encoding & ~0xff_ffff) | fde
+                    } else {
+                        ctx.hasDwarfUnwindEntries = true
+                        placeholder += 1
+                        encoding = (encoding & ~0xff_ffff) | placeholder
+                    }
+                }
+                entries.append(CompactUnwindEntry(functionOffset: UInt32(fn - base), length: p.u32(8), encoding: encoding,
                                                   personality: personality, lsda: lsda))
             }
         }
@@ -102,4 +121,22 @@ func buildUnwindInfo(_ ctx: LinkContext) throws(LinkError) -> UnwindInfo? {
         assignAddresses(ctx)
     }
     throw LinkError("__unwind_info: layout did not converge")
+}
+
+/// At write time: the final __unwind_info, with DWARF-mode entries pointing at their FDEs in
+/// the written __eh_frame (read back with EHFrameReader). Same size as the layout-time build.
+func finalUnwindInfo(_ ctx: LinkContext, _ planned: UnwindInfo, output: UnsafeMutableRawPointer) throws(LinkError) -> UnwindInfo {
+    guard ctx.hasDwarfUnwindEntries else { return planned }
+    var offsets: [UInt64: UInt32] = [:]
+    if let eh = ctx.layout.sections.first(where: { $0.sectname == "__eh_frame" && $0.segname == "__TEXT" }) {
+        let bytes = UnsafeRawBufferPointer(start: output + Int(eh.fileOffset), count: Int(eh.size))
+        for fde in try EHFrameReader.fdes(bytes, sectionAddress: eh.addr, path: ctx.options.output) where offsets[fde.functionAddress] == nil {
+            offsets[fde.functionAddress] = fde.offset
+        }
+    }
+    let info = try UnwindInfo(entries: try unwindEntries(ctx, fdeOffsets: offsets))
+    guard info.size == planned.size else {
+        throw LinkError("__unwind_info changed size (\(planned.size) -> \(info.size)) once FDE offsets were known")
+    }
+    return info
 }
