@@ -52,9 +52,17 @@ final class LinkContext {
     @inline(__always) func isBoundAtLoad(_ s: Symbol) -> Bool {
         switch s.kind {
         case .dylib, .undefined: return true
-        case .defined: return s.weakDef && s.exported && options.useChainedFixups
+        case .defined: return s.weakDef && s.exported
         default: return false
         }
+    }
+
+    /// What a pointer slot bound at load time holds in the file: nothing for chained fixups and
+    /// imports; with classic dyld info, an exported weak definition's own address (a rebase,
+    /// which a weak bind may then replace with another image's definition).
+    @inline(__always) func boundSlotValue(_ s: Symbol, addend: Int64) -> UInt64 {
+        if s.kind == .defined && !options.useChainedFixups { return s.address &+ UInt64(bitPattern: addend) }
+        return 0
     }
 
     @inline(__always) func object(of atom: Atom) -> ObjectFile { objects[Int(atom.file)] }

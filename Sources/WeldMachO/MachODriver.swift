@@ -74,6 +74,7 @@ public enum MachODriver {
             }
             le.rebase = place(dyld.rebase.count)
             le.bind = place(dyld.bind.count)
+            le.weakBind = place(dyld.weakBind.count)
             le.chainedFixups = place(dyld.chainedSize)
             le.exportsTrie = place(dyld.exportsTrie.count)
             le.functionStarts = place(functionStarts.count)
@@ -119,6 +120,7 @@ public enum MachODriver {
                 }
                 put(dyld.rebase, at: le.rebase.offset)
                 put(dyld.bind, at: le.bind.offset)
+                put(dyld.weakBind, at: le.weakBind.offset)
                 put(dyld.exportsTrie, at: le.exportsTrie.offset)
                 put(functionStarts, at: le.functionStarts.offset)
                 put(symtab.nlists.bytes, at: le.symtab.offset)

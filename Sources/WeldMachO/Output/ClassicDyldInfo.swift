@@ -4,6 +4,9 @@
 struct ClassicDyldInfo {
     var rebase: [UInt8] = []
     var bind: [UInt8] = []
+    /// Places that refer to exported weak definitions: dyld rebinds them all to the first
+    /// definition in load order (coalescing across images). They are rebased as well.
+    var weakBind: [UInt8] = []
 }
 
 private enum RebaseOp {
@@ -37,6 +40,16 @@ func buildClassicDyldInfo(_ ctx: LinkContext, _ fixups: [PointerFixup]) -> Class
         return (0, addr)
     }
     var info = ClassicDyldInfo()
+    // Binds to this image's own weak definitions become rebases plus weak binds.
+    var fixups = fixups
+    var weak: [PointerFixup] = []
+    for i in fixups.indices where fixups[i].isBind {
+        let s = ctx.symtab.symbols[Int(ctx.imports[Int(fixups[i].importIndex)])]
+        guard s.kind == .defined else { continue }
+        weak.append(fixups[i])
+        fixups[i] = PointerFixup(address: fixups[i].address, isBind: false, target: s.address &+ UInt64(bitPattern: fixups[i].addend),
+                                 importIndex: -1, addend: 0)
+    }
     // Rebases: runs of adjacent pointers become one DO_REBASE_IMM_TIMES.
     var r = ByteWriter()
     r.u8(RebaseOp.setTypeImm | RebaseOp.typePointer)
@@ -107,6 +120,39 @@ func buildClassicDyldInfo(_ ctx: LinkContext, _ fixups: [PointerFixup]) -> Class
         b.u8(BindOp.done)
         b.align(8)
         info.bind = b.bytes
+    }
+    // Weak binds: sorted by symbol name, as dyld expects (no ordinals).
+    weak.sort { x, y in
+        let a = ctx.symtab.symbols[Int(ctx.imports[Int(x.importIndex)])].name.bytes
+        let b = ctx.symtab.symbols[Int(ctx.imports[Int(y.importIndex)])].name.bytes
+        return a.lexicographicallyPrecedes(b) || (a.elementsEqual(b) && x.address < y.address)
+    }
+    var w = ByteWriter()
+    var lastWeak: Int32 = -1
+    var weakAddend: Int64 = 0
+    for f in weak {
+        let id = ctx.imports[Int(f.importIndex)]
+        if id != lastWeak {
+            w.u8(BindOp.setSymbolTrailingFlagsImm)
+            w.bytes.append(contentsOf: ctx.symtab.symbols[Int(id)].name.bytes)
+            w.u8(0)
+            w.u8(BindOp.setTypeImm | 1)
+            lastWeak = id
+        }
+        if f.addend != weakAddend {
+            w.u8(BindOp.setAddendSLEB)
+            w.sleb(f.addend)
+            weakAddend = f.addend
+        }
+        let (seg, off) = segmentOf(f.address)
+        w.u8(BindOp.setSegmentAndOffsetULEB | UInt8(seg))
+        w.uleb(off)
+        w.u8(BindOp.doBind)
+    }
+    if w.count > 0 {
+        w.u8(BindOp.done)
+        w.align(8)
+        info.weakBind = w.bytes
     }
     return info
 }

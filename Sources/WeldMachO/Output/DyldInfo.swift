@@ -8,6 +8,7 @@ struct DyldInfo {
     /// Classic LC_DYLD_INFO_ONLY streams (deployment targets without chained fixups).
     var rebase: [UInt8] = []
     var bind: [UInt8] = []
+    var weakBind: [UInt8] = []
     /// With chained fixups: the payload's layout and the fixups to encode at write time.
     var chained: ChainedFixupsPlan? = nil
     var chainedSize: Int { chained?.fixups.payloadSize ?? 0 }
@@ -19,6 +20,7 @@ func buildDyldInfo(_ ctx: LinkContext, _ fixups: [PointerFixup]) throws(LinkErro
         let classic = buildClassicDyldInfo(ctx, fixups)
         info.rebase = classic.rebase
         info.bind = classic.bind
+        info.weakBind = classic.weakBind
     } else {
         info.chained = try planChainedFixups(ctx, fixups)
     }

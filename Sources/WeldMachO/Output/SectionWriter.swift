@@ -28,7 +28,7 @@ func writeSections(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer) {
     if let got = L.got {
         for (i, id) in ctx.gotSymbols.enumerated() {
             let s = ctx.symtab.symbols[Int(id)]
-            out.put64(Int(got.fileOffset) + i * 8, ctx.isBoundAtLoad(s) ? 0 : s.address)
+            out.put64(Int(got.fileOffset) + i * 8, ctx.isBoundAtLoad(s) ? ctx.boundSlotValue(s, addend: 0) : s.address)
         }
     }
 }
@@ -70,8 +70,8 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
                     let d = Int64(bitPattern: v)
                     if d < Int64(Int32.min) || d > Int64(UInt32.max) { problem = "difference \(d) does not fit in 32 bits" }
                 }
-            } else if isImport {
-                v = 0
+            } else if isImport, let sym {
+                v = ctx.boundSlotValue(sym, addend: r.addend)
             } else if isTLVDescriptors && ctx.isInTLVTemplate(target) {
                 v = target &- L.tlvTemplateStart   // a TLV descriptor's offset into the template
             } else if r.length == 2 && target > UInt64(UInt32.max) {

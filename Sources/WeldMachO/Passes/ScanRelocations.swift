@@ -107,7 +107,8 @@ func scanRelocations(_ ctx: LinkContext) {
                         }
                     }
                 case ARM64Reloc.unsigned, ARM64Reloc.page21, ARM64Reloc.pageoff12:
-                    if isImport(s) {
+                    // A direct reference to this image's own (weak) definition stays direct.
+                    if isImport(s) && s.kind != .defined {
                         ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): \(ARM64Reloc.name(r.type)) refers to \(s.name.string), defined in dylib \(ctx.fileName(ofSymbol: s)); it must be reached through the GOT (recompile without -mcmodel or with -fPIC)")
                     }
                 default:
