@@ -9,10 +9,13 @@ struct OptimizationHint {
     var kind: UInt8
     var first: UInt32         // offsets in the atom
     var second: UInt32
+    var third: UInt32 = 0     // the final load of the three-instruction kinds
 }
 
 enum LOHKind {
     static let adrpLdr: UInt8 = 2
+    static let adrpAddLdr: UInt8 = 3
+    static let adrpLdrGotLdr: UInt8 = 4
     static let adrpAdd: UInt8 = 7
     static let adrpLdrGot: UInt8 = 8
 }
@@ -32,12 +35,17 @@ extension ObjectFile {
             var addrs: [UInt64] = []
             for _ in 0..<count { addrs.append(r.uleb()) }
             if r.failed { break }
-            guard count == 2, kind == UInt64(LOHKind.adrpAdd) || kind == UInt64(LOHKind.adrpLdr) || kind == UInt64(LOHKind.adrpLdrGot) else { continue }
-            guard let (s0, o0) = sectionOffset(of: addrs[0]), let (s1, o1) = sectionOffset(of: addrs[1]), s0 == s1 else { continue }
-            let a0 = atomContaining(section: s0, offset: o0), a1 = atomContaining(section: s1, offset: o1)
-            guard a0 == a1 else { continue }
+            let pair = count == 2 && (kind == UInt64(LOHKind.adrpAdd) || kind == UInt64(LOHKind.adrpLdr) || kind == UInt64(LOHKind.adrpLdrGot))
+            let triple = count == 3 && (kind == UInt64(LOHKind.adrpAddLdr) || kind == UInt64(LOHKind.adrpLdrGotLdr))
+            guard pair || triple else { continue }
+            var places: [(Int, UInt32)] = []
+            for a in addrs { if let p = sectionOffset(of: a) { places.append(p) } }
+            guard places.count == addrs.count, places.allSatisfy({ $0.0 == places[0].0 }) else { continue }
+            let a0 = atomContaining(section: places[0].0, offset: places[0].1)
+            guard places.allSatisfy({ atomContaining(section: $0.0, offset: $0.1) == a0 }) else { continue }
             let start = atoms[Int(a0)].inputOffset
-            out.append(OptimizationHint(atom: a0, kind: UInt8(kind), first: o0 - start, second: o1 - start))
+            out.append(OptimizationHint(atom: a0, kind: UInt8(kind), first: places[0].1 - start, second: places[1].1 - start,
+                                        third: triple ? places[2].1 - start : 0))
         }
         out.sort { ($0.atom, $0.first) < ($1.atom, $1.first) }
         return out
@@ -56,6 +64,10 @@ extension ARM64 {
     /// Applies one hint to relocated code at `p` (the atom's address `place`). Each rewrite
     /// checks the instructions it expects and leaves anything else alone.
     static func applyHint(_ h: OptimizationHint, code p: UnsafeMutableRawPointer, place: UInt64) {
+        if h.kind == LOHKind.adrpAddLdr || h.kind == LOHKind.adrpLdrGotLdr {
+            applyTripleHint(h, code: p, place: place)
+            return
+        }
         let i0 = p.get32(Int(h.first)), i1 = p.get32(Int(h.second))
         guard i0 & 0x9f00_0000 == 0x9000_0000 else { return }   // adrp
         let rd = i0 & 0x1f
@@ -88,4 +100,43 @@ extension ARM64 {
     }
 
     static let nop: UInt32 = 0xd503_201f
+
+    /// The page an `adrp` at `addr` computes, or nil if `insn` is not an adrp.
+    static func adrpPage(_ insn: UInt32, at addr: UInt64) -> UInt64? {
+        guard insn & 0x9f00_0000 == 0x9000_0000 else { return nil }
+        let imm = UInt64((insn >> 5) & 0x7_ffff) << 2 | UInt64((insn >> 29) & 3)
+        let pages = Int64(bitPattern: imm << 43) >> 43
+        return UInt64(bitPattern: Int64(bitPattern: addr & ~0xfff) + pages * 4096)
+    }
+
+    /// adrp + add + ldr (or adrp + ldr of a GOT slot + ldr): the first two collapse into a
+    /// literal load of the final address or of the GOT slot when it is within 1 MiB, else
+    /// adrp + add becomes adr + nop. The final load keeps its own offset.
+    static func applyTripleHint(_ h: OptimizationHint, code p: UnsafeMutableRawPointer, place: UInt64) {
+        let a0 = place + UInt64(h.first), a1 = place + UInt64(h.second)
+        let i0 = p.get32(Int(h.first)), i1 = p.get32(Int(h.second)), i2 = p.get32(Int(h.third))
+        guard let page = adrpPage(i0, at: a0) else { return }
+        let rd = i0 & 0x1f
+        if i1 & 0xffc0_0000 == 0x9100_0000 {
+            // adrp + add: the address the add yields.
+            guard (i1 >> 5) & 0x1f == rd, i1 & 0x1f == rd else { return }
+            let target = page + UInt64((i1 >> 10) & 0xfff)
+            let d = Int64(bitPattern: target &- a0)
+            guard d >= -(1 << 20) && d < (1 << 20) else { return }
+            let imm = UInt32(truncatingIfNeeded: d) & 0x1f_ffff
+            p.put32(Int(h.first), 0x1000_0000 | ((imm & 3) << 29) | ((imm >> 2) << 5) | rd)
+            p.put32(Int(h.second), nop)
+            _ = i2
+            return
+        }
+        if i1 & 0xffc0_0000 == 0xf940_0000 {
+            // adrp + ldr x of a GOT slot: load the slot pc-relative instead.
+            guard (i1 >> 5) & 0x1f == rd else { return }
+            let slot = page + (UInt64((i1 >> 10) & 0xfff) << 3)
+            let d = Int64(bitPattern: slot &- a1)
+            guard d & 3 == 0, d >= -(1 << 20) && d < (1 << 20) else { return }
+            p.put32(Int(h.first), nop)
+            p.put32(Int(h.second), 0x5800_0000 | ((UInt32(truncatingIfNeeded: d >> 2) & 0x7_ffff) << 5) | (i1 & 0x1f))
+        }
+    }
 }
