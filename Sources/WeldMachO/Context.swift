@@ -36,6 +36,13 @@ final class LinkContext {
     var gotSymbols: [Int32] = []
     var stubSymbols: [Int32] = []
     var tlvPointerSymbols: [Int32] = []
+    /// Classic dyld info: dylib functions bound on first call (__la_symbol_ptr, __stub_helper).
+    var lazySymbols: [Int32] = []
+    var stubBinderSymbol: Int32 = -1
+    /// The 8 zero bytes the stub helper passes to dyld_stub_binder (__DATA,__data).
+    var dyldPrivateAtom: Int32 = -1
+    /// Offsets of each lazy symbol's record in the lazy-bind stream (set with the dyld info).
+    var lazyBindOffsets: [UInt32] = []
     /// Imported symbols, in chained-fixup import order.
     var imports: [Int32] = []
     var layout = OutputLayout()

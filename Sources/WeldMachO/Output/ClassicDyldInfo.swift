@@ -7,6 +7,9 @@ struct ClassicDyldInfo {
     /// Places that refer to exported weak definitions: dyld rebinds them all to the first
     /// definition in load order (coalescing across images). They are rebased as well.
     var weakBind: [UInt8] = []
+    /// One record per lazily bound function; the stub helper passes each record's offset.
+    var lazyBind: [UInt8] = []
+    var lazyBindOffsets: [UInt32] = []
 }
 
 private enum RebaseOp {
@@ -153,6 +156,32 @@ func buildClassicDyldInfo(_ ctx: LinkContext, _ fixups: [PointerFixup]) -> Class
         w.u8(BindOp.done)
         w.align(8)
         info.weakBind = w.bytes
+    }
+    // Lazy binds: a self-contained record per symbol (segment and offset of its lazy pointer,
+    // ordinal, name, bind, done).
+    if let lazy = ctx.layout.lazyPointers {
+        var l = ByteWriter()
+        for (i, id) in ctx.lazySymbols.enumerated() {
+            info.lazyBindOffsets.append(UInt32(l.count))
+            let s = ctx.symtab.symbols[Int(id)]
+            if s.kind == .defined { continue }   // an exported weak definition: weak-bound instead
+            let (seg, off) = segmentOf(lazy.addr + UInt64(i * 8))
+            l.u8(BindOp.setSegmentAndOffsetULEB | UInt8(seg))
+            l.uleb(off)
+            if s.kind == .dylib {
+                let ordinal = ctx.dylibs[Int(s.file)].ordinal
+                if ordinal < 16 { l.u8(BindOp.setDylibOrdinalImm | UInt8(ordinal)) } else { l.u8(BindOp.setDylibOrdinalULEB); l.uleb(UInt64(ordinal)) }
+            } else {
+                l.u8(BindOp.setDylibSpecialImm | 0x0e)   // flat lookup (-2)
+            }
+            l.u8(BindOp.setSymbolTrailingFlagsImm | (s.weakRef ? BindOp.flagWeakImport : 0))
+            l.bytes.append(contentsOf: s.name.bytes)
+            l.u8(0)
+            l.u8(BindOp.doBind)
+            l.u8(BindOp.done)
+        }
+        l.align(8)
+        info.lazyBind = l.bytes
     }
     return info
 }

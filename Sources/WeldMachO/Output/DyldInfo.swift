@@ -9,6 +9,7 @@ struct DyldInfo {
     var rebase: [UInt8] = []
     var bind: [UInt8] = []
     var weakBind: [UInt8] = []
+    var lazyBind: [UInt8] = []
     /// With chained fixups: the payload's layout and the fixups to encode at write time.
     var chained: ChainedFixupsPlan? = nil
     var chainedSize: Int { chained?.fixups.payloadSize ?? 0 }
@@ -21,6 +22,8 @@ func buildDyldInfo(_ ctx: LinkContext, _ fixups: [PointerFixup]) throws(LinkErro
         info.rebase = classic.rebase
         info.bind = classic.bind
         info.weakBind = classic.weakBind
+        info.lazyBind = classic.lazyBind
+        ctx.lazyBindOffsets = classic.lazyBindOffsets
     } else {
         info.chained = try planChainedFixups(ctx, fixups)
     }

@@ -27,6 +27,18 @@ func collectFixups(_ ctx: LinkContext) -> [PointerFixup] {
                     out.append(PointerFixup(address: addr, isBind: false, target: sym.address, importIndex: -1, addend: 0))
                 }
             }
+        case .lazyPointers:
+            let helper = ctx.layout.stubHelper!
+            for (i, id) in ctx.lazySymbols.enumerated() {
+                let sym = ctx.symtab.symbols[Int(id)]
+                if sym.kind == .defined {
+                    // Classic dyld info turns this into a rebase plus a weak bind.
+                    out.append(PointerFixup(address: s.addr + UInt64(i * 8), isBind: true, target: 0, importIndex: sym.importIndex, addend: 0))
+                } else {
+                    out.append(PointerFixup(address: s.addr + UInt64(i * 8), isBind: false,
+                                            target: helper.addr + UInt64(stubHelperHeaderSize + i * stubHelperEntrySize), importIndex: -1, addend: 0))
+                }
+            }
         case .tlvPointers:
             for (i, id) in ctx.tlvPointerSymbols.enumerated() {
                 out.append(PointerFixup(address: s.addr + UInt64(i * 8), isBind: true, target: 0,

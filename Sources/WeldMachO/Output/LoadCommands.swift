@@ -6,6 +6,7 @@ struct LinkEditPlan {
     var rebase: (offset: UInt64, size: UInt64) = (0, 0)
     var bind: (offset: UInt64, size: UInt64) = (0, 0)
     var weakBind: (offset: UInt64, size: UInt64) = (0, 0)
+    var lazyBind: (offset: UInt64, size: UInt64) = (0, 0)
     var exportsTrie: (offset: UInt64, size: UInt64) = (0, 0)
     var functionStarts: (offset: UInt64, size: UInt64) = (0, 0)
     var dataInCode: (offset: UInt64, size: UInt64) = (0, 0)
@@ -74,7 +75,7 @@ func buildHeaderAndLoadCommands(_ ctx: LinkContext, _ le: LinkEditPlan, uuidOffs
         ncmds += 1
         func span(_ x: (offset: UInt64, size: UInt64)) { w.u32(x.size > 0 ? UInt32(x.offset) : 0); w.u32(UInt32(x.size)) }
         w.u32(MachO.lcDyldInfoOnly); w.u32(48)
-        span(le.rebase); span(le.bind); span(le.weakBind); span((0, 0)); span(le.exportsTrie)
+        span(le.rebase); span(le.bind); span(le.weakBind); span(le.lazyBind); span(le.exportsTrie)
     }
     ncmds += 2
     w.u32(MachO.lcSymtab); w.u32(24); w.u32(UInt32(le.symtab.offset)); w.u32(UInt32(le.symtab.count))

@@ -6,6 +6,8 @@ enum OutputSectionKind {
     case tlvPointers    // __DATA,__thread_ptrs
     case unwindInfo     // __TEXT,__unwind_info
     case initOffsets    // __TEXT,__init_offsets: __mod_init_func pointers as 32-bit image offsets
+    case stubHelper     // __TEXT,__stub_helper: classic lazy binding's trampolines
+    case lazyPointers   // __DATA,__la_symbol_ptr
 }
 
 /// One section of the output, with its atoms in output order.
@@ -62,6 +64,8 @@ struct OutputLayout {
     var got: OutputSection? = nil
     var stubs: OutputSection? = nil
     var tlvPointers: OutputSection? = nil
+    var stubHelper: OutputSection? = nil
+    var lazyPointers: OutputSection? = nil
     var unwindInfo: OutputSection? = nil
     /// Start of the thread-local template (__thread_data, then __thread_bss).
     var tlvTemplateStart: UInt64 = 0

@@ -18,12 +18,17 @@ func writeSections(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer) {
     for s in ctx.layout.sections where s.kind == .initOffsets { writeInitOffsets(ctx, out, s) }
     writeThunks(ctx, out)
     let L = ctx.layout
-    if let stubs = L.stubs, let got = L.got {
+    if let stubs = L.stubs {
         for (i, id) in ctx.stubSymbols.enumerated() {
             let p = stubs.addr + UInt64(i * 12)
-            let slot = got.addr + UInt64(ctx.symtab.symbols[Int(id)].gotSlot) * 8
+            let s = ctx.symtab.symbols[Int(id)]
+            // Through the lazy pointer (classic lazy binding) or the GOT slot.
+            let slot = s.lazySlot >= 0 ? L.lazyPointers!.addr + UInt64(s.lazySlot) * 8 : L.got!.addr + UInt64(s.gotSlot) * 8
             ARM64.writeStub(out + Int(stubs.fileOffset) + i * 12, at: p, gotSlot: slot)
         }
+    }
+    if let helper = L.stubHelper, let lazy = L.lazyPointers, let got = L.got {
+        writeStubHelper(ctx, out, helper, lazy, got)
     }
     if let got = L.got {
         for (i, id) in ctx.gotSymbols.enumerated() {
@@ -165,5 +170,41 @@ private func writeInitOffsets(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer
             }
             dst.put32(Int(r.offset / 2), UInt32(target))
         }
+    }
+}
+
+let stubHelperHeaderSize = 24
+let stubHelperEntrySize = 12
+
+/// Classic lazy binding. __la_symbol_ptr slot i starts out pointing at helper entry i, which
+/// loads the symbol's lazy-bind record offset into w16 and jumps to the header; the header
+/// pushes x16 and &__dyld_private and tail-calls dyld_stub_binder (through its GOT slot),
+/// which binds the slot and jumps to the function.
+private func writeStubHelper(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ helper: OutputSection,
+                             _ lazy: OutputSection, _ got: OutputSection) {
+    let h = out + Int(helper.fileOffset)
+    let privateAddress = ctx.address(ofAtom: ctx.dyldPrivateAtom)
+    let binderSlot = got.addr + UInt64(ctx.symtab.symbols[Int(ctx.stubBinderSymbol)].gotSlot) * 8
+    h.put32(0, 0x9000_0011)                       // adrp x17, __dyld_private@PAGE
+    h.put32(4, 0x9100_0231)                       // add  x17, x17, __dyld_private@PAGEOFF
+    h.put32(8, 0xa9bf_47f0)                       // stp  x16, x17, [sp, #-16]!
+    h.put32(12, 0x9000_0010)                      // adrp x16, binder slot@PAGE
+    h.put32(16, 0xf940_0210)                      // ldr  x16, [x16, binder slot@PAGEOFF]
+    h.put32(20, 0xd61f_0200)                      // br   x16
+    _ = ARM64.patchPage21(h, from: helper.addr, to: privateAddress)
+    _ = ARM64.patchPageoff12(h + 4, to: privateAddress)
+    _ = ARM64.patchPage21(h + 12, from: helper.addr + 12, to: binderSlot)
+    _ = ARM64.patchPageoff12(h + 16, to: binderSlot)
+    for i in ctx.lazySymbols.indices {
+        let o = stubHelperHeaderSize + i * stubHelperEntrySize
+        let p = helper.addr + UInt64(o)
+        h.put32(o, 0x1800_0050)                   // ldr w16, #8 (the record offset below)
+        h.put32(o + 4, 0x1400_0000)               // b   header
+        _ = ARM64.patchBranch26(h + o + 4, from: p + 4, to: helper.addr)
+        h.put32(o + 8, ctx.lazyBindOffsets[i])
+        // The slot's first target (rebased): the helper entry, or an exported weak
+        // definition's own address (weak-bound, never lazily bound).
+        let s = ctx.symtab.symbols[Int(ctx.lazySymbols[i])]
+        out.put64(Int(lazy.fileOffset) + i * 8, s.kind == .defined ? s.address : p)
     }
 }

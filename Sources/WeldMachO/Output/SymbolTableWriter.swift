@@ -53,6 +53,15 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
             nextIndex += 1
         }
     }
+    if ctx.dyldPrivateAtom >= 0 {
+        // The stub helper's scratch word, named as ld64 and lld name it.
+        let atom = ctx.atoms[Int(ctx.dyldPrivateAtom)]
+        img.nlists.u32(UInt32(img.strings.count))
+        img.strings.bytes.append(contentsOf: "__dyld_private".utf8); img.strings.u8(0)
+        img.nlists.u8(MachO.nSect); img.nlists.u8(ctx.layout.sections[Int(atom.outSection)].ordinal); img.nlists.u16(0)
+        img.nlists.u64(ctx.address(ofAtom: ctx.dyldPrivateAtom))
+        nextIndex += 1
+    }
     var privateExterns: [Int32] = []
     var externals: [Int32] = []
     for f in ctx.objects {
@@ -116,6 +125,7 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
         case .stubs: list = ctx.stubSymbols
         case .got: list = ctx.gotSymbols
         case .tlvPointers: list = ctx.tlvPointerSymbols
+        case .lazyPointers: list = ctx.lazySymbols
         default: continue
         }
         sec.reserved1 = UInt32(img.indirectCount)

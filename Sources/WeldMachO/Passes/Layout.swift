@@ -24,7 +24,9 @@ func sectionRank(_ s: OutputSection) -> Int {
     switch (s.segname, s.sectname) {
     case ("__TEXT", "__text"): return 0
     case ("__TEXT", "__stubs"): return 1
-    case ("__TEXT", "__init_offsets"): return 2
+    case ("__TEXT", "__stub_helper"): return 2
+    case ("__TEXT", "__init_offsets"): return 3
+    case ("__DATA", "__la_symbol_ptr"): return 0
     case ("__TEXT", "__unwind_info"): return 900
     case ("__TEXT", "__eh_frame"): return 901
     case ("__DATA_CONST", "__got"): return 0
@@ -112,6 +114,17 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
         s.size = UInt64(ctx.gotSymbols.count * 8)
         s.alignLog2 = 3
         ctx.layout.got = s
+    }
+    if !ctx.lazySymbols.isEmpty {
+        let h = section("__TEXT", "__stub_helper", flags: MachO.sRegular | MachO.attrPureInstructions | MachO.attrSomeInstructions, kind: .stubHelper)
+        h.size = UInt64(stubHelperHeaderSize + ctx.lazySymbols.count * stubHelperEntrySize)
+        h.alignLog2 = 2
+        ctx.layout.stubHelper = h
+        let l = section("__DATA", "__la_symbol_ptr", flags: MachO.sLazySymbolPointers, kind: .lazyPointers)
+        l.size = UInt64(ctx.lazySymbols.count * 8)
+        l.alignLog2 = 3
+        ctx.layout.lazyPointers = l
+        section("__DATA", "__data", flags: MachO.sRegular).atoms.append(ctx.dyldPrivateAtom)
     }
     if !ctx.tlvPointerSymbols.isEmpty {
         let s = section("__DATA", "__thread_ptrs", flags: MachO.sThreadLocalVariablePointers, kind: .tlvPointers)

@@ -38,6 +38,9 @@ func isPattern(_ s: String) -> Bool { s.contains("*") || s.contains("?") || s.co
 /// deterministic.
 func scanRelocations(_ ctx: LinkContext) {
     func isImport(_ s: Symbol) -> Bool { ctx.isBoundAtLoad(s) }
+    // Lazy binding needs dyld_stub_binder (libSystem exports it); without it, bind at load.
+    let binder = ctx.options.useChainedFixups ? nil : ctx.symtab.find("dyld_stub_binder")
+    let lazy = binder.map { ctx.symtab.symbols[Int($0)].kind == .dylib } ?? false
     func needImport(_ id: Int32) {
         if ctx.symtab.symbols[Int(id)].importIndex < 0 {
             ctx.symtab.symbols[Int(id)].importIndex = Int32(ctx.imports.count)
@@ -78,7 +81,14 @@ func scanRelocations(_ ctx: LinkContext) {
                 switch r.type {
                 case ARM64Reloc.branch26:
                     if isImport(s) && s.stubSlot < 0 {
-                        needGOT(id)
+                        if lazy {
+                            // Classic dyld info: bound on first call through the stub helper.
+                            needImport(id)
+                            ctx.symtab.symbols[Int(id)].lazySlot = Int32(ctx.lazySymbols.count)
+                            ctx.lazySymbols.append(id)
+                        } else {
+                            needGOT(id)
+                        }
                         ctx.symtab.symbols[Int(id)].stubSlot = Int32(ctx.stubSymbols.count)
                         ctx.stubSymbols.append(id)
                     }
@@ -118,4 +128,11 @@ func scanRelocations(_ ctx: LinkContext) {
         }
     }
     scanCompactUnwind(ctx, needGOT: needGOT)
+    if let binder, !ctx.lazySymbols.isEmpty {
+        ctx.symtab.symbols[Int(binder)].weakRef = false   // no object names it; it must exist
+        needGOT(binder)
+        ctx.stubBinderSymbol = binder
+        ctx.dyldPrivateAtom = Int32(ctx.atoms.count)
+        ctx.atoms.append(Atom(file: -1, section: -1, inputOffset: 0, size: 8, alignLog2: 3))
+    }
 }

@@ -55,6 +55,7 @@ struct Symbol {
     var gotSlot: Int32 = -1
     var stubSlot: Int32 = -1
     var tlvSlot: Int32 = -1
+    var lazySlot: Int32 = -1      // classic lazy binding: __la_symbol_ptr slot
     var importIndex: Int32 = -1
     /// Index in the output symbol table, -1 when not written.
     var outputIndex: Int32 = -1
