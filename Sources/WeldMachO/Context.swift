@@ -26,6 +26,8 @@ final class LinkContext {
     var archives: [ArchiveInput] = []
     /// Symbols whose definition lives in a synthesized atom (commons), by atom.
     var commonSymbols: [Int32] = []
+    /// Every file the link opened, in order (for -dependency_info).
+    var inputPaths: [String] = []
 
     // Set by the passes.
     var entrySymbol: Int32 = -1

@@ -137,6 +137,7 @@ public enum MachODriver {
             if let signature { timer.phase("code signature") { signature.write(into: base, using: LibCryptoSHA256.self) } }
             try timer.phase("close and rename") { () throws in try out.commit() }
             output = nil
+            if let info = options.dependencyInfo { try writeDependencyInfo(ctx, info) }
             return 0
         } catch {
             let message = (error as? LinkError)?.message ?? "\(error)"

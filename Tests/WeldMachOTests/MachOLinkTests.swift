@@ -233,4 +233,25 @@ import Glibc
         let nm = MachOFixtures.run("llvm-nm -m \(dir)/m").output
         #expect(nm.contains("_inner_fn (from libinner)") && nm.contains("_outer_fn (from libouter)"), "\(nm)")
     }
+
+    /// -dependency_info lists the linker version, every input, then the output (ld64's records).
+    @Test(.enabled(if: MachOLinkTests.available)) func dependencyInfoRecords() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile("int main(void) { return 0; }\n", name: "d.c", in: dir))
+        #expect(weldLink("-dependency_info deps.dat -o d \(obj)", in: dir).status == 0)
+        let bytes = MachOFixtures.read("\(dir)/deps.dat")
+        var records: [(UInt8, String)] = []
+        var i = 0
+        while i < bytes.count {
+            let op = bytes[i]
+            var j = i + 1
+            while j < bytes.count && bytes[j] != 0 { j += 1 }
+            records.append((op, String(decoding: bytes[(i + 1)..<j], as: UTF8.self)))
+            i = j + 1
+        }
+        #expect(records.first?.0 == 0x00)
+        #expect(records.contains { $0.0 == 0x10 && $0.1 == obj })
+        #expect(records.contains { $0.0 == 0x10 && $0.1.hasSuffix("libSystem.tbd") })
+        #expect(records.last.map { $0.0 == 0x40 && $0.1 == "d" } == true)
+    }
 }

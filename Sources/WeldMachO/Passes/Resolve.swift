@@ -31,6 +31,7 @@ func loadAndResolve(_ ctx: LinkContext) throws(LinkError) {
         case .failure(let e): throw e
         }
         seenLibraries.insert(paths[i].path)
+        ctx.inputPaths.append(paths[i].path)
         try addInput(ctx, input, spec: paths[i].input)
     }
     // Auto-linking: LC_LINKER_OPTION libraries and frameworks, after everything named, until no
@@ -49,6 +50,7 @@ func loadAndResolve(_ ctx: LinkContext) throws(LinkError) {
             // ld64 ignores auto-link options it cannot satisfy; a missing symbol says more.
             guard let path, !seenLibraries.contains(path) else { continue }
             seenLibraries.insert(path)
+            ctx.inputPaths.append(path)
             try addInput(ctx, try openInput(path, forceLoad: false), spec: Options.Input(kind: .path(path)))
         }
     }
@@ -120,6 +122,7 @@ func addInput(_ ctx: LinkContext, _ input: LoadedInput, spec: Options.Input) thr
                     ctx.diag.warning("\(d.path): re-exported library \(name) not found; its symbols are unavailable")
                     continue
                 }
+                ctx.inputPaths.append(path)
                 if case .dylibs(let more) = try openInput(path, forceLoad: false) {
                     for m in more { m.isHidden = true }
                     queue.insert(contentsOf: more, at: next)
