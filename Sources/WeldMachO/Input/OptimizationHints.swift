@@ -27,36 +27,43 @@ extension ObjectFile {
         guard offset >= 0, size > 0, offset + size <= self.size else { return [] }
         var r = DwarfReader(UnsafeRawBufferPointer(start: base + offset, count: size))
         var out: [OptimizationHint] = []
+        // No allocation per hint: there are about as many hints as relocations.
+        let sectionCount = sections.count
+        func place(_ addr: UInt64) -> (Int, UInt32)? {
+            for i in 0..<sectionCount {
+                let s = sections[i]
+                if s.kind == .regular && s.atomCount > 0 && addr >= s.addr && addr + 4 <= s.addr + s.size { return (i, UInt32(addr - s.addr)) }
+            }
+            return nil
+        }
         while r.pos < size && !r.failed {
             let kind = r.uleb()
             if kind == 0 { break }   // padding
             let count = r.uleb()
             guard count <= 4 else { return out }
-            var addrs: [UInt64] = []
-            for _ in 0..<count { addrs.append(r.uleb()) }
+            var addrs: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            for k in 0..<Int(count) {
+                let v = r.uleb()
+                switch k { case 0: addrs.0 = v; case 1: addrs.1 = v; case 2: addrs.2 = v; default: addrs.3 = v }
+            }
             if r.failed { break }
             let pair = count == 2 && (kind == UInt64(LOHKind.adrpAdd) || kind == UInt64(LOHKind.adrpLdr) || kind == UInt64(LOHKind.adrpLdrGot))
             let triple = count == 3 && (kind == UInt64(LOHKind.adrpAddLdr) || kind == UInt64(LOHKind.adrpLdrGotLdr))
             guard pair || triple else { continue }
-            var places: [(Int, UInt32)] = []
-            for a in addrs { if let p = sectionOffset(of: a) { places.append(p) } }
-            guard places.count == addrs.count, places.allSatisfy({ $0.0 == places[0].0 }) else { continue }
-            let a0 = atomContaining(section: places[0].0, offset: places[0].1)
-            guard places.allSatisfy({ atomContaining(section: $0.0, offset: $0.1) == a0 }) else { continue }
+            guard let p0 = place(addrs.0), let p1 = place(addrs.1), p0.0 == p1.0 else { continue }
+            var p2 = p1
+            if triple {
+                guard let p = place(addrs.2), p.0 == p0.0 else { continue }
+                p2 = p
+            }
+            let a0 = atomContaining(section: p0.0, offset: p0.1)
+            guard atomContaining(section: p1.0, offset: p1.1) == a0, atomContaining(section: p2.0, offset: p2.1) == a0 else { continue }
             let start = atoms[Int(a0)].inputOffset
-            out.append(OptimizationHint(atom: a0, kind: UInt8(kind), first: places[0].1 - start, second: places[1].1 - start,
-                                        third: triple ? places[2].1 - start : 0))
+            out.append(OptimizationHint(atom: a0, kind: UInt8(kind), first: p0.1 - start, second: p1.1 - start,
+                                        third: triple ? p2.1 - start : 0))
         }
         out.sort { ($0.atom, $0.first) < ($1.atom, $1.first) }
         return out
-    }
-
-    /// The regular section and offset holding an object address.
-    func sectionOffset(of addr: UInt64) -> (Int, UInt32)? {
-        for (i, s) in sections.enumerated() where s.kind == .regular && s.atomCount > 0 && addr >= s.addr && addr + 4 <= s.addr + s.size {
-            return (i, UInt32(addr - s.addr))
-        }
-        return nil
     }
 }
 
