@@ -28,6 +28,8 @@ final class LinkContext {
     var commonSymbols: [Int32] = []
     /// Every file the link opened, in order (for -dependency_info).
     var inputPaths: [String] = []
+    /// -sectcreate sections and the files that fill them.
+    var createdSections: [(section: OutputSection, file: MappedFile)] = []
 
     // Set by the passes.
     var entrySymbol: Int32 = -1

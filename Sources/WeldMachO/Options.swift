@@ -60,6 +60,9 @@ struct Options {
     var reproducible = false
     var noImplicitDylibs = false
     var noLOH = false                            // -no_loh: keep adrp pairs as compiled
+    var stripLocals = false                      // -x: no local symbols in the symbol table
+    /// -sectcreate SEGMENT SECTION FILE: a section holding a file's bytes (Info.plist, ...).
+    var createdSections: [(segment: String, section: String, path: String)] = []
     var stripDebugMap = false                   // -S: no debug map stabs
 
     /// Options accepted for compatibility that change nothing weld writes (clang passes them on
@@ -72,7 +75,7 @@ struct Options {
         "-search_paths_first", "-search_dylibs_first", "-twolevel_namespace", "-mark_dead_strippable_dylib",
         "-no_objc_category_merging", "-objc_category_merging", "-bind_at_load",
         "-dead_strip_dylibs_if_unused", "-fatal_warnings", "-no_uuid_warning",
-        "-no_data_const", "-data_const", "-no_warn_inits", "-w", "-x", "-no_function_starts",
+        "-no_data_const", "-data_const", "-no_warn_inits", "-w", "-no_function_starts",
     ]
     /// Options with one argument that weld accepts and ignores, with the reason in the comment.
     static let accepted1: Set<String> = [
@@ -91,6 +94,22 @@ struct Options {
         "-max_default_common_align",
         "-bundle_loader",
         "-multiply_defined",
+    ]
+
+    /// ld64 options weld does not implement yet, with how many arguments each takes: they are
+    /// reported and their arguments skipped (so `-segprot __DATA rw rw` never turns `__DATA`
+    /// into an input file).
+    static let unsupported: [String: Int] = [
+        "-alias": 2, "-alias_list": 1, "-sectalign": 3, "-segprot": 3, "-pagezero_size": 1,
+        "-image_base": 1, "-seg1addr": 1, "-segaddr": 2, "-init": 1, "-u": 1, "-dylib_file": 1,
+        "-allowable_client": 1, "-client_name": 1, "-umbrella": 1, "-sub_library": 1,
+        "-sub_umbrella": 1, "-final_output": 1, "-read_only_relocs": 1, "-interposable_list": 1,
+        "-exported_symbols_order": 1, "-sect_diff_relocs": 1, "-weak_reference_mismatches": 1,
+        "-order_file_statistics": 0, "-no_pie": 0, "-flat_namespace": 0, "-interposable": 0,
+        "-force_flat_namespace": 0, "-prebind": 0, "-no_eh_labels": 0, "-warn_stabs": 0,
+        "-dtrace": 1, "-reexported_symbols_list": 1,
+        "-unexported_symbols_order": 1, "-rename_section": 4, "-rename_segment": 2,
+        "-move_to_rw_segment": 2, "-move_to_ro_segment": 2, "-bitcode_bundle": 0,
     ]
 
     static func parse(_ rawArgs: [String]) throws(LinkError) -> Options {
@@ -163,6 +182,10 @@ struct Options {
             case "-reproducible": o.reproducible = true
             case "-no_implicit_dylibs": o.noImplicitDylibs = true
             case "-no_loh": o.noLOH = true
+            case "-x": o.stripLocals = true
+            case "-sectcreate", "-segcreate":
+                let seg = try value(arg), sect = try value(arg), path = try value(arg)
+                o.createdSections.append((seg, sect, path))
             case "-export_dynamic": o.exportDynamic = true
             case "-S": o.stripDebugMap = true
             case "-dylib": o.outputKind = .dylib
@@ -225,6 +248,12 @@ struct Options {
             default:
                 if accepted0.contains(arg) { break }
                 if accepted1.contains(arg) { _ = try value(arg); break }
+                if let arity = unsupported[arg] {
+                    var operands: [String] = []
+                    for _ in 0..<arity { operands.append(try value(arg)) }
+                    Diagnostics.shared.warning("\(arg)\(operands.isEmpty ? "" : " " + operands.joined(separator: " ")) is not supported yet; ignored")
+                    break
+                }
                 // Prefix forms, after every exact name (-lto_library is not -l to_library).
                 if arg.hasPrefix("-l") && arg.count > 2 { o.inputs.append(Input(kind: .library(String(arg.dropFirst(2))))); break }
                 if arg.hasPrefix("-L") && arg.count > 2 { o.libraryPaths.append(String(arg.dropFirst(2))); break }

@@ -8,6 +8,7 @@ enum OutputSectionKind {
     case initOffsets    // __TEXT,__init_offsets: __mod_init_func pointers as 32-bit image offsets
     case stubHelper     // __TEXT,__stub_helper: classic lazy binding's trampolines
     case lazyPointers   // __DATA,__la_symbol_ptr
+    case created        // -sectcreate: a file's bytes
 }
 
 /// One section of the output, with its atoms in output order.

@@ -17,6 +17,9 @@ func writeSections(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer) {
     }
     for s in ctx.layout.sections where s.kind == .initOffsets { writeInitOffsets(ctx, out, s) }
     writeThunks(ctx, out)
+    for (s, file) in ctx.createdSections where file.size > 0 {
+        (out + Int(s.fileOffset)).copyMemory(from: file.base, byteCount: file.size)
+    }
     let L = ctx.layout
     if let stubs = L.stubs {
         for (i, id) in ctx.stubSymbols.enumerated() {

@@ -71,6 +71,7 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
             let s = ctx.symtab.symbols[Int(id)]
             guard s.file == f.index, isLive(s) else { continue }
             if !s.external {
+                if ctx.options.stripLocals { continue }   // -x
                 if s.name.count == 0 || s.name.hasPrefix(UInt8(ascii: "l")) || s.name.hasPrefix(UInt8(ascii: "L")) { continue }
                 emit(id, type: s.kind == .absolute ? MachO.nAbs : MachO.nSect, sect: s.kind == .absolute ? 0 : section(of: s), desc: 0, value: s.address)
             } else if f.nlists[k].isExternal && ctx.symtab.symbols[Int(id)].outputIndex == -1 {

@@ -115,6 +115,15 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
         s.alignLog2 = 3
         ctx.layout.got = s
     }
+    for (seg, sect, path) in o.createdSections {
+        let file: MappedFile
+        do { file = try MappedFile.open(path) } catch { throw LinkError("-sectcreate \(seg) \(sect): \(error.message)") }
+        let s = section(seg, sect, flags: MachO.sRegular, kind: .created)
+        guard s.size == 0 else { throw LinkError("-sectcreate \(seg) \(sect): section given twice") }
+        s.size = UInt64(file.size)
+        ctx.createdSections.append((s, file))
+        ctx.inputPaths.append(path)
+    }
     if !ctx.lazySymbols.isEmpty {
         let h = section("__TEXT", "__stub_helper", flags: MachO.sRegular | MachO.attrPureInstructions | MachO.attrSomeInstructions, kind: .stubHelper)
         h.size = UInt64(stubHelperHeaderSize + ctx.lazySymbols.count * stubHelperEntrySize)
