@@ -82,6 +82,15 @@ func addInput(_ ctx: LinkContext, _ input: LoadedInput, spec: Options.Input) thr
         guard ar.archive.hasSymbolTable || ar.archive.members.isEmpty else {
             throw LinkError("\(ar.path): archive has no symbol table (run ranlib)")
         }
+        if ctx.options.objC {
+            // -ObjC: members with Objective-C classes or categories load whether or not a
+            // symbol pulls them (categories define no symbol that anything references).
+            var pulls: [(ArchiveInput, Int)] = []
+            for m in ar.archive.members.indices where !ar.loaded[m] {
+                if let data = ar.archive.memberData(m), definesObjCMetadata(data) { pulls.append((ar, m)) }
+            }
+            try loadMembers(ctx, pulls)
+        }
         for k in 0..<ar.archive.symbolCount {
             let name = ar.archive.symbolName(k)
             let member = ar.archive.symbolMember(k)
@@ -416,4 +425,28 @@ func findReexport(_ ctx: LinkContext, _ installName: String) -> String? {
         for candidate in [root + stem + ".tbd", root + installName] where fileExists(candidate) { return candidate }
     }
     return fileExists(installName) ? installName : nil
+}
+
+/// Whether an object has Objective-C class or category lists (read from its section headers
+/// only; anything malformed is left to the full parse).
+func definesObjCMetadata(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    guard bytes.count >= 32, let b = bytes.baseAddress, b.u32(0) == MachO.magic64 else { return false }
+    let ncmds = Int(b.u32(16)), sizeofcmds = Int(b.u32(20))
+    guard 32 + sizeofcmds <= bytes.count else { return false }
+    var off = 32
+    for _ in 0..<ncmds {
+        guard off + 8 <= 32 + sizeofcmds else { return false }
+        let cmd = b.u32(off), size = Int(b.u32(off + 4))
+        guard size >= 8, off + size <= 32 + sizeofcmds else { return false }
+        if cmd == MachO.lcSegment64 && size >= 72 {
+            let n = Int(b.u32(off + 64))
+            guard 72 + n * 80 <= size else { return false }
+            for k in 0..<n {
+                let name = b.fixedName(off + 72 + k * 80, 16)
+                if name == "__objc_classlist" || name == "__objc_catlist" || name == "__objc_nlcatlist" || name == "__objc_nlclslist" { return true }
+            }
+        }
+        off += size
+    }
+    return false
 }
