@@ -254,4 +254,48 @@ import Glibc
         #expect(records.contains { $0.0 == 0x10 && $0.1.hasSuffix("libSystem.tbd") })
         #expect(records.last.map { $0.0 == 0x40 && $0.1 == "d" } == true)
     }
+
+    /// Strong beats weak, a definition beats a common, first weak wins among weak ones, and an
+    /// archive member comes in only when something needs it (or with -all_load).
+    @Test(.enabled(if: MachOLinkTests.available)) func resolutionRules() throws {
+        let dir = MachOFixtures.tempDir()
+        let main = try #require(MachOFixtures.compile("""
+            __attribute__((weak)) int chosen = 1;
+            __attribute__((weak)) int first_weak = 10;
+            int tentative;
+            int from_archive(void);
+            int main(void) { return chosen * 100 + first_weak + tentative + from_archive(); }
+            """, name: "main.c", in: dir, flags: "-O0 -fcommon"))
+        let strong = try #require(MachOFixtures.compile("int chosen = 2;\n__attribute__((weak)) int first_weak = 20;\nint tentative = 3;\n", name: "strong.c", in: dir, flags: "-O0"))
+        let member = try #require(MachOFixtures.compile("int from_archive(void) { return 4; }\n", name: "member.c", in: dir))
+        let unused = try #require(MachOFixtures.compile("int never_used(void) { return 5; }\n", name: "unused.c", in: dir))
+        _ = MachOFixtures.run("cd \(dir) && /opt/swift/usr/bin/llvm-ar --format=darwin rcs libm.a \(member) \(unused)")
+        #expect(weldLink("-o r \(main) \(strong) libm.a", in: dir).status == 0)
+        // chosen = 2 (strong), first_weak = 10 (first weak), tentative = 3 (defined), 4 from the archive.
+        let expected: Int32 = 217
+        #expect(runProgram("\(dir)/r").status == expected)
+        let nm = MachOFixtures.run("llvm-nm -m \(dir)/r").output
+        #expect(nm.contains("_from_archive") && !nm.contains("_never_used"))
+        #expect(weldLink("-all_load -o all \(main) \(strong) libm.a", in: dir).status == 0)
+        #expect(MachOFixtures.run("llvm-nm -m \(dir)/all").output.contains("_never_used"))
+    }
+
+    /// -order_file puts the listed functions first, in order; -map lists sections and symbols.
+    @Test(.enabled(if: MachOLinkTests.available)) func orderFileAndMap() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile("""
+            int alpha(void) { return 1; }
+            int beta(void) { return 2; }
+            int gamma_(void) { return 3; }
+            int main(void) { return alpha() + beta() + gamma_(); }
+            """, name: "o.c", in: dir, flags: "-O0"))
+        MachOFixtures.write("\(dir)/order.txt", "_gamma_\n# a comment\n_beta\n")
+        #expect(weldLink("-order_file order.txt -map o.map -o o \(obj)", in: dir).status == 0)
+        #expect(runProgram("\(dir)/o").status == 6)
+        let lines = MachOFixtures.run("llvm-nm -n \(dir)/o").output.split(separator: "\n").map { String($0.split(separator: " ").last ?? "") }
+        let text = lines.filter { ["_alpha", "_beta", "_gamma_", "_main"].contains($0) }
+        #expect(text == ["_gamma_", "_beta", "_alpha", "_main"])
+        let map = String(decoding: MachOFixtures.read("\(dir)/o.map"), as: UTF8.self)
+        #expect(map.contains("# Sections:") && map.contains("__TEXT\t__text") && map.contains("_gamma_"))
+    }
 }
