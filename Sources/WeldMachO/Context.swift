@@ -28,6 +28,8 @@ final class LinkContext {
     var commonSymbols: [Int32] = []
     /// Every file the link opened, in order (for -dependency_info).
     var inputPaths: [String] = []
+    /// -u names: undefined references that do not come from an object.
+    var forcedUndefined: [Int32] = []
     /// -sectcreate sections and the files that fill them.
     var createdSections: [(section: OutputSection, file: MappedFile)] = []
 

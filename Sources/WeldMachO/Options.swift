@@ -61,6 +61,10 @@ struct Options {
     var noImplicitDylibs = false
     var noLOH = false                            // -no_loh: keep adrp pairs as compiled
     var stripLocals = false                      // -x: no local symbols in the symbol table
+    var pagezeroSize: UInt64 = 0x1_0000_0000
+    var sectionAlignments: [(segment: String, section: String, log2: UInt8)] = []   // -sectalign
+    var forcedUndefined: [String] = []           // -u: pulled from archives as if referenced
+    var aliases: [(symbol: String, alias: String)] = []   // -alias
     /// -sectcreate SEGMENT SECTION FILE: a section holding a file's bytes (Info.plist, ...).
     var createdSections: [(segment: String, section: String, path: String)] = []
     var stripDebugMap = false                   // -S: no debug map stabs
@@ -100,8 +104,8 @@ struct Options {
     /// reported and their arguments skipped (so `-segprot __DATA rw rw` never turns `__DATA`
     /// into an input file).
     static let unsupported: [String: Int] = [
-        "-alias": 2, "-alias_list": 1, "-sectalign": 3, "-segprot": 3, "-pagezero_size": 1,
-        "-image_base": 1, "-seg1addr": 1, "-segaddr": 2, "-init": 1, "-u": 1, "-dylib_file": 1,
+        "-alias_list": 1, "-segprot": 3,
+        "-image_base": 1, "-seg1addr": 1, "-segaddr": 2, "-init": 1, "-dylib_file": 1,
         "-allowable_client": 1, "-client_name": 1, "-umbrella": 1, "-sub_library": 1,
         "-sub_umbrella": 1, "-final_output": 1, "-read_only_relocs": 1, "-interposable_list": 1,
         "-exported_symbols_order": 1, "-sect_diff_relocs": 1, "-weak_reference_mismatches": 1,
@@ -183,6 +187,22 @@ struct Options {
             case "-no_implicit_dylibs": o.noImplicitDylibs = true
             case "-no_loh": o.noLOH = true
             case "-x": o.stripLocals = true
+            case "-pagezero_size":
+                let v = try value(arg)
+                guard let n = UInt64(v.hasPrefix("0x") ? String(v.dropFirst(2)) : v, radix: 16), n % MachO.pageSize == 0 else {
+                    throw LinkError("-pagezero_size: '\(v)' is not a hexadecimal multiple of 16 KiB")
+                }
+                o.pagezeroSize = n
+            case "-sectalign":
+                let seg = try value(arg), sect = try value(arg), v = try value(arg)
+                guard let n = UInt64(v.hasPrefix("0x") ? String(v.dropFirst(2)) : v, radix: 16), n > 0, n & (n - 1) == 0, n <= 0x8000 else {
+                    throw LinkError("-sectalign \(seg) \(sect): '\(v)' is not a hexadecimal power of two up to 0x8000")
+                }
+                o.sectionAlignments.append((seg, sect, UInt8(n.trailingZeroBitCount)))
+            case "-u": o.forcedUndefined.append(try value(arg))
+            case "-alias":
+                let symbol = try value(arg), alias = try value(arg)
+                o.aliases.append((symbol, alias))
             case "-sectcreate", "-segcreate":
                 let seg = try value(arg), sect = try value(arg), path = try value(arg)
                 o.createdSections.append((seg, sect, path))

@@ -298,4 +298,26 @@ import Glibc
         let map = String(decoding: MachOFixtures.read("\(dir)/o.map"), as: UTF8.self)
         #expect(map.contains("# Sections:") && map.contains("__TEXT\t__text") && map.contains("_gamma_"))
     }
+
+    /// -u pulls an archive member nothing references, -alias adds a name, -pagezero_size moves
+    /// the image, -sectalign raises a section's alignment.
+    @Test(.enabled(if: MachOLinkTests.available)) func symbolAndLayoutOptions() throws {
+        let dir = MachOFixtures.tempDir()
+        let main = try #require(MachOFixtures.compile("int data_word = 1;\nint main(void) { return 9; }\n", name: "m.c", in: dir))
+        let member = try #require(MachOFixtures.compile("int only_by_u(void) { return 1; }\n", name: "u.c", in: dir))
+        _ = MachOFixtures.run("cd \(dir) && /opt/swift/usr/bin/llvm-ar --format=darwin rcs libu.a \(member)")
+        let link = weldLink("-u _only_by_u -alias _main _entry_alias -pagezero_size 0x8000000 -sectalign __DATA __data 0x1000 -o m \(main) libu.a", in: dir)
+        #expect(link.status == 0, "\(link.output)")
+        #expect(runProgram("\(dir)/m").status == 9)
+        let nm = MachOFixtures.run("llvm-nm \(dir)/m").output
+        func address(_ name: String) -> UInt64? {
+            nm.split(separator: "\n").first { $0.hasSuffix(" " + name) }.flatMap { UInt64($0.split(separator: " ")[0], radix: 16) }
+        }
+        #expect(address("_only_by_u") != nil)
+        #expect(address("_entry_alias") != nil && address("_entry_alias") == address("_main"))
+        #expect((address("_main") ?? 0) >= 0x800_0000 && (address("_main") ?? 0) < 0x1_0000_0000)
+        #expect((address("_data_word") ?? 1) % 0x1000 == 0)
+        let missing = weldLink("-u _nowhere -o m2 \(main)", in: dir)
+        #expect(missing.status == 1 && missing.output.contains("-u command-line option"))
+    }
 }

@@ -80,6 +80,13 @@ func buildSymbolTable(_ ctx: LinkContext) -> SymbolTableImage {
             }
         }
     }
+    // -alias names: no object lists them.
+    for (_, alias) in ctx.options.aliases {
+        if let id = ctx.symtab.find(alias), ctx.symtab.symbols[Int(id)].outputIndex == -1, ctx.symtab.symbols[Int(id)].kind == .defined {
+            if ctx.symtab.symbols[Int(id)].exported { externals.append(id) } else { privateExterns.append(id) }
+            ctx.symtab.symbols[Int(id)].outputIndex = -2
+        }
+    }
     // Header symbols appear only when exported (__mh_execute_header): a private one would sit
     // "in" __TEXT's first section at an address before it, which confuses disassemblers.
     for h in ctx.imageBaseSymbols where ctx.symtab.symbols[Int(h)].exported { externals.append(h) }

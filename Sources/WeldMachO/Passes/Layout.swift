@@ -160,7 +160,7 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
     if !segNames.contains("__TEXT") { segNames.append("__TEXT") }
     segNames.sort { (segmentRank($0), $0) < (segmentRank($1), $1) }
     var segments: [OutputSegment] = []
-    if o.isExecutable {
+    if o.isExecutable && o.pagezeroSize > 0 {
         segments.append(OutputSegment(name: "__PAGEZERO", maxprot: 0, initprot: 0))
     }
     for name in segNames {
@@ -189,7 +189,7 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
 /// address. Runs again when a synthesized section's size changes (__unwind_info).
 func assignAddresses(_ ctx: LinkContext) {
     let o = ctx.options
-    let base: UInt64 = o.isExecutable ? 0x1_0000_0000 : 0
+    let base: UInt64 = o.isExecutable ? o.pagezeroSize : 0
     ctx.layout.imageBase = base
     var vm = base, file: UInt64 = 0
     let page = MachO.pageSize
@@ -227,6 +227,7 @@ func assignAddresses(_ ctx: LinkContext) {
             var align = s.alignLog2
             for a in s.atoms { align = max(align, ctx.atoms[Int(a)].alignLog2) }
             if s.type == MachO.sThreadLocalVariables { align = max(align, 3) }   // descriptors hold pointers
+            for a in o.sectionAlignments where a.segment == s.segname && a.section == s.sectname { align = max(align, a.log2) }
             s.alignLog2 = align
             off = alignUp(off, 1 << UInt64(align))
             s.addr = vm + off

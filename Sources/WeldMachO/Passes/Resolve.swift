@@ -23,6 +23,12 @@ func loadAndResolve(_ ctx: LinkContext) throws(LinkError) {
     let opened = Parallel.map(paths.count) { i -> Result<LoadedInput, LinkError> in
         do { return .success(try openInput(paths[i].path, forceLoad: paths[i].input.forceLoad)) } catch let e as LinkError { return .failure(e) } catch { return .failure(LinkError("\(error)")) }
     }
+    // -u NAME: an undefined reference from the command line, so archives supply it.
+    for name in o.forcedUndefined {
+        let (id, isNew) = ctx.symtab.intern(NameArena.make(name))
+        if isNew { ctx.symtab.symbols[Int(id)].weakRef = false }
+        ctx.forcedUndefined.append(id)
+    }
     var seenLibraries = Set<String>()
     for (i, r) in opened.enumerated() {
         let input: LoadedInput
@@ -96,7 +102,7 @@ func addInput(_ ctx: LinkContext, _ input: LoadedInput, spec: Options.Input) thr
             let member = ar.archive.symbolMember(k)
             let (id, _) = ctx.symtab.intern(name)
             let s = ctx.symtab.symbols[Int(id)]
-            if s.kind == .undefined && s.file >= 0 {
+            if s.kind == .undefined && (s.file >= 0 || ctx.forcedUndefined.contains(id)) {
                 try loadMember(ctx, ar, member)
             } else if s.kind == .undefined {
                 ctx.symtab.symbols[Int(id)].kind = .lazy
@@ -382,6 +388,19 @@ func finishResolution(_ ctx: LinkContext) throws(LinkError) {
         }
         ctx.entrySymbol = e
     }
+    // -alias SYMBOL ALIAS: another global name for a definition.
+    for (target, alias) in o.aliases {
+        guard let t = ctx.symtab.find(target), ctx.symtab.symbols[Int(t)].kind == .defined || ctx.symtab.symbols[Int(t)].kind == .absolute else {
+            throw LinkError("-alias: \(target) is not defined, so \(alias) cannot name it")
+        }
+        let (a, _) = ctx.symtab.intern(NameArena.make(alias))
+        guard ctx.symtab.symbols[Int(a)].kind != .defined else { throw LinkError("-alias: \(alias) is already defined") }
+        var s = ctx.symtab.symbols[Int(t)]
+        s.name = ctx.symtab.symbols[Int(a)].name
+        s.external = true
+        s.privateExtern = false
+        ctx.symtab.symbols[Int(a)] = s
+    }
     let dynamicUndefs = Set(o.dynamicUndefineds)
     for i in ctx.symtab.symbols.indices where ctx.symtab.symbols[i].kind == .undefined || ctx.symtab.symbols[i].kind == .lazy {
         let s = ctx.symtab.symbols[i]
@@ -402,6 +421,7 @@ func finishResolution(_ ctx: LinkContext) throws(LinkError) {
 /// relocation naming it in the first file that refers to it, or just the file.
 func referenceSite(_ ctx: LinkContext, _ id: Int32) -> String {
     let s = ctx.symtab.symbols[Int(id)]
+    if s.file < 0 && ctx.forcedUndefined.contains(id) { return "the -u command-line option" }
     guard s.file >= 0, Int(s.file) < ctx.objects.count else { return ctx.fileName(ofSymbol: s) }
     let f = ctx.objects[Int(s.file)]
     for (li, atom) in f.atoms.enumerated() where atom.relocCount > 0 {
