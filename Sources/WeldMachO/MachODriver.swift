@@ -51,6 +51,7 @@ public enum MachODriver {
             try finishResolution(ctx)
             markExports(ctx)
             if options.deadStrip { timer.phase("dead strip") { deadStrip(ctx) } }
+            pruneFDEs(ctx)
             timer.phase("merge literals") { mergeLiterals(ctx) }
             timer.phase("scan relocations") { scanRelocations(ctx) }
             try check(ctx)

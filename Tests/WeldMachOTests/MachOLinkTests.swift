@@ -320,4 +320,96 @@ import Glibc
         let missing = weldLink("-u _nowhere -o m2 \(main)", in: dir)
         #expect(missing.status == 1 && missing.output.contains("-u command-line option"))
     }
+
+    /// __eh_frame is split per record: -dead_strip drops the FDE of an unused function, and the
+    /// remaining FDEs still describe their functions (pc_begin and CIE pointers recomputed).
+    @Test(.enabled(if: MachOLinkTests.available)) func deadStripDropsUnusedFDEs() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile(Self.dwarfFrames, name: "fr.s", in: dir))
+        #expect(weldLink("-o keep \(obj)", in: dir).status == 0)
+        #expect(weldLink("-dead_strip -o strip \(obj)", in: dir).status == 0)
+        func fdes(_ file: String) -> [String] {
+            MachOFixtures.run("llvm-dwarfdump --eh-frame \(dir)/\(file)").output.split(separator: "\n").map(String.init).filter { $0.contains(" FDE ") }
+        }
+        #expect(fdes("keep").count == 3)
+        let stripped = fdes("strip")
+        #expect(stripped.count == 2)
+        let nm = MachOFixtures.run("llvm-nm \(dir)/strip").output
+        for name in ["_main", "_odd_frame"] {
+            let address = nm.split(separator: "\n").first { $0.hasSuffix(" " + name) }.map { String($0.split(separator: " ")[0].drop { $0 == "0" }) } ?? "?"
+            #expect(stripped.contains { $0.contains("pc=\(address)") }, "\(name) at \(address): \(stripped)")
+        }
+        #expect(runProgram("\(dir)/strip").status == 0)
+    }
+
+    static let dwarfFrames = """
+    .section __TEXT,__text,regular,pure_instructions
+    .globl _main
+    .p2align 2
+_main:
+    .cfi_startproc
+    stp x29, x30, [sp, #-16]!
+    .cfi_def_cfa_offset 16
+    .cfi_offset w30, -8
+    .cfi_offset w29, -16
+    mov x0, #1
+    bl _odd_frame
+    mov x0, #0
+    ldp x29, x30, [sp], #16
+    ret
+    .cfi_endproc
+    .globl _unused_frame
+    .p2align 2
+_unused_frame:
+    .cfi_startproc
+    sub sp, sp, #48
+    .cfi_def_cfa_offset 48
+    stp x29, x30, [sp, #32]
+    str x19, [sp, #8]
+    str x20, [sp, #24]
+    add x29, sp, #32
+    .cfi_def_cfa w29, 16
+    .cfi_offset w30, -8
+    .cfi_offset w29, -16
+    .cfi_offset w20, -24
+    .cfi_offset w19, -40
+    mov x19, x0
+    mov x20, #7777
+    nop
+    add x0, x0, x19
+    add x0, x0, x20
+    ldr x19, [sp, #8]
+    ldr x20, [sp, #24]
+    ldp x29, x30, [sp, #32]
+    add sp, sp, #48
+    ret
+    .cfi_endproc
+    .globl _odd_frame
+    .p2align 2
+_odd_frame:
+    .cfi_startproc
+    sub sp, sp, #48
+    .cfi_def_cfa_offset 48
+    stp x29, x30, [sp, #32]
+    str x19, [sp, #8]
+    str x20, [sp, #24]
+    add x29, sp, #32
+    .cfi_def_cfa w29, 16
+    .cfi_offset w30, -8
+    .cfi_offset w29, -16
+    .cfi_offset w20, -24
+    .cfi_offset w19, -40
+    mov x19, x0
+    mov x20, #7777
+    nop
+    add x0, x0, x19
+    add x0, x0, x20
+    ldr x19, [sp, #8]
+    ldr x20, [sp, #24]
+    ldp x29, x30, [sp, #32]
+    add sp, sp, #48
+    ret
+    .cfi_endproc
+.subsections_via_symbols
+"""
 }

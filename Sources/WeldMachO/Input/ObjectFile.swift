@@ -17,6 +17,8 @@ final class ObjectFile {
     let stringTable: UnsafeRawPointer
     let stringTableSize: Int
     var linkerOptions: [[String]] = []
+    /// For each FDE atom of __eh_frame (file-local index), the CIE atom it uses.
+    var cieOfFDE: [Int32: Int32] = [:]
     /// Optimization hints, sorted by atom (see OptimizationHints.swift).
     var hints: [OptimizationHint] = []
     /// Modification time for the debug map's N_OSO (dsymutil checks it against the file).
@@ -140,6 +142,7 @@ final class ObjectFile {
         }
         try atomize()
         try readRelocations()
+        findCIEs()
         hints = readOptimizationHints(offset: hintOffset, size: hintSize)
     }
 
@@ -189,7 +192,18 @@ final class ObjectFile {
                 var o: UInt32 = 32
                 while o < size { cuts.append(o); o += 32 }
             case .ehFrame:
-                break   // kept whole: weld does not split CIEs and FDEs yet
+                // One atom per CIE and FDE, so FDEs go with their functions. A section whose
+                // records do not tile it exactly (64-bit lengths, damage) stays whole.
+                let p = base + Int(s.offset)
+                var records: [UInt32] = []
+                var pos = 0
+                while pos + 8 <= Int(size) {
+                    let length = Int(p.u32(pos))
+                    if length == 0 || length == 0xffff_ffff || pos + 4 + length > Int(size) { break }
+                    records.append(UInt32(pos))
+                    pos += 4 + length
+                }
+                if pos == Int(size) && !records.isEmpty { cuts = records }
             case .regular:
                 if subsectionsViaSymbols {
                     for k in bySection[si] {
@@ -213,7 +227,10 @@ final class ObjectFile {
                     let end = j + 1 < uniq.count ? uniq[j + 1] : size
                     // An atom's alignment: the section's, reduced by how its offset is aligned.
                     let tz = c == 0 ? 64 : c.trailingZeroBitCount
-                    let align = UInt8(min(Int(s.alignLog2), tz, 15))
+                    var align = UInt8(min(Int(s.alignLog2), tz, 15))
+                    // __eh_frame records must stay back to back: padding would read as a
+                    // terminator. Only the section start is aligned.
+                    if s.kind == .ehFrame && c != 0 { align = 0 }
                     atoms.append(Atom(file: -1, section: Int32(si), inputOffset: c, size: end - c, alignLog2: align))
                 }
             }
@@ -327,6 +344,27 @@ final class ObjectFile {
                 }
                 atoms[Int(a)].relocCount += 1
                 relocs.append(r)
+            }
+        }
+    }
+
+    /// Pairs every FDE atom with its CIE atom (the FDE's second word is the distance back to
+    /// its CIE). Sections kept whole have none.
+    private func findCIEs() {
+        for si in sections.indices where sections[si].kind == .ehFrame && sections[si].atomCount > 1 {
+            let s = sections[si]
+            let p = base + Int(s.offset)
+            for k in 0..<Int(s.atomCount) {
+                let a = s.firstAtom + Int32(k)
+                let atom = atoms[Int(a)]
+                guard atom.size >= 8 else { continue }
+                let id = p.u32(Int(atom.inputOffset) + 4)
+                if id == 0 { continue }   // a CIE
+                let idField = Int64(atom.inputOffset) + 4
+                let cieOffset = idField - Int64(id)
+                guard cieOffset >= 0 else { continue }
+                let cie = atomContaining(section: si, offset: UInt32(cieOffset))
+                if atoms[Int(cie)].inputOffset == UInt32(cieOffset) { cieOfFDE[a] = cie }
             }
         }
     }

@@ -51,6 +51,7 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
     if atom.relocCount == 0 { return }
     let place = sec.addr + atom.outOffset
     let isTLVDescriptors = sec.type == MachO.sThreadLocalVariables
+    let isEHFrame = f.sections[Int(atom.section)].kind == .ehFrame && f.sections[Int(atom.section)].atomCount > 1
     let L = ctx.layout
     for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] {
         let loc = dst + Int(r.offset)
@@ -74,6 +75,15 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
             if r.subtrahend >= 0 {
                 let sub = ctx.symtab.symbols[Int(f.symbolIDs[Int(r.subtrahend)])]
                 v = target &- sub.address
+                if isEHFrame && sub.atom != a && r.targetIsSymbol {
+                    // pc-relative fields of a split __eh_frame subtract the section's start
+                    // symbol, with the field's input distance from it folded into the addend:
+                    // recompute against where the field is now.
+                    let s = f.sections[Int(atom.section)]
+                    let fieldInput = Int64(bitPattern: s.addr) + Int64(atom.inputOffset) + Int64(r.offset)
+                    let subInput = Int64(bitPattern: f.nlists[Int(r.subtrahend)].value)
+                    v = (target &- UInt64(bitPattern: r.addend)) &- p &+ UInt64(bitPattern: r.addend + fieldInput - subInput)
+                }
                 if r.length == 2 {
                     let d = Int64(bitPattern: v)
                     if d < Int64(Int32.min) || d > Int64(UInt32.max) { problem = "difference \(d) does not fit in 32 bits" }
@@ -129,6 +139,15 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
         if let problem {
             let name = r.targetIsSymbol ? " against \(f.symbolNameString(Int(r.target)))" : ""
             ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): \(ARM64Reloc.name(r.type))\(name): \(problem)")
+        }
+    }
+    // An FDE's second word is the distance back to its CIE, which moved with the atoms.
+    if let cie = f.cieOfFDE[a - f.atomBase] {
+        let cieAddress = ctx.address(ofAtom: f.atomBase + cie)
+        if ctx.atoms[Int(f.atomBase + cie)].outSection == atom.outSection && cieAddress < place + 4 {
+            dst.put32(4, UInt32(truncatingIfNeeded: place + 4 - cieAddress))
+        } else {
+            ctx.diag.error("\(ctx.location(atom: a, offset: 4)): FDE's CIE is not in the output before it")
         }
     }
     // Optimization hints, on the relocated code.

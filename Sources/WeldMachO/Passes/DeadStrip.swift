@@ -45,6 +45,13 @@ func deadStrip(_ ctx: LinkContext) {
             }
         }
     }
+    // FDEs, by the function atom they describe (like compact unwind entries).
+    for f in ctx.objects {
+        for (fde, _) in f.cieOfFDE {
+            if let fn = fdeFunctionAtom(ctx, f, f.atomBase + fde) { unwindOf[fn, default: []].append(f.atomBase + fde) }
+        }
+    }
+    for k in unwindOf.keys { unwindOf[k]!.sort() }   // dictionary order must not reach the output
     // Roots.
     if ctx.entrySymbol >= 0 { markSymbol(ctx.entrySymbol, from: -1) }
     for i in ctx.symtab.symbols.indices {
@@ -58,7 +65,7 @@ func deadStrip(_ ctx: LinkContext) {
         for s in f.sections where s.kind == .regular || s.kind == .ehFrame {
             let t = s.type
             let root = s.flags & MachO.attrNoDeadStrip != 0 || t == MachO.sModInitFuncPointers || t == MachO.sModTermFuncPointers
-                || t == MachO.sInitFuncOffsets || s.kind == .ehFrame || t == MachO.sThreadLocalInitFunctionPointers
+                || t == MachO.sInitFuncOffsets || (s.kind == .ehFrame && s.atomCount == 1) || t == MachO.sThreadLocalInitFunctionPointers
                 || s.sectname == "__objc_imageinfo"
             if root {
                 for k in 0..<Int(s.atomCount) { mark(f.atomBase + s.firstAtom + Int32(k), from: -1) }
@@ -70,8 +77,13 @@ func deadStrip(_ ctx: LinkContext) {
         if let cu = unwindOf[a] { for c in cu { mark(c, from: a) } }
         if atom.file < 0 { continue }
         let f = ctx.objects[Int(atom.file)]
-        // __eh_frame is kept whole; following it would keep every function alive.
-        if f.sections[Int(atom.section)].kind == .ehFrame { continue }
+        // An __eh_frame kept whole is a root that is not followed (it would keep every
+        // function alive); a split one's FDE keeps its CIE, LSDA and personality.
+        let section = f.sections[Int(atom.section)]
+        if section.kind == .ehFrame {
+            if section.atomCount == 1 { continue }
+            if let cie = f.cieOfFDE[a - f.atomBase] { mark(f.atomBase + cie, from: a) }
+        }
         for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] {
             if r.targetIsSymbol {
                 let id = f.symbolIDs[Int(r.target)]
@@ -124,4 +136,29 @@ func atomDisplayName(_ ctx: LinkContext, _ a: Int32) -> String {
         if let temporary { return "\(temporary) from \(f.name)" }
     }
     return ctx.location(atom: a, offset: 0)
+}
+
+/// The function atom an FDE describes: the target of its pc_begin (the relocation at offset 8).
+func fdeFunctionAtom(_ ctx: LinkContext, _ f: ObjectFile, _ fde: Int32) -> Int32? {
+    let atom = ctx.atoms[Int(fde)]
+    for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] where r.offset == 8 {
+        if r.targetIsSymbol {
+            let id = f.symbolIDs[Int(r.target)]
+            guard id >= 0, ctx.symtab.symbols[Int(id)].kind == .defined else { return nil }
+            return ctx.symtab.symbols[Int(id)].atom
+        }
+        return f.atomBase + r.target
+    }
+    return nil
+}
+
+/// Drops the FDEs of functions that are not in the output (weak definitions coalesced away),
+/// whether or not -dead_strip ran.
+func pruneFDEs(_ ctx: LinkContext) {
+    for f in ctx.objects {
+        for (fde, _) in f.cieOfFDE {
+            let a = f.atomBase + fde
+            if let fn = fdeFunctionAtom(ctx, f, a), !ctx.atoms[Int(fn)].live { ctx.atoms[Int(a)].live = false }
+        }
+    }
 }
