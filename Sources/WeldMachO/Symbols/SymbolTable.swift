@@ -8,6 +8,9 @@ struct SymbolTable {
     var symbols: [Symbol] = []
     private var slots: [Int32]
     private var hashes: [UInt64]
+    /// The name of each slot's symbol, beside the hash: a probe compares names without
+    /// touching the (much larger) symbol records.
+    private var names: [Name]
     private var used = 0
 
     init(capacity: Int = 1024) {
@@ -15,6 +18,7 @@ struct SymbolTable {
         while n < capacity * 2 { n <<= 1 }
         slots = [Int32](repeating: -1, count: n)
         hashes = [UInt64](repeating: 0, count: n)
+        names = [Name](repeating: Name(base: UnsafeRawPointer(bitPattern: 8)!, count: 0), count: n)
     }
 
     /// The index of `name`, or nil.
@@ -25,7 +29,7 @@ struct SymbolTable {
         while true {
             let s = slots[i]
             if s < 0 { return nil }
-            if hashes[i] == h && symbols[Int(s)].name.equals(name) { return s }
+            if hashes[i] == h && names[i].equals(name) { return s }
             i = (i + 1) & mask
         }
     }
@@ -45,13 +49,15 @@ struct SymbolTable {
         while true {
             let s = slots[i]
             if s < 0 { break }
-            if hashes[i] == h && symbols[Int(s)].name.equals(name) { return (s, false) }
+            if hashes[i] == h && names[i].equals(name) { return (s, false) }
             i = (i + 1) & mask
         }
         let idx = Int32(symbols.count)
-        symbols.append(Symbol(name: Name(base: name.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, count: name.count), external: true))
+        let key = Name(base: name.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, count: name.count)
+        symbols.append(Symbol(name: key, external: true))
         slots[i] = idx
         hashes[i] = h
+        names[i] = key
         used += 1
         return (idx, true)
     }
@@ -65,14 +71,17 @@ struct SymbolTable {
         let n = slots.count * 2
         var newSlots = [Int32](repeating: -1, count: n)
         var newHashes = [UInt64](repeating: 0, count: n)
+        var newNames = [Name](repeating: Name(base: UnsafeRawPointer(bitPattern: 8)!, count: 0), count: n)
         for i in slots.indices where slots[i] >= 0 {
             var j = Int(truncatingIfNeeded: hashes[i]) & (n - 1)
             while newSlots[j] >= 0 { j = (j + 1) & (n - 1) }
             newSlots[j] = slots[i]
             newHashes[j] = hashes[i]
+            newNames[j] = names[i]
         }
         slots = newSlots
         hashes = newHashes
+        names = newNames
     }
 }
 
