@@ -342,6 +342,21 @@ import Glibc
         #expect(runProgram("\(dir)/strip").status == 0)
     }
 
+    /// Libraries are searched in command-line order: an archive before a dylib defining the
+    /// same name supplies it, a dylib before the archive wins instead.
+    @Test(.enabled(if: MachOLinkTests.available)) func firstLibraryOnTheCommandLineWins() throws {
+        let dir = MachOFixtures.tempDir()
+        let main = try #require(MachOFixtures.compile("int provider(void);\nint main(void) { return provider(); }\n", name: "m.c", in: dir))
+        let a = try #require(MachOFixtures.compile("int provider(void) { return 1; }\n", name: "a.c", in: dir))
+        let d = try #require(MachOFixtures.compile("int provider(void) { return 2; }\n", name: "d.c", in: dir))
+        _ = MachOFixtures.run("cd \(dir) && /opt/swift/usr/bin/llvm-ar --format=darwin rcs libarch.a \(a)")
+        #expect(weldLink("-dylib -install_name @executable_path/libdyn.dylib -o libdyn.dylib \(d)", in: dir).status == 0)
+        #expect(weldLink("-o first_archive \(main) libarch.a libdyn.dylib", in: dir).status == 0)
+        #expect(weldLink("-o first_dylib \(main) libdyn.dylib libarch.a", in: dir).status == 0)
+        #expect(runProgram("\(dir)/first_archive").status == 1)
+        #expect(runProgram("\(dir)/first_dylib").status == 2)
+    }
+
     static let dwarfFrames = """
     .section __TEXT,__text,regular,pure_instructions
     .globl _main

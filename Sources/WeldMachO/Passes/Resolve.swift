@@ -146,7 +146,9 @@ func addInput(_ ctx: LinkContext, _ input: LoadedInput, spec: Options.Input) thr
             for e in d.exports {
                 let (id, _) = ctx.symtab.intern(e.name)
                 let s = ctx.symtab.symbols[Int(id)]
-                if s.kind == .undefined || s.kind == .lazy {
+                // An archive earlier on the command line keeps its claim (ld64 searches
+                // libraries in command-line order): a lazy symbol stays lazy.
+                if s.kind == .undefined {
                     var n = s
                     n.kind = .dylib
                     n.file = index
