@@ -352,6 +352,10 @@ import Glibc
         _ = MachOFixtures.run("cd \(dir) && /opt/swift/usr/bin/llvm-ar --format=darwin rcs libarch.a \(a)")
         #expect(weldLink("-dylib -install_name @executable_path/libdyn.dylib -o libdyn.dylib \(d)", in: dir).status == 0)
         #expect(weldLink("-o first_archive \(main) libarch.a libdyn.dylib", in: dir).status == 0)
+        // The object after both libraries: ld64 loads objects first, then searches libraries in
+        // order, so the archive still wins.
+        #expect(weldLink("-o object_last libarch.a libdyn.dylib \(main)", in: dir).status == 0)
+        #expect(runProgram("\(dir)/object_last").status == 1)
         #expect(weldLink("-o first_dylib \(main) libdyn.dylib libarch.a", in: dir).status == 0)
         #expect(runProgram("\(dir)/first_archive").status == 1)
         #expect(runProgram("\(dir)/first_dylib").status == 2)
