@@ -18,7 +18,7 @@ struct DyldInfo {
 func buildDyldInfo(_ ctx: LinkContext, _ fixups: [PointerFixup]) throws(LinkError) -> DyldInfo {
     var info = DyldInfo()
     if !ctx.options.useChainedFixups {
-        let classic = buildClassicDyldInfo(ctx, fixups)
+        let classic = try buildClassicDyldInfo(ctx, fixups)
         info.rebase = classic.rebase
         info.bind = classic.bind
         info.weakBind = classic.weakBind
