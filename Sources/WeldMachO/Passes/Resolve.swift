@@ -23,6 +23,17 @@ func loadAndResolve(_ ctx: LinkContext) throws(LinkError) {
     let opened = Parallel.map(paths.count) { i -> Result<LoadedInput, LinkError> in
         do { return .success(try openInput(paths[i].path, forceLoad: paths[i].input.forceLoad)) } catch let e as LinkError { return .failure(e) } catch { return .failure(LinkError("\(error)")) }
     }
+    // Room for the global names the command line's files can bring (objects' externals,
+    // archive symbol tables, exports; many repeat), so the table rarely rehashes.
+    var expected = 0
+    for case .success(let input) in opened {
+        switch input {
+        case .object(let o): for n in o.nlists where n.isExternal { expected += 1 }
+        case .archive(let a, _): expected += a.archive.symbolCount
+        case .dylibs(let ds): for d in ds { expected += d.exports.count }
+        }
+    }
+    ctx.symtab.reserve(expected / 2)
     // -u NAME: an undefined reference from the command line, so archives supply it.
     for name in o.forcedUndefined {
         let (id, isNew) = ctx.symtab.intern(NameArena.make(name))

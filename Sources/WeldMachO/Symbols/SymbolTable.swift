@@ -21,6 +21,12 @@ struct SymbolTable {
         names = [Name](repeating: Name(base: UnsafeRawPointer(bitPattern: 8)!, count: 0), count: n)
     }
 
+    /// Makes room for `count` more names without growing on the way.
+    mutating func reserve(_ count: Int) {
+        symbols.reserveCapacity(symbols.count + count)
+        while (used + count) * 2 > slots.count { grow() }
+    }
+
     /// The index of `name`, or nil.
     func find(_ name: UnsafeRawBufferPointer) -> Int32? {
         let h = fastHash(name)
