@@ -64,7 +64,7 @@ public enum MachODriver {
             let fixups = timer.phase("collect fixups") { collectFixups(ctx) }
             let dyld = try timer.phase("dyld info") { () throws in try buildDyldInfo(ctx, fixups) }
             let symtab = timer.phase("symbol table") { buildSymbolTable(ctx) }
-            let functionStarts = buildFunctionStarts(ctx)
+            let functionStarts = options.noFunctionStarts ? [] : buildFunctionStarts(ctx)
             // __LINKEDIT, in lld's order.
             var le = LinkEditPlan()
             var off = ctx.layout.linkeditOffset

@@ -60,6 +60,11 @@ struct Options {
     var reproducible = false
     var noImplicitDylibs = false
     var noLOH = false                            // -no_loh: keep adrp pairs as compiled
+    var noFunctionStarts = false
+    var bindAtLoad = false                       // classic dyld info without lazy binding
+    var deadStrippableDylib = false
+    var applicationExtension = false
+    var searchDylibsFirst = false
     var stripLocals = false                      // -x: no local symbols in the symbol table
     var pagezeroSize: UInt64 = 0x1_0000_0000
     var sectionAlignments: [(segment: String, section: String, log2: UInt8)] = []   // -sectalign
@@ -73,13 +78,12 @@ struct Options {
     /// every link, or they only affect LTO, which weld does not do).
     static let accepted0: Set<String> = [
         "-demangle", "-dynamic", "-no_deduplicate", "-no_warn_duplicate_libraries",
-        "-application_extension", "-no_application_extension", "-pie", "-execute",
-        "-no_compact_unwind", "-keep_dwarf_unwind", "-no_keep_dwarf_unwind", "-warn_commons",
-        "-merge_zero_fill_sections", "-no_branch_islands", "-ld_classic", "-ld64", "-ld_new",
-        "-search_paths_first", "-search_dylibs_first", "-twolevel_namespace", "-mark_dead_strippable_dylib",
-        "-no_objc_category_merging", "-objc_category_merging", "-bind_at_load",
-        "-dead_strip_dylibs_if_unused", "-fatal_warnings", "-no_uuid_warning",
-        "-no_data_const", "-data_const", "-no_warn_inits", "-w", "-no_function_starts",
+        "-no_application_extension", "-pie", "-execute", "-warn_commons",
+        "-merge_zero_fill_sections",   // zero-fill sections always come last in their segment
+        "-no_branch_islands", "-ld_classic", "-ld64", "-ld_new",
+        "-search_paths_first", "-twolevel_namespace",
+        "-no_objc_category_merging", "-objc_category_merging",
+        "-dead_strip_dylibs_if_unused", "-no_uuid_warning", "-data_const", "-no_warn_inits",
     ]
     /// Options with one argument that weld accepts and ignores, with the reason in the comment.
     static let accepted1: Set<String> = [
@@ -186,6 +190,15 @@ struct Options {
             case "-reproducible": o.reproducible = true
             case "-no_implicit_dylibs": o.noImplicitDylibs = true
             case "-no_loh": o.noLOH = true
+            case "-no_function_starts": o.noFunctionStarts = true
+            case "-bind_at_load": o.bindAtLoad = true
+            case "-mark_dead_strippable_dylib": o.deadStrippableDylib = true
+            case "-application_extension": o.applicationExtension = true
+            case "-search_dylibs_first": o.searchDylibsFirst = true
+            case "-fatal_warnings": Diagnostics.shared.fatalWarnings = true
+            case "-w": Diagnostics.shared.suppressWarnings = true
+            case "-no_data_const", "-no_compact_unwind", "-keep_dwarf_unwind", "-no_keep_dwarf_unwind":
+                Diagnostics.shared.warning("\(arg) is not supported yet; ignored")
             case "-x": o.stripLocals = true
             case "-pagezero_size":
                 let v = try value(arg)

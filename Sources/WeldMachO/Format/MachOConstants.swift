@@ -22,6 +22,8 @@ enum MachO {
     static let mhNoReexportedDylibs: UInt32 = 0x10_0000
     static let mhPIE: UInt32 = 0x20_0000
     static let mhHasTLVDescriptors: UInt32 = 0x80_0000
+    static let mhDeadStrippableDylib: UInt32 = 0x40_0000
+    static let mhAppExtensionSafe: UInt32 = 0x200_0000
 
     // Load commands.
     static let lcReqDyld: UInt32 = 0x8000_0000

@@ -139,6 +139,8 @@ func buildHeaderAndLoadCommands(_ ctx: LinkContext, _ le: LinkEditPlan, uuidOffs
     // as the two-level namespace goes; ld64.lld sets the flag for both.
     flags |= MachO.mhNoUndefs
     if o.isExecutable { flags |= MachO.mhPIE }
+    if o.outputKind == .dylib && o.deadStrippableDylib { flags |= MachO.mhDeadStrippableDylib }
+    if o.applicationExtension { flags |= MachO.mhAppExtensionSafe }
     if o.outputKind == .dylib && !ctx.dylibs.contains(where: { $0.reexported }) { flags |= MachO.mhNoReexportedDylibs }
     if ctx.layout.sections.contains(where: { $0.type == MachO.sThreadLocalVariables }) { flags |= MachO.mhHasTLVDescriptors }
     if ctx.symtab.symbols.contains(where: { $0.exported && $0.weakDef }) { flags |= MachO.mhWeakDefines }

@@ -15,6 +15,8 @@ enum LoadedInput {
 struct LibrarySearch {
     var libraryDirs: [String] = []
     var frameworkDirs: [String] = []
+    /// -search_dylibs_first: every directory for a dylib or stub before any for an archive.
+    var dylibsFirst = false
 
     init(_ o: Options) {
         let roots = o.syslibroots
@@ -29,6 +31,7 @@ struct LibrarySearch {
             }
             return out
         }
+        dylibsFirst = o.searchDylibsFirst
         libraryDirs = rooted(o.libraryPaths)
         frameworkDirs = rooted(o.frameworkPaths)
         if roots.isEmpty {
@@ -43,6 +46,12 @@ struct LibrarySearch {
     }
 
     func findLibrary(_ name: String) -> String? {
+        if dylibsFirst {
+            for candidate in ["lib\(name).tbd", "lib\(name).dylib", "lib\(name).a"] {
+                for dir in libraryDirs where fileExists("\(dir)/\(candidate)") { return "\(dir)/\(candidate)" }
+            }
+            return nil
+        }
         for dir in libraryDirs {
             for candidate in ["lib\(name).tbd", "lib\(name).dylib", "lib\(name).a"] where fileExists("\(dir)/\(candidate)") {
                 return "\(dir)/\(candidate)"

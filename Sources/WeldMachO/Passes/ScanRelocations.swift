@@ -39,7 +39,7 @@ func isPattern(_ s: String) -> Bool { s.contains("*") || s.contains("?") || s.co
 func scanRelocations(_ ctx: LinkContext) {
     func isImport(_ s: Symbol) -> Bool { ctx.isBoundAtLoad(s) }
     // Lazy binding needs dyld_stub_binder (libSystem exports it); without it, bind at load.
-    let binder = ctx.options.useChainedFixups ? nil : ctx.symtab.find("dyld_stub_binder")
+    let binder = ctx.options.useChainedFixups || ctx.options.bindAtLoad ? nil : ctx.symtab.find("dyld_stub_binder")
     let lazy = binder.map { ctx.symtab.symbols[Int($0)].kind == .dylib } ?? false
     func needImport(_ id: Int32) {
         if ctx.symtab.symbols[Int(id)].importIndex < 0 {
