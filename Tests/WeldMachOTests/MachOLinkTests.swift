@@ -361,6 +361,20 @@ import Glibc
         #expect(runProgram("\(dir)/first_dylib").status == 2)
     }
 
+    /// -dead_strip_dylibs drops load commands for libraries nothing binds to.
+    @Test(.enabled(if: MachOLinkTests.available)) func deadStripDylibs() throws {
+        let dir = MachOFixtures.tempDir()
+        let lib = try #require(MachOFixtures.compile("int unused_lib_fn(void) { return 1; }\n", name: "l.c", in: dir))
+        let main = try #require(MachOFixtures.compile("int main(void) { return 3; }\n", name: "m.c", in: dir))
+        #expect(weldLink("-dylib -install_name @rpath/libunused.dylib -o libunused.dylib \(lib)", in: dir).status == 0)
+        #expect(weldLink("-o keep \(main) -L. -lunused", in: dir).status == 0)
+        #expect(weldLink("-dead_strip_dylibs -o drop \(main) -L. -lunused", in: dir).status == 0)
+        #expect(MachOFixtures.run("llvm-objdump --macho --dylibs-used \(dir)/keep").output.contains("libunused"))
+        let dropped = MachOFixtures.run("llvm-objdump --macho --dylibs-used \(dir)/drop").output
+        #expect(!dropped.contains("libunused") && dropped.contains("libSystem"), "\(dropped)")
+        #expect(runProgram("\(dir)/drop").status == 3)
+    }
+
     static let dwarfFrames = """
     .section __TEXT,__text,regular,pure_instructions
     .globl _main

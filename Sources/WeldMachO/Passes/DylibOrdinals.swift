@@ -18,7 +18,8 @@ func assignDylibOrdinals(_ ctx: LinkContext) {
             continue
         }
         if let o = seen[d.installName] { d.ordinal = o; umbrella = o; continue }
-        if ctx.options.deadStripDylibs && !d.isReferenced && !d.reexported {
+        // libSystem stays: dyld initializes a process through it.
+        if ctx.options.deadStripDylibs && !d.isReferenced && !d.reexported && d.installName != "/usr/lib/libSystem.B.dylib" {
             // Keep it only if a re-exported part of it is used.
             d.ordinal = 0
             umbrella = 0
