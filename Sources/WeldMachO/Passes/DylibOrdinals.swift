@@ -6,6 +6,12 @@ func assignDylibOrdinals(_ ctx: LinkContext) {
     var n = 0
     var umbrella = 0
     var seen: [String: Int] = [:]
+    // A used re-exported library keeps the library that re-exports it (binds go through it
+    // unless the re-exported one is hoisted).
+    var parent: DylibFile? = nil
+    for d in ctx.dylibs {
+        if !d.isHidden { parent = d } else if d.isReferenced { parent?.isReferenced = true }
+    }
     for d in ctx.dylibs {
         if d.isHidden {
             if d.isReferenced && d.isPublic && !ctx.options.noImplicitDylibs, seen[d.installName] == nil {
