@@ -14,6 +14,7 @@ struct Options {
         var forceLoad = false
         var weak = false
         var reexport = false
+        var needed = false       // -needed-l / -needed_framework: kept by -dead_strip_dylibs
     }
 
     var output = "a.out"
@@ -172,12 +173,13 @@ struct Options {
             case "-L": o.libraryPaths.append(try value(arg))
             case "-F": o.frameworkPaths.append(try value(arg))
             case "-l": o.inputs.append(Input(kind: .library(try value(arg))))
-            case "-framework", "-needed_framework": o.inputs.append(Input(kind: .framework(try value(arg))))
+            case "-framework": o.inputs.append(Input(kind: .framework(try value(arg))))
+            case "-needed_framework": o.inputs.append(Input(kind: .framework(try value(arg)), needed: true))
             case "-weak_framework": o.inputs.append(Input(kind: .framework(try value(arg)), weak: true))
             case "-reexport_framework": o.inputs.append(Input(kind: .framework(try value(arg)), reexport: true))
             case "-weak_library": o.inputs.append(Input(kind: .path(try value(arg)), weak: true))
             case "-reexport_library": o.inputs.append(Input(kind: .path(try value(arg)), reexport: true))
-            case "-needed_library": o.inputs.append(Input(kind: .path(try value(arg))))
+            case "-needed_library": o.inputs.append(Input(kind: .path(try value(arg)), needed: true))
             case "-force_load": o.inputs.append(Input(kind: .path(try value(arg)), forceLoad: true))
             case "-filelist":
                 let spec = try value(arg)
@@ -293,7 +295,7 @@ struct Options {
                 if arg.hasPrefix("-F") && arg.count > 2 { o.frameworkPaths.append(String(arg.dropFirst(2))); break }
                 if arg.hasPrefix("-weak-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(7))), weak: true)); break }
                 if arg.hasPrefix("-reexport-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(11))), reexport: true)); break }
-                if arg.hasPrefix("-needed-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(9))))); break }
+                if arg.hasPrefix("-needed-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(9))), needed: true)); break }
                 if arg.hasPrefix("-hidden-l") { o.inputs.append(Input(kind: .library(String(arg.dropFirst(9))))); break }
                 if arg.hasPrefix("-mllvm") || arg.hasPrefix("-flto") { break }
                 // Unknown options are reported, never silently obeyed or dropped without a word.

@@ -18,6 +18,7 @@ final class DylibFile {
     var reexports: [String] = []
     var weak = false
     var reexported = false
+    var needed = false
     /// 1-based LC_LOAD_DYLIB ordinal in the output; 0 until assigned.
     var ordinal: Int = 0
     var isReferenced = false

@@ -25,7 +25,7 @@ func assignDylibOrdinals(_ ctx: LinkContext) {
         }
         if let o = seen[d.installName] { d.ordinal = o; umbrella = o; continue }
         // libSystem stays: dyld initializes a process through it.
-        if ctx.options.deadStripDylibs && !d.isReferenced && !d.reexported && d.installName != "/usr/lib/libSystem.B.dylib" {
+        if ctx.options.deadStripDylibs && !d.isReferenced && !d.reexported && !d.needed && d.installName != "/usr/lib/libSystem.B.dylib" {
             // Keep it only if a re-exported part of it is used.
             d.ordinal = 0
             umbrella = 0

@@ -139,6 +139,7 @@ func addInput(_ ctx: LinkContext, _ input: LoadedInput, spec: Options.Input) thr
             let index = Int32(ctx.dylibs.count)
             d.weak = spec.weak
             d.reexported = spec.reexport && !d.isHidden
+            d.needed = spec.needed && !d.isHidden
             ctx.dylibs.append(d)
             // Re-exported libraries not described in the same file (libc++ re-exports
             // libc++abi): found by install name under the SDK, bound through this library's
