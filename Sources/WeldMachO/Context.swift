@@ -35,6 +35,9 @@ final class LinkContext {
 
     // Set by the passes.
     var entrySymbol: Int32 = -1
+    /// -init: the function, and the synthesized initializer entry (first in its section).
+    var initSymbol: Int32 = -1
+    var initAtom: Int32 = -1
     var headerSymbol: Int32 = -1
     /// Linker-defined symbols at the image's first byte (the Mach-O header): they move with the
     /// image, unlike true absolute symbols.

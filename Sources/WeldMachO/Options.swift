@@ -66,6 +66,7 @@ struct Options {
     var deadStrippableDylib = false
     var applicationExtension = false
     var searchDylibsFirst = false
+    var initSymbol: String? = nil                // -init: an initializer that runs first
     var stripLocals = false                      // -x: no local symbols in the symbol table
     var pagezeroSize: UInt64 = 0x1_0000_0000
     var sectionAlignments: [(segment: String, section: String, log2: UInt8)] = []   // -sectalign
@@ -110,7 +111,7 @@ struct Options {
     /// into an input file).
     static let unsupported: [String: Int] = [
         "-alias_list": 1, "-segprot": 3,
-        "-image_base": 1, "-seg1addr": 1, "-segaddr": 2, "-init": 1, "-dylib_file": 1,
+        "-image_base": 1, "-seg1addr": 1, "-segaddr": 2, "-dylib_file": 1,
         "-allowable_client": 1, "-client_name": 1, "-umbrella": 1, "-sub_library": 1,
         "-sub_umbrella": 1, "-final_output": 1, "-read_only_relocs": 1, "-interposable_list": 1,
         "-exported_symbols_order": 1, "-sect_diff_relocs": 1, "-weak_reference_mismatches": 1,
@@ -197,6 +198,7 @@ struct Options {
             case "-mark_dead_strippable_dylib": o.deadStrippableDylib = true
             case "-application_extension": o.applicationExtension = true
             case "-search_dylibs_first": o.searchDylibsFirst = true
+            case "-init": o.initSymbol = try value(arg)
             case "-fatal_warnings": Diagnostics.shared.fatalWarnings = true
             case "-w": Diagnostics.shared.suppressWarnings = true
             case "-no_data_const", "-no_compact_unwind", "-keep_dwarf_unwind", "-no_keep_dwarf_unwind":

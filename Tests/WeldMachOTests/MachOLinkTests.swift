@@ -375,6 +375,23 @@ import Glibc
         #expect(runProgram("\(dir)/drop").status == 3)
     }
 
+    /// -init runs the named function before the inputs' initializers, in both fixup modes.
+    @Test(.enabled(if: MachOLinkTests.available)) func initRunsFirst() throws {
+        let dir = MachOFixtures.tempDir()
+        let obj = try #require(MachOFixtures.compile("""
+            int printf(const char *, ...);
+            void my_init(void) { printf("init;"); }
+            __attribute__((constructor)) static void ctor(void) { printf("ctor;"); }
+            int main(void) { printf("main\\n"); return 0; }
+            """, name: "i.c", in: dir))
+        for mode in ["", "-no_fixup_chains"] {
+            #expect(weldLink("\(mode) -init _my_init -o i \(obj)", in: dir).status == 0)
+            let r = runProgram("\(dir)/i", slide: "0x4000000")
+            #expect(r.output.hasPrefix("init;ctor;main"), "\(mode): \(r.output)")
+        }
+        #expect(weldLink("-init _nowhere -o j \(obj)", in: dir).status == 1)
+    }
+
     static let dwarfFrames = """
     .section __TEXT,__text,regular,pure_instructions
     .globl _main

@@ -48,6 +48,11 @@ func collectFixups(_ ctx: LinkContext) -> [PointerFixup] {
             let isTLVDescriptors = s.type == MachO.sThreadLocalVariables
             for a in s.atoms {
                 let atom = ctx.atoms[Int(a)]
+                if a == ctx.initAtom {
+                    out.append(PointerFixup(address: s.addr + atom.outOffset, isBind: false,
+                                            target: ctx.symtab.symbols[Int(ctx.initSymbol)].address, importIndex: -1, addend: 0))
+                    continue
+                }
                 guard atom.relocCount > 0 else { continue }
                 let f = ctx.objects[Int(atom.file)]
                 let atomAddr = s.addr + atom.outOffset

@@ -16,6 +16,11 @@ func writeSections(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer) {
         writeAtom(ctx, out, ctx.layout.sections[Int(si)], a)
     }
     for s in ctx.layout.sections where s.kind == .initOffsets { writeInitOffsets(ctx, out, s) }
+    if ctx.initAtom >= 0 && !ctx.options.useInitOffsets {
+        let atom = ctx.atoms[Int(ctx.initAtom)]
+        let sec = ctx.layout.sections[Int(atom.outSection)]
+        out.put64(Int(sec.fileOffset + atom.outOffset), ctx.symtab.symbols[Int(ctx.initSymbol)].address)   // rebased
+    }
     writeThunks(ctx, out)
     for (s, file) in ctx.createdSections where file.size > 0 {
         (out + Int(s.fileOffset)).copyMemory(from: file.base, byteCount: file.size)
@@ -167,8 +172,12 @@ private func writeAtom(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec
 private func writeInitOffsets(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer, _ sec: OutputSection) {
     for a in sec.atoms {
         let atom = ctx.atoms[Int(a)]
-        let f = ctx.objects[Int(atom.file)]
         let dst = out + Int(sec.fileOffset + atom.outOffset)
+        if a == ctx.initAtom {
+            dst.put32(0, UInt32(truncatingIfNeeded: ctx.symtab.symbols[Int(ctx.initSymbol)].address - ctx.layout.imageBase))
+            continue
+        }
+        let f = ctx.objects[Int(atom.file)]
         for r in f.relocs[Int(atom.relocStart)..<Int(atom.relocStart + atom.relocCount)] {
             guard r.type == ARM64Reloc.unsigned && r.length == 3 && r.subtrahend < 0 && r.offset % 8 == 0 else {
                 ctx.diag.error("\(ctx.location(atom: a, offset: r.offset)): initializer entry must be a plain 64-bit pointer (\(ARM64Reloc.name(r.type)))")

@@ -54,6 +54,7 @@ func deadStrip(_ ctx: LinkContext) {
     for k in unwindOf.keys { unwindOf[k]!.sort() }   // dictionary order must not reach the output
     // Roots.
     if ctx.entrySymbol >= 0 { markSymbol(ctx.entrySymbol, from: -1) }
+    if ctx.initSymbol >= 0 { markSymbol(ctx.initSymbol, from: -1) }
     for i in ctx.symtab.symbols.indices {
         let s = ctx.symtab.symbols[i]
         guard s.kind == .defined else { continue }

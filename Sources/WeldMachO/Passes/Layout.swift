@@ -124,6 +124,16 @@ func layoutOutput(_ ctx: LinkContext) throws(LinkError) {
         ctx.createdSections.append((s, file))
         ctx.inputPaths.append(path)
     }
+    if ctx.initSymbol >= 0 {
+        // -init: one more initializer, ahead of the inputs' (8 bytes: a pointer, or an offset
+        // once halved in __init_offsets).
+        let s = o.useInitOffsets
+            ? section("__TEXT", "__init_offsets", flags: MachO.sInitFuncOffsets, kind: .initOffsets)
+            : section("__DATA_CONST", "__mod_init_func", flags: MachO.sModInitFuncPointers)
+        ctx.initAtom = Int32(ctx.atoms.count)
+        ctx.atoms.append(Atom(file: -1, section: -1, inputOffset: 0, size: 8, alignLog2: 3))
+        s.atoms.insert(ctx.initAtom, at: 0)
+    }
     if !ctx.lazySymbols.isEmpty {
         let h = section("__TEXT", "__stub_helper", flags: MachO.sRegular | MachO.attrPureInstructions | MachO.attrSomeInstructions, kind: .stubHelper)
         h.size = UInt64(stubHelperHeaderSize + ctx.lazySymbols.count * stubHelperEntrySize)

@@ -415,6 +415,12 @@ func finishResolution(_ ctx: LinkContext) throws(LinkError) {
         s.privateExtern = false
         ctx.symtab.symbols[Int(a)] = s
     }
+    if let name = o.initSymbol {
+        guard let id = ctx.symtab.find(name), ctx.symtab.symbols[Int(id)].kind == .defined else {
+            throw LinkError("-init: \(name) is not defined in the linked objects")
+        }
+        ctx.initSymbol = id
+    }
     let dynamicUndefs = Set(o.dynamicUndefineds)
     for i in ctx.symtab.symbols.indices where ctx.symtab.symbols[i].kind == .undefined || ctx.symtab.symbols[i].kind == .lazy {
         let s = ctx.symtab.symbols[i]
