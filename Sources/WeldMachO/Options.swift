@@ -95,7 +95,6 @@ struct Options {
         "-cache_path_lto",
         "-add_ast_path",     // debugger module paths; only a debug-map stab in ld64
         "-oso_prefix",
-        "-macosx_version_min", // handled below; listed for the help text
         "-sdk_version",
         "-source_version",
         "-framework_search_path",
