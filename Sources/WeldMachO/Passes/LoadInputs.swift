@@ -100,7 +100,7 @@ func openInput(_ path: String, forceLoad: Bool) throws(LinkError) -> LoadedInput
     if path.hasSuffix(".tbd") || startsWith(bytes, "--- !tapi") || startsWith(bytes, "{") {
         return .dylibs(try DylibFile.readTextStub(path: path, bytes: bytes))
     }
-    if bytes.count >= 4, let b = bytes.baseAddress, b.u32(0) == 0x0b17_c0de || b.u32(0) == 0xdec0_17de {
+    if bytes.count >= 4, let b = bytes.baseAddress, b.u32(0) == 0x0b17_c0de || b.u32(0) == 0xdec0_4342 {
         throw LinkError("\(path): LLVM bitcode (LTO) inputs are not supported")
     }
     throw LinkError("\(path): unknown file type (not a Mach-O object, dylib, archive or .tbd)")

@@ -186,7 +186,7 @@ func parseMember(_ ar: ArchiveInput, _ member: Int) throws(LinkError) -> ObjectF
     }
     // Archives may hold other things (symbol-table leftovers, bitcode): only objects are linked.
     guard bytes.count >= 16, let b = bytes.baseAddress, b.u32(0) == MachO.magic64 else {
-        if bytes.count >= 4, let b = bytes.baseAddress, b.u32(0) == 0x0b17_c0de || b.u32(0) == 0xdec0_17de {
+        if bytes.count >= 4, let b = bytes.baseAddress, b.u32(0) == 0x0b17_c0de || b.u32(0) == 0xdec0_4342 {
             throw LinkError("\(name): LLVM bitcode (LTO) members are not supported")
         }
         return nil
