@@ -139,7 +139,7 @@ func compileUnitName(_ f: ObjectFile) -> (String, String)? {
         if at == 0x1b { dir = value ?? dir }
     }
     for (at, index) in strxIndices {
-        guard let offs = strOffsets, strOffsetsBase + Int(index) * 4 + 4 <= offs.count else { continue }
+        guard let offs = strOffsets, index < UInt64(offs.count), strOffsetsBase + Int(index) * 4 + 4 <= offs.count else { continue }
         let o = Int(offs.baseAddress!.u32(strOffsetsBase + Int(index) * 4))
         let value = cString(strs, o)
         if at == 0x03 { name = value ?? name }
@@ -201,7 +201,10 @@ struct DwarfReader {
         case 0x0a: pos += Int(u8())                            // block1
         case 0x03: pos += Int(u16())                           // block2
         case 0x04: pos += Int(u32())                           // block4
-        case 0x09, 0x18: pos += Int(uleb())                    // block, exprloc
+        case 0x09, 0x18:                                       // block, exprloc
+            let n = uleb()
+            guard n <= UInt64(buf.count) else { failed = true; return false }
+            pos += Int(n)
         default: return false
         }
         if pos > buf.count { failed = true }

@@ -112,7 +112,7 @@ func buildHeaderAndLoadCommands(_ ctx: LinkContext, _ le: LinkEditPlan, uuidOffs
     if o.isExecutable {
         ncmds += 1
         let entry = ctx.symtab.symbols[Int(ctx.entrySymbol)]
-        w.u32(MachO.lcMain); w.u32(24); w.u64(entry.address - ctx.layout.imageBase); w.u64(o.stackSize)
+        w.u32(MachO.lcMain); w.u32(24); w.u64(entry.address &- ctx.layout.imageBase); w.u64(o.stackSize)
     }
     for d in loadedDylibs(ctx) {
         ncmds += 1

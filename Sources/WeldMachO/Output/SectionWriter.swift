@@ -174,7 +174,7 @@ private func writeInitOffsets(_ ctx: LinkContext, _ out: UnsafeMutableRawPointer
         let atom = ctx.atoms[Int(a)]
         let dst = out + Int(sec.fileOffset + atom.outOffset)
         if a == ctx.initAtom {
-            dst.put32(0, UInt32(truncatingIfNeeded: ctx.symtab.symbols[Int(ctx.initSymbol)].address - ctx.layout.imageBase))
+            dst.put32(0, UInt32(truncatingIfNeeded: ctx.symtab.symbols[Int(ctx.initSymbol)].address &- ctx.layout.imageBase))
             continue
         }
         let f = ctx.objects[Int(atom.file)]

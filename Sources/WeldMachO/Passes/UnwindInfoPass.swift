@@ -73,12 +73,12 @@ func unwindEntries(_ ctx: LinkContext, fdeOffsets: [UInt64: UInt32]? = nil) thro
                         guard r.targetIsSymbol, f.symbolIDs[Int(r.target)] >= 0 else { throw LinkError("\(ctx.location(atom: a, offset: 16)): personality must name a linkable symbol") }
                         let sym = ctx.symtab.symbols[Int(f.symbolIDs[Int(r.target)])]
                         guard sym.gotSlot >= 0, let got = ctx.layout.got else { throw LinkError("\(ctx.location(atom: a, offset: 16)): personality \(sym.name.string) has no GOT slot") }
-                        personality = UInt32(got.addr + UInt64(sym.gotSlot) * 8 - base)
-                    case 24: lsda = UInt32(truncatingIfNeeded: target(f, r) - base)
+                        personality = UInt32(truncatingIfNeeded: got.addr + UInt64(sym.gotSlot) * 8 &- base)
+                    case 24: lsda = UInt32(truncatingIfNeeded: target(f, r) &- base)
                     default: break
                     }
                 }
-                guard fn >= base, !covered.contains(fn) else { continue }
+                guard fn >= base, fn - base <= UInt64(UInt32.max), !covered.contains(fn) else { continue }
                 covered.insert(fn)
                 var encoding = p.u32(12)
                 if encoding & modeMask == dwarfMode {
@@ -102,7 +102,7 @@ func unwindEntries(_ ctx: LinkContext, fdeOffsets: [UInt64: UInt32]? = nil) thro
     for sec in ctx.layout.sections where sec.kind == .atoms && sec.flags & MachO.attrPureInstructions != 0 {
         for a in sec.atoms {
             let addr = sec.addr + ctx.atoms[Int(a)].outOffset
-            if ctx.atoms[Int(a)].size == 0 || covered.contains(addr) { continue }
+            if ctx.atoms[Int(a)].size == 0 || covered.contains(addr) || addr - base > UInt64(UInt32.max) { continue }
             covered.insert(addr)
             entries.append(CompactUnwindEntry(functionOffset: UInt32(addr - base), length: ctx.atoms[Int(a)].size, encoding: 0))
         }
