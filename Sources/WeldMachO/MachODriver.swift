@@ -52,7 +52,10 @@ public enum MachODriver {
             markExports(ctx)
             if options.deadStrip { timer.phase("dead strip") { deadStrip(ctx) } }
             pruneFDEs(ctx)
-            timer.phase("merge literals") { mergeLiterals(ctx) }
+            timer.phase("merge literals") {
+                mergeLiterals(ctx)
+                mergeCIEs(ctx)
+            }
             timer.phase("scan relocations") { scanRelocations(ctx) }
             try check(ctx)
             assignDylibOrdinals(ctx)

@@ -392,6 +392,21 @@ import Glibc
         #expect(weldLink("-init _nowhere -o j \(obj)", in: dir).status == 1)
     }
 
+    /// Two objects with the same CIE: the output keeps one, and every FDE points at it.
+    @Test(.enabled(if: MachOLinkTests.available)) func identicalCIEsAreMerged() throws {
+        let dir = MachOFixtures.tempDir()
+        let a = try #require(MachOFixtures.compile(Self.dwarfFrames, name: "a.s", in: dir))
+        let renamed = Self.dwarfFrames.replacing("_main", with: "_main2")
+            .replacing("_odd_frame", with: "_odd2").replacing("_unused_frame", with: "_unused2")
+        let b = try #require(MachOFixtures.compile(renamed, name: "b.s", in: dir))
+        #expect(weldLink("-o two \(a) \(b)", in: dir).status == 0)
+        let dump = MachOFixtures.run("llvm-dwarfdump --eh-frame \(dir)/two").output.split(separator: "\n")
+        #expect(dump.filter { $0.contains(" CIE") }.count == 1)
+        let fdes = dump.filter { $0.contains(" FDE ") }
+        #expect(fdes.count == 6 && fdes.allSatisfy { $0.contains("cie=00000000") }, "\(fdes)")
+        #expect(runProgram("\(dir)/two").status == 0)
+    }
+
     static let dwarfFrames = """
     .section __TEXT,__text,regular,pure_instructions
     .globl _main
