@@ -10,10 +10,9 @@ import CSystem
 /// wall time exceeds the time report's total by that much).
 ///
 /// The fork happens first thing in `main`, before any thread exists, so the child inherits no
-/// lock held by another thread. The parent forwards the signals it gets (interruptions, and the
-/// crash signals a test or a build system may send) to the child, whose handlers remove the
-/// temporary output, and then dies of the same signal; the child gets SIGTERM if the parent dies
-/// first. `--no-fork` (or `WELD_NO_FORK=1`) keeps one process.
+/// lock held by another thread. The parent forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the
+/// child (whose handlers remove the temporary output) and then dies of the same signal; the
+/// child gets SIGTERM if the parent dies first. `--no-fork` (or `WELD_NO_FORK=1`) keeps one process.
 public enum DetachedLink {
     nonisolated(unsafe) private static var childPid: pid_t = 0
     nonisolated(unsafe) private static var notifyFD: Int32 = -1
@@ -44,16 +43,8 @@ public enum DetachedLink {
         }
         close(fds[1])
         childPid = pid
-        // Signals sent to this process are the child's business: it removes the temporary
-        // output and dies of the signal, and then this process does too (below). The crash
-        // signals reset to the default action once forwarded, so a real fault here cannot loop.
-        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { s in _ = kill(DetachedLink.childPid, s) }
-            sigemptyset(&action.sa_mask)
-            let synchronous = sig != SIGINT && sig != SIGTERM && sig != SIGHUP && sig != SIGQUIT
-            action.sa_flags = synchronous ? Int32(bitPattern: UInt32(SA_RESETHAND)) : 0
-            sigaction(sig, &action, nil)
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+            signal(sig) { s in _ = kill(DetachedLink.childPid, s) }
         }
         var status: UInt8 = 0
         while true {
