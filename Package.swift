@@ -14,9 +14,7 @@ let package = Package(
         .target(name: "CLibCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         // zlib and zstd (Debian: zlib1g-dev, libzstd-dev) for compressed debug sections; see Sources/CCompression.
         .target(name: "CCompression", linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]),
-        // prctl and other calls Swift cannot import (variadic in C).
-        .target(name: "CSystem"),
-        .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression", "CSystem"], swiftSettings: fastFlags),
+        .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression"], swiftSettings: fastFlags),
         .target(name: "WeldELF", dependencies: ["WeldCore"], swiftSettings: fastFlags),
         .target(name: "WeldMachO", dependencies: ["WeldCore"], swiftSettings: fastFlags),
         .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF", "WeldMachO"], swiftSettings: fastFlags),

@@ -15,18 +15,11 @@ if args.count >= 2 && args[0] == "-flavor" {
     flavor = args[1]
     args.removeFirst(2)
 }
-// Before any thread exists: the link runs in a child and this process exits once the output is
-// in place (see DetachedLink).
-DetachedLink.detach(unless: DetachedLink.isDisabled(args))
-func finish(_ status: Int32) -> Never {
-    DetachedLink.finish(status)
-    exit(status)
-}
 switch flavor {
 case "darwin", "darwinnew", "macho", "ld64":
-    finish(MachODriver.main(args, argv0: argv0))
+    exit(MachODriver.main(args, argv0: argv0))
 case "gnu", "elf", "ld":
-    finish(ELFDriver.main(args, argv0: argv0))
+    exit(ELFDriver.main(args, argv0: argv0))
 default:
     fputs("weld: error: unknown flavor '\(flavor)' (expected gnu or darwin)\n", stderr)
     exit(1)
