@@ -5,12 +5,9 @@ import WeldCore
 /// lld does); undefined symbols stay (as GNU ld keeps them). .dynsym is not affected.
 func loadRetainSymbolsFile(_ ctx: Context) throws(LinkError) {
     guard let path = ctx.options.retainSymbolsFile else { return }
-    let f = try MappedFile.open(path)
     var names: Set<NameRef> = []
-    for line in String(decoding: f.bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-        let name = line.trimmingSpaces
-        if !name.isEmpty { names.insert(permanentName(name)) }
-    }
+    // GNU ld's format has no comments: a `#` is part of a name.
+    for name in try readListFile(path, what: "--retain-symbols-file", comments: false) { names.insert(permanentName(name)) }
     ctx.retainedSymbols = names
 }
 
@@ -18,13 +15,4 @@ func loadRetainSymbolsFile(_ ctx: Context) throws(LinkError) {
 @inline(__always) func isRetained(_ ctx: Context, _ name: NameRef) -> Bool {
     guard let set = ctx.retainedSymbols else { return true }
     return set.contains(name)
-}
-
-extension Substring {
-    var trimmingSpaces: String {
-        var s = self[...]
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return String(s)
-    }
 }

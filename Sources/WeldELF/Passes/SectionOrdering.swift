@@ -74,23 +74,6 @@ struct SymbolSectionFinder {
     }
 }
 
-/// Lines of a symbol list: one name per line, surrounding blanks ignored, `#` comments.
-func readListFile(_ path: String, what: String) throws(LinkError) -> [String] {
-    let file: MappedFile
-    do { file = try MappedFile.open(path) } catch { throw LinkError("cannot open \(what): \(error.message)") }
-    let text = String(decoding: file.bytes, as: UTF8.self)
-    var lines: [String] = []
-    for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-        var line = Substring(raw)
-        if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
-        while let c = line.first, blank(c) { line.removeFirst() }
-        while let c = line.last, blank(c) { line.removeLast() }
-        if !line.isEmpty { lines.append(String(line)) }
-    }
-    return lines
-}
-
 func prioritiesFromSymbolOrderingFile(_ ctx: Context, _ path: String) throws(LinkError) -> [ObjectIdentifier: Int32] {
     let names = try readListFile(path, what: "symbol ordering file")
     let finder = SymbolSectionFinder(ctx, wanted: Set(names))
