@@ -177,8 +177,10 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         //    in the same file (objects from other linkers' -r may hold both); propose definitions.
         Parallel.forEach(wave.count) { f in
             let obj = wave[f]
+            // Repeats are rare: look for one without a heap allocation, and only then keep a set.
+            let repeats = obj.groupIds.count > 1 && hasRepeatedGroup(obj.groupIds)
             var kept = Set<Int32>()
-            for (g, gid) in zip(obj.groups, obj.groupIds) where owners[Int(gid)] != UInt64(obj.priority) || !kept.insert(gid).inserted {
+            for (g, gid) in zip(obj.groups, obj.groupIds) where owners[Int(gid)] != UInt64(obj.priority) || (repeats && !kept.insert(gid).inserted) {
                 for m in g.members { obj.sections[Int(m)]?.alive = false }
             }
             for k in 0..<obj.symbolIds.count {
@@ -532,5 +534,16 @@ func definitionPlace(_ ctx: Context, _ s: Symbol) -> String {
     case STV.hidden: return SymbolFlag.visHidden
     case STV.protected: return SymbolFlag.visProtected
     default: return 0
+    }
+}
+
+/// Whether a file holds one COMDAT group twice (objects that other linkers' -r merged can).
+/// The ids are sorted in a temporary buffer, on the stack for ordinary counts.
+func hasRepeatedGroup(_ ids: [Int32]) -> Bool {
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: ids.count) { buf in
+        _ = buf.initialize(from: ids)
+        buf.sort()
+        for i in 1..<buf.count where buf[i] == buf[i - 1] { return true }
+        return false
     }
 }
