@@ -540,7 +540,8 @@ func definitionPlace(_ ctx: Context, _ s: Symbol) -> String {
 /// Whether a file holds one COMDAT group twice (objects that other linkers' -r merged can).
 /// The ids are sorted in a temporary buffer, on the stack for ordinary counts.
 func hasRepeatedGroup(_ ids: [Int32]) -> Bool {
-    withUnsafeTemporaryAllocation(of: Int32.self, capacity: ids.count) { buf in
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: ids.count) { storage in
+        var buf = storage
         _ = buf.initialize(from: ids)
         buf.sort()
         for i in 1..<buf.count where buf[i] == buf[i - 1] { return true }
