@@ -14,7 +14,9 @@ let package = Package(
         .target(name: "CLibCrypto", linkerSettings: [.linkedLibrary("crypto")]),
         // zlib and zstd (Debian: zlib1g-dev, libzstd-dev) for compressed debug sections; see Sources/CCompression.
         .target(name: "CCompression", linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]),
-        .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression"], swiftSettings: fastFlags),
+        // The process's last act: exit now, unmap later (see Sources/CProcessExit).
+        .target(name: "CProcessExit"),
+        .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression", "CProcessExit"], swiftSettings: fastFlags),
         .target(name: "WeldELF", dependencies: ["WeldCore"], swiftSettings: fastFlags),
         .target(name: "WeldMachO", dependencies: ["WeldCore"], swiftSettings: fastFlags),
         .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF", "WeldMachO"], swiftSettings: fastFlags),

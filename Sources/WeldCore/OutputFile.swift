@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CProcessExit
 
 /// The output, created at its final size in a temporary file beside the target, mapped, and
 /// written in place by any number of threads (each to its own slice). `commit()` renames it
@@ -25,6 +26,7 @@ public final class OutputFile: @unchecked Sendable {
         // The signal handlers watch the name buffer before mkstemp fills it in, so there is no
         // moment when the temporary file exists and a signal would leave it behind.
         let template = strdup("\(dir).\(base).weld-tmp-XXXXXX")!
+        OutputFile.holdPreviousOutput(path)
         OutputFile.installCleanup(template)
         let fd = mkstemp(template)
         if fd < 0 {
@@ -76,7 +78,9 @@ public final class OutputFile: @unchecked Sendable {
         }
     }
 
-    /// Unmaps, closes and renames the finished file over the target.
+    /// Unmaps, closes and renames the finished file over the target. The mapping must go
+    /// before weld exits (a writable mapping of the file would make running it fail with
+    /// ETXTBSY); that costs ~2.5 ms for 70 MB, and two threads unmapping halves were slower.
     public func commit() throws(LinkError) {
         if size > 0 { munmap(base, size) }
         close(fd)
@@ -86,6 +90,16 @@ public final class OutputFile: @unchecked Sendable {
             throw LinkError("cannot rename \(tempPath) to \(path): \(String(cString: strerror(e)))")
         }
         OutputFile.clearCleanup()
+    }
+
+    /// Replacing a big file by rename makes the kernel free its pages and blocks right there
+    /// (measured on ext4: 35–55 ms for 70 MB). A descriptor on the old file (O_PATH: no I/O,
+    /// never blocks, not through a symlink) keeps its inode alive through the rename; it is
+    /// closed after weld has exited, so that cost leaves the link's critical path.
+    static func holdPreviousOutput(_ path: String) {
+        let oPath: Int32 = 0o10000000   // O_PATH (Linux, every architecture weld targets)
+        let fd = open(path, oPath | O_NOFOLLOW | O_CLOEXEC)
+        if fd >= 0 { weld_close_after_exit(fd) }
     }
 
     /// Drops the temporary file; the target is left as it was.

@@ -34,6 +34,7 @@ public enum ELFDriver {
         Diagnostics.shared.fatalWarnings = options.fatalWarnings
         Diagnostics.shared.traceInputs = options.trace
         if options.threads > 0 { Parallel.threadCount = options.threads }
+        ProcessExit.defersTeardown = options.defersTeardown
         let status = link(options)
         if let fmt = options.timeReport {
             let report = fmt == .json ? timer.reportJSON() : timer.reportText()

@@ -67,6 +67,8 @@ public struct Options: Sendable {
     public var zStackSize: UInt64 = 0
     public var maxPageSize: UInt64 = 4096
     public var threads = 0
+    /// Exit before the kernel has unmapped everything (`--no-fork` turns it off): ProcessExit.
+    public var defersTeardown = true
     public var timeReport: TimeReportFormat? = nil
     public var timeTrace: String? = nil
     public var stripAll = false
@@ -329,8 +331,10 @@ extension Options {
                  "-reduce-memory-overheads", "-stats", "-build-id=none", "-dc", "-dp", "-d", "-EL",
                  "-enable-non-contiguous-regions", "-noinhibit-exec",
                  "-rosegment", "-no-rosegment", "-nmagic", "-omagic",
-                 "-fork", "-no-fork", "-Qy", "-Qn", "-allow-multiple-definitions", "-discard-none":
+                 "-Qy", "-Qn", "-allow-multiple-definitions", "-discard-none":
                 break
+            case "-fork", "-no-fork":
+                o.defersTeardown = arg == "-fork"
             case "-v", "-V":
                 o.verbose = true
             default:

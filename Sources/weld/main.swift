@@ -17,9 +17,9 @@ if args.count >= 2 && args[0] == "-flavor" {
 }
 switch flavor {
 case "darwin", "darwinnew", "macho", "ld64":
-    exit(MachODriver.main(args, argv0: argv0))
+    ProcessExit.exit(MachODriver.main(args, argv0: argv0))
 case "gnu", "elf", "ld":
-    exit(ELFDriver.main(args, argv0: argv0))
+    ProcessExit.exit(ELFDriver.main(args, argv0: argv0))
 default:
     fputs("weld: error: unknown flavor '\(flavor)' (expected gnu or darwin)\n", stderr)
     exit(1)
