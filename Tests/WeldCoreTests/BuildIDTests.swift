@@ -34,23 +34,39 @@ import Testing
         }
     }
 
-    /// The tree: hash of the concatenated 1 MiB chunk hashes, computed here serially.
-    func reference<H: HashFunction>(_: H.Type, _ data: [UInt8]) -> [UInt8] {
+    /// The tree: hash of the concatenated 128-bit leaves of the 1 MiB chunks, computed here
+    /// serially from `fastHash` (checked against wyhash's published vectors in FastHashTests).
+    static func leaves(_ data: [UInt8]) -> [UInt8] {
         var concatenated: [UInt8] = []
         var offset = 0
         while offset < data.count {
             let end = min(offset + buildIDChunkSize, data.count)
-            concatenated += H.hash(Array(data[offset..<end]))
+            let chunk = Array(data[offset..<end])
+            let a = chunk.withUnsafeBytes { fastHash($0, seed: 0) }
+            let b = chunk.withUnsafeBytes { fastHash($0, seed: 0x9e37_79b9_7f4a_7c15) }
+            withUnsafeBytes(of: a.littleEndian) { concatenated += $0 }
+            withUnsafeBytes(of: b.littleEndian) { concatenated += $0 }
             offset = end
         }
-        return H.hash(concatenated)
+        return concatenated
     }
+
+    func reference<H: HashFunction>(_: H.Type, _ data: [UInt8]) -> [UInt8] { H.hash(Self.leaves(data)) }
 
     @Test func treeHashDefinition() {
         let small = Array("hello".utf8)
-        #expect(small.withUnsafeBytes { computeBuildID(.sha1, over: $0) } == SHA1.hash(SHA1.hash(small)))
+        #expect(small.withUnsafeBytes { computeBuildID(.sha1, over: $0) } == SHA1.hash(Self.leaves(small)))
+        #expect(Self.leaves(small).count == 16)
         let empty = [UInt8]().withUnsafeBytes { computeBuildID(.sha1, over: $0) }
         #expect(empty == SHA1.hash([]))
+        // Any change in any chunk changes the id.
+        var data2 = pseudoRandomBytes(2 * buildIDChunkSize + 12345, seed: 9)
+        let before = data2.withUnsafeBytes { computeBuildID(.sha1, over: $0) }
+        for position in [0, buildIDChunkSize - 1, buildIDChunkSize, data2.count - 1] {
+            data2[position] ^= 0x40
+            #expect(data2.withUnsafeBytes { computeBuildID(.sha1, over: $0) } != before, "flipped byte \(position)")
+            data2[position] ^= 0x40
+        }
         let data = pseudoRandomBytes(2 * buildIDChunkSize + 12345, seed: 9)
         data.withUnsafeBytes { raw in
             #expect(computeBuildID(.sha1, over: raw) == reference(SHA1.self, data))
