@@ -13,20 +13,21 @@ func dynamicRelocKind(_ ctx: Context, _ obj: ObjectFile, _ sec: InputSection, _ 
         if obj.symShndx(rel.sym) == UInt32(SHN.abs) { return .none }
         return ctx.isPIC ? .relative : .none
     }
-    let s = ctx.symbols[obj.symbolIds[rel.sym - obj.firstGlobal]]
-    if s.isPreemptible {
-        if s.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) != 0 {
+    // Read in place: a copy of the Symbol per relocation is costly.
+    let s = UnsafePointer(ctx.symbols.symbols + Int(obj.symbolIds[rel.sym - obj.firstGlobal]))
+    if s.pointee.isPreemptible {
+        if s.pointee.flags & (SymbolFlag.needsCopy | SymbolFlag.isCopyAlias | SymbolFlag.needsCanonicalPlt) != 0 {
             return ctx.isPIC ? .relative : .none
         }
         return .symbolic
     }
-    switch s.kind {
+    switch s.pointee.kind {
     case .shared:
         return .symbolic
     case .undefined, .lazy:
         return .none   // weak undefined: stays 0
     default:
-        if s.isAbsolute || s.fileIndex == -2 && s.isAbsolute { return .none }
+        if s.pointee.isAbsolute || s.pointee.fileIndex == -2 && s.pointee.isAbsolute { return .none }
         return ctx.isPIC ? .relative : .none
     }
 }

@@ -59,14 +59,17 @@ func scanRelocations(_ ctx: Context) {
                 if t == R_X86_64.none || rel.sym == 0 { continue }
                 let id: Int32
                 if rel.sym < obj.firstGlobal {
-                    // Local targets need nothing shared, except local IFUNCs (a PLT stub).
+                    // Local targets need nothing shared, except local IFUNCs (a PLT stub). The
+                    // emptiness test first: a dictionary lookup hashes the key even when empty.
+                    if obj.promotedLocals.isEmpty { continue }
                     guard let lid = obj.promotedLocals[rel.sym] else { continue }
                     id = lid
                 } else {
                     id = obj.symbolIds[rel.sym - obj.firstGlobal]
                 }
-                let s = syms[id]
-                if s.isUndefined && !s.isPreemptible {
+                // Read in place: a copy of the Symbol per relocation is costly.
+                let s = UnsafePointer(syms.symbols + Int(id))
+                if s.pointee.isUndefined && !s.pointee.isPreemptible {
                     // A weak undefined symbol read through the GOT gets a slot holding 0.
                     if alloc && isGotRelocation(t) { syms.setFlag(id, SymbolFlag.needsGot) }
                     if alloc && obj.symBind(rel.sym) != STB.weak && !ctx.options.unresolvedIgnoreAll && !isLinkerDefinedLater(ctx, id) {
@@ -75,9 +78,9 @@ func scanRelocations(_ ctx: Context) {
                     continue
                 }
                 if !alloc { continue }
-                let imported = s.isPreemptible
+                let imported = s.pointee.isPreemptible
                 let sharedOut = ctx.isShared
-                let ifunc = s.flags & SymbolFlag.isIfunc != 0
+                let ifunc = s.pointee.flags & SymbolFlag.isIfunc != 0
                 switch t {
                 case R_X86_64.plt32:
                     if imported || ifunc { syms.setFlag(id, SymbolFlag.needsPlt) }
@@ -87,8 +90,8 @@ func scanRelocations(_ ctx: Context) {
                     // A PC-relative reference to an absolute symbol (e.g. `-b binary`'s
                     // _binary_*_size) cannot be computed when the load address is unknown;
                     // lld and GNU ld refuse it too.
-                    if pic && s.isAbsolute && !imported && (t == R_X86_64.pc32 || t == R_X86_64.pc64 || t == R_X86_64.pc16 || t == R_X86_64.pc8) {
-                        ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(t)) cannot refer to absolute symbol \(s.name.string) in a position-independent output; link with -no-pie or take its value from a data word")
+                    if pic && s.pointee.isAbsolute && !imported && (t == R_X86_64.pc32 || t == R_X86_64.pc64 || t == R_X86_64.pc16 || t == R_X86_64.pc8) {
+                        ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(t)) cannot refer to absolute symbol \(s.pointee.name.string) in a position-independent output; link with -no-pie or take its value from a data word")
                         break
                     }
                     if imported {
@@ -96,10 +99,10 @@ func scanRelocations(_ ctx: Context) {
                             break // a symbolic dynamic relocation does it
                         }
                         if sharedOut {
-                            ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(t)) against symbol \(s.name.string) cannot be used when making a shared object; recompile with -fPIC")
+                            ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(t)) against symbol \(s.pointee.name.string) cannot be used when making a shared object; recompile with -fPIC")
                             break
                         }
-                        if s.type == STT.func || s.type == STT.gnuIfunc {
+                        if s.pointee.type == STT.func || s.pointee.type == STT.gnuIfunc {
                             syms.setFlag(id, SymbolFlag.needsPlt | SymbolFlag.needsCanonicalPlt)
                         } else {
                             syms.setFlag(id, SymbolFlag.needsCopy)
@@ -107,7 +110,7 @@ func scanRelocations(_ ctx: Context) {
                     }
                 case R_X86_64.gotpcrel, R_X86_64.gotpcrelx, R_X86_64.rexGotpcrelx, R_X86_64.got32,
                      R_X86_64.gotpcrel64, R_X86_64.got64, R_X86_64.gotplt64:
-                    let canRelax = !imported && !ifunc && !(pic && s.isAbsolute) && !s.isUndefined
+                    let canRelax = !imported && !ifunc && !(pic && s.pointee.isAbsolute) && !s.pointee.isUndefined
                     if gotRelaxation(sec, rel, canRelax: canRelax) == .none {
                         syms.setFlag(id, ifunc ? (SymbolFlag.needsGot | SymbolFlag.needsPlt) : SymbolFlag.needsGot)
                     }
@@ -122,7 +125,7 @@ func scanRelocations(_ ctx: Context) {
                     else if imported || !canRelaxIE(sec, rel) { syms.setFlag(id, SymbolFlag.needsGotTp) }
                 case R_X86_64.tpoff32, R_X86_64.tpoff64:
                     if sharedOut {
-                        ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(t)) against \(s.name.string) cannot be used when making a shared object; recompile with -fPIC")
+                        ctx.diag.error("\(sec.displayName)+0x\(hex(rel.offset)): relocation \(R_X86_64.name(t)) against \(s.pointee.name.string) cannot be used when making a shared object; recompile with -fPIC")
                     }
                 case R_X86_64.pltoff64:
                     if imported || ifunc { syms.setFlag(id, SymbolFlag.needsPlt) }

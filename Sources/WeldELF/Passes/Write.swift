@@ -11,16 +11,24 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     let buf = out.base
     let relaDyn: UnsafeMutableRawPointer? = ctx.synth.relaDyn.map { buf + Int($0.offset) + ctx.synth.staticDynRelocCount * 24 }
 
-    // Jobs as (output section, member) index pairs: no references to retain per job.
-    var jobs: [(Int32, Int32)] = []
+    // Jobs as (output section, member, slice) indices: no references to retain per job. A big
+    // section without relocations (ICU's 30 MB data table in the swift workload) is copied in
+    // 1 MiB slices, so one thread does not copy it alone while the others run out of work.
+    // The slices get a loop of their own: the main loop splits its jobs by count, which would
+    // put all slices of a section in one thread's share again.
+    var jobs: [CopyJob] = [], slices: [CopyJob] = []
     for (i, os) in ctx.outputSections.enumerated() where !os.isNoBits && os.compressed == nil {
         switch os.content {
         case .inputs, .merged:
-            for (k, m) in os.members.enumerated() where m.pieces == nil && !m.isNoBits { jobs.append((Int32(i), Int32(k))) }
+            for (k, m) in os.members.enumerated() where m.pieces == nil && !m.isNoBits {
+                let n = m.relocCount == 0 ? (Int(m.size) + copySliceSize - 1) / copySliceSize : 1
+                if n <= 1 { jobs.append(CopyJob(section: Int32(i), member: Int32(k), slice: 0)); continue }
+                for s in 0..<n { slices.append(CopyJob(section: Int32(i), member: Int32(k), slice: Int32(s))) }
+            }
         default: break
         }
     }
-    let copyJobs = jobs
+    let copyJobs = jobs, sliceJobs = slices
     let compressed = ctx.outputSections.filter { $0.compressed != nil }
     let pieceSections = ctx.outputSections.filter { $0.compressed == nil && (!$0.mergedPieces.isEmpty || { if case .ehFrame = $0.content { return true }; return false }($0)) }
     let synthetic = ctx.outputSections.filter { if case .synthetic(let k) = $0.content { return k != .symtab }; return false }
@@ -30,9 +38,17 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     var graph = TaskGraph()
     graph.add("write headers") { writeHeaders(ctx, buf) }
     graph.add("copy and relocate") {
+        Parallel.forEach(sliceJobs.count) { j in
+            let job = sliceJobs[j]
+            let os = ctx.outputSections[Int(job.section)]
+            let m = os.members[Int(job.member)]
+            let lo = Int(job.slice) * copySliceSize
+            (buf + Int(os.offset + m.outOffset) + lo).copyMemory(from: m.data + lo, byteCount: min(copySliceSize, Int(m.size) - lo))
+        }
         Parallel.forEach(copyJobs.count, minChunk: 16) { j in
-            let os = ctx.outputSections[Int(copyJobs[j].0)]
-            let m = os.members[Int(copyJobs[j].1)]
+            let job = copyJobs[j]
+            let os = ctx.outputSections[Int(job.section)]
+            let m = os.members[Int(job.member)]
             let dst = buf + Int(os.offset + m.outOffset)
             dst.copyMemory(from: m.data, byteCount: Int(m.size))
             if m.relocCount > 0 { applyRelocations(ctx, m, out: dst, outBase: os.addr + m.outOffset, relaDyn: relaDyn) }
@@ -72,6 +88,12 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     }
     try graph.run()
 }
+
+/// One unit of the parallel copy: an input section, or one slice of a big one.
+struct CopyJob {
+    let section: Int32, member: Int32, slice: Int32
+}
+let copySliceSize = 1 << 20
 
 func writeHeaders(_ ctx: Context, _ buf: UnsafeMutableRawPointer) {
     let secs = ctx.outputSections
