@@ -17,7 +17,9 @@ let package = Package(
         // The process's last act: exit now, unmap later (see Sources/CProcessExit).
         .target(name: "CProcessExit"),
         .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression", "CProcessExit"], swiftSettings: fastFlags),
-        .target(name: "WeldELF", dependencies: ["WeldCore"], swiftSettings: fastFlags),
+        // Cache hints (prefetch) for the relocation loops.
+        .target(name: "CMemoryHints"),
+        .target(name: "WeldELF", dependencies: ["WeldCore", "CMemoryHints"], swiftSettings: fastFlags),
         .target(name: "WeldMachO", dependencies: ["WeldCore"], swiftSettings: fastFlags),
         .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF", "WeldMachO"], swiftSettings: fastFlags),
         .testTarget(name: "WeldCoreTests", dependencies: ["WeldCore"]),
