@@ -94,7 +94,10 @@ public enum ELFDriver {
             }
             timer.phase("layout") { layout(ctx) }
             _ = ctx.allocSectionsByName   // create the lazy index now, before threads share it
-            timer.phase("finalize symbols") { finalizeSymbolAddresses(ctx) }
+            timer.phase("finalize symbols") {
+                finalizeSymbolAddresses(ctx)
+                computeSectionAddresses(ctx)
+            }
             if let format = options.compressDebugSections {
                 try timer.phase("compress debug sections") { () throws in try compressDebugSections(ctx, format) }
             }

@@ -78,6 +78,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
     let pieces = sec.pieces
     let symbolBase = syms.symbols
     let firstGlobal = obj.firstGlobal
+    let sectionAddresses = obj.sectionAddresses
     var r = 0
     while r < sec.relocCount {
         let rel = sec.reloc(r)
@@ -116,8 +117,13 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
         var targetDead = false
         if rel.sym != 0 && rel.sym < obj.firstGlobal && obj.promotedLocals.isEmpty || rel.sym != 0 && rel.sym < obj.firstGlobal && obj.promotedLocals[rel.sym] == nil {
             let shndx = obj.symShndx(rel.sym)
+            let raw = obj.symtab!.u16(rel.sym * 24 + 6)
             if shndx == UInt32(SHN.abs) {
                 S = obj.symValue(rel.sym)
+            } else if raw < SHN.loreserve || raw == SHN.xindex, Int(shndx) < sectionAddresses.count, sectionAddresses[Int(shndx)] != .max {
+                // A live section in one piece: its start plus the symbol's offset (for a
+                // section symbol too: the addend then stays relative to the same start).
+                S = sectionAddresses[Int(shndx)] &+ obj.symValue(rel.sym)
             } else if let ts = obj.symSection(rel.sym) {
                 if !ts.alive { targetDead = true }
                 else if obj.symType(rel.sym) == STT.section {

@@ -34,6 +34,11 @@ public final class ObjectFile: @unchecked Sendable {
     /// GNU_PROPERTY_X86_FEATURE_1_AND bits, nil if the object has no such property.
     public var x86Features: UInt32? = nil
     public var isAlive = true
+    /// Output address of each section's start, by section index, once laid out; `.max` where
+    /// the address needs more than that (dead, split into pieces, not placed). The relocation
+    /// loop reads a local target here instead of chasing the InputSection object (a cache miss
+    /// per relocation). Filled by `computeSectionAddresses`.
+    public var sectionAddresses: [UInt64] = []
     /// Local IFUNC symbols get a hidden global entry so they can have a PLT stub: sym → id.
     public var promotedLocals: [Int: Int32] = [:]
     /// Compressed sections (SHF_COMPRESSED or legacy `.zdebug_*`), inflated by

@@ -46,3 +46,15 @@ func resolverAddress(_ ctx: Context, _ id: Int32) -> UInt64 {
     guard let sec = s.section else { return 0 }
     return sectionAddress(ctx, sec, ctx.objects[Int(s.fileIndex)].symValue(Int(s.symIndex)))
 }
+
+/// Fills every object's `sectionAddresses` (in parallel); run once addresses are final.
+func computeSectionAddresses(_ ctx: Context) {
+    let outputs = ctx.outputSections
+    Parallel.forEach(ctx.objects.count) { f in
+        let obj = ctx.objects[f]
+        obj.sectionAddresses = obj.sections.map { sec in
+            guard let sec, sec.alive, sec.pieces == nil, sec.outputIndex >= 0 else { return .max }
+            return outputs[Int(sec.outputIndex)].addr &+ sec.outOffset
+        }
+    }
+}
