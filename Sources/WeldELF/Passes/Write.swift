@@ -3,6 +3,10 @@ import Glibc
 #endif
 import WeldCore
 
+/// The pieces a large input section without relocations is copied in, its input pages going
+/// after each: the ICU data of the swift workload is one 30 MB section.
+let copyStep = 1 << 20
+
 /// Writes the whole output into the mapped file. The independent parts run as a task graph:
 /// headers, input sections (copied and relocated in parallel, one job per input section),
 /// merged strings and .eh_frame, the symbol table, the other synthetic sections; the
@@ -21,6 +25,7 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
         }
     }
     let copyJobs = jobs
+    let inputPages = InputPages()
     let compressed = ctx.outputSections.filter { $0.compressed != nil }
     let pieceSections = ctx.outputSections.filter { $0.compressed == nil && (!$0.mergedPieces.isEmpty || { if case .ehFrame = $0.content { return true }; return false }($0)) }
     let synthetic = ctx.outputSections.filter { if case .synthetic(let k) = $0.content { return k != .symtab }; return false }
@@ -30,12 +35,33 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     var graph = TaskGraph()
     graph.add("write headers") { writeHeaders(ctx, buf) }
     graph.add("copy and relocate") {
-        Parallel.forEach(copyJobs.count, minChunk: 16) { j in
-            let os = ctx.outputSections[Int(copyJobs[j].0)]
-            let m = os.members[Int(copyJobs[j].1)]
-            let dst = buf + Int(os.offset + m.outOffset)
-            dst.copyMemory(from: m.data, byteCount: Int(m.size))
-            if m.relocCount > 0 { applyRelocations(ctx, m, out: dst, outBase: os.addr + m.outOffset, relaDyn: relaDyn) }
+        Parallel.forEachChunk(copyJobs.count, minChunk: 16) { range in
+            // Input pages are dropped once read (the output's are all in memory by now), so
+            // peak memory is not the sum of both. Contents and relocations apart: an assembler
+            // may put all relocations at the end. Contents go after relocation, which reads
+            // instructions back to relax them.
+            var done = InputPageBatch(inputPages), doneRelocs = InputPageBatch(inputPages)
+            for j in range {
+                let os = ctx.outputSections[Int(copyJobs[j].0)]
+                let m = os.members[Int(copyJobs[j].1)]
+                let dst = buf + Int(os.offset + m.outOffset), size = Int(m.size)
+                if m.relocCount > 0 {
+                    dst.copyMemory(from: m.data, byteCount: size)
+                    applyRelocations(ctx, m, out: dst, outBase: os.addr + m.outOffset, relaDyn: relaDyn)
+                    done.add(m.data, size)
+                    doneRelocs.add(m.relocs!, m.relocCount * 24)
+                } else {
+                    var k = 0
+                    repeat {
+                        let n = min(size - k, copyStep)
+                        (dst + k).copyMemory(from: m.data + k, byteCount: n)
+                        done.add(m.data + k, n)
+                        k += n
+                    } while k < size
+                }
+            }
+            done.flush()
+            doneRelocs.flush()
         }
     }
     graph.add("merged strings and .eh_frame") {
