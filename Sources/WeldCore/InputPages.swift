@@ -57,15 +57,16 @@ public struct InputPages: @unchecked Sendable {
 /// stack; no allocation, no lock. Call `flush()` at the end.
 public struct InputPageBatch {
     private let pages: InputPages
-    private var mapping = -1
+    /// The batch [lo, hi), and the file mapping [mapLo, mapHi) it lies in (empty: no batch).
     private var lo: UInt = 0, hi: UInt = 0
+    private var mapLo: UInt = 0, mapHi: UInt = 0
 
     /// Ranges this close to the batch join it, gap included: a gap under a page holds no
     /// whole page of its own (alignment padding, a small section of another output section),
     /// so joining it only lets the pages shared with the neighbours go. Wider gaps drop more,
     /// but also pages other tasks still read (symbol and string tables for .symtab, .eh_frame),
     /// which fault back in: on the lld workload, 64 KiB took 3,400 more page faults than 4 KiB.
-    private static let joinGap: UInt = InputPages.pageSize
+    private static let joinGap: UInt = 4096
     /// Batches are released once this big, so memory goes down as the work proceeds.
     private static let maxBatch: UInt = 1 << 20
 
@@ -75,19 +76,20 @@ public struct InputPageBatch {
     @inline(__always)
     public mutating func add(_ p: UnsafeRawPointer, _ count: Int) {
         let a = UInt(bitPattern: p), b = a + UInt(count)
-        if mapping >= 0 && a <= hi + InputPageBatch.joinGap && b + InputPageBatch.joinGap >= lo
-            && a >= pages.ranges[mapping].lo && b <= pages.ranges[mapping].hi {
+        if a <= hi + InputPageBatch.joinGap && b + InputPageBatch.joinGap >= lo && a >= mapLo && b <= mapHi {
             lo = min(lo, a); hi = max(hi, b)
             if hi - lo >= InputPageBatch.maxBatch { flush() }
             return
         }
         flush()
-        mapping = pages.mapping(a, b)
+        let m = pages.mapping(a, b)
+        if m < 0 { return }
+        (mapLo, mapHi) = pages.ranges[m]
         lo = a; hi = b
     }
 
     public mutating func flush() {
-        if mapping >= 0 { InputPages.drop(lo, hi) }
-        mapping = -1
+        if mapHi > mapLo { InputPages.drop(lo, hi) }
+        mapLo = 0; mapHi = 0
     }
 }
