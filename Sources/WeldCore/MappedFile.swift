@@ -1,10 +1,12 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A read-only memory mapping of an input file. Inputs are read in place through `base`;
 /// nothing is copied. The mapping lives as long as the process (a linker is short-lived and
-/// the output may point at input bytes until it is written), so there is no unmap.
+/// the output may point at input bytes until it is written), so there is no unmap; but its
+/// pages may be dropped from memory once read (`InputPages`), since they read back the same.
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let base: UnsafeRawPointer
@@ -32,8 +34,12 @@ public final class MappedFile: @unchecked Sendable {
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw LinkError("cannot map \(path): \(String(cString: strerror(errno)))")
         }
+        MappedFile.all.withLock { $0.append((UnsafeRawPointer(p), size)) }
         return MappedFile(path: path, base: UnsafeRawPointer(p), size: size)
     }
+
+    /// Every mapping made so far (start, size), for `InputPages`.
+    static let all = Mutex<[(base: UnsafeRawPointer, size: Int)]>([])
 
     /// Asks the kernel to read the file ahead; called on a background thread as soon as the
     /// command line names a file.

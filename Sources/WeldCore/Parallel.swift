@@ -16,23 +16,30 @@ public enum Parallel {
     /// chunks so results written to per-index slots stay cache-friendly.
     @inlinable
     public static func forEach(_ count: Int, minChunk: Int = 1, _ body: (Int) -> Void) {
+        forEachChunk(count, minChunk: minChunk) { range in
+            for i in range { body(i) }
+        }
+    }
+
+    /// Splits 0..<count into contiguous chunks as `forEach` does and runs `body` once per
+    /// chunk, in parallel: for loops that keep state across neighbouring indices.
+    @inlinable
+    public static func forEachChunk(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         if count == 0 { return }
         let threads = threadCount
         if threads <= 1 || count <= minChunk {
-            for i in 0..<count { body(i) }
+            body(0..<count)
             return
         }
         // More chunks than threads for load balancing; per-chunk overhead is small.
         let chunks = min(count / max(minChunk, 1), threads * 16, count)
         if chunks <= 1 {
-            for i in 0..<count { body(i) }
+            body(0..<count)
             return
         }
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = count * c / chunks
-                let hi = count * (c + 1) / chunks
-                for i in lo..<hi { body(i) }
+                body(count * c / chunks ..< count * (c + 1) / chunks)
             }
         }
     }

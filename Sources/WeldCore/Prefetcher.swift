@@ -38,8 +38,18 @@ public final class Prefetcher: @unchecked Sendable {
         }
     }
 
-    /// The mapping of `path`: the prefetched one if it was started, else mapped now.
+    /// The mapping of `path`: the prefetched one if it was started, else mapped now. A path
+    /// named again (`-lswiftCore` twice, libgcc.a four times in the swift workload) gets the
+    /// same mapping, so what was read of it stays in memory once.
     public func take(_ path: String) throws(LinkError) -> MappedFile {
+        if let f = taken.withLock({ $0[path] }) { return f }
+        let f = try takeNew(path)
+        taken.withLock { $0[path] = f }
+        return f
+    }
+    private let taken = Mutex<[String: MappedFile]>([:])
+
+    private func takeNew(_ path: String) throws(LinkError) -> MappedFile {
         if let slot = started.withLock({ $0[path] }) {
             while true {
                 if let r = results.withLock({ $0[slot] }) {

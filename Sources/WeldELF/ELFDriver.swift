@@ -107,6 +107,7 @@ public enum ELFDriver {
                 try OutputFile(path: options.output, size: Int(ctx.fileSize), executable: options.outputKind != .relocatable)
             }
             output = out
+            timer.phase("release section headers") { releaseSectionHeaders(ctx) }
             timer.phase("prefault output") { out.prefault() }
             try timer.phase("write") { () throws in try writeOutput(ctx, out) }
             try check(ctx)

@@ -60,6 +60,11 @@ public final class ObjectFile: @unchecked Sendable {
 
     func corrupt(_ what: String) -> LinkError { LinkError("\(displayName): corrupt object file: \(what)") }
 
+    /// Section header `i` (64 bytes), in place; parse() checked the table lies in the file.
+    @inline(__always) public func sectionHeader(_ i: Int) -> UnsafeRawPointer {
+        base + Int(base.u64(40)) + i * 64
+    }
+
     // MARK: symbol fields (24-byte Elf64_Sym)
     @inline(__always) public func symName(_ i: Int) -> NameRef {
         // Lengths were measured once when the table was validated.

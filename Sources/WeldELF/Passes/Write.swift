@@ -29,6 +29,7 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
         }
     }
     let copyJobs = jobs, sliceJobs = slices
+    let inputPages = InputPages()
     let compressed = ctx.outputSections.filter { $0.compressed != nil }
     let pieceSections = ctx.outputSections.filter { $0.compressed == nil && (!$0.mergedPieces.isEmpty || { if case .ehFrame = $0.content { return true }; return false }($0)) }
     let synthetic = ctx.outputSections.filter { if case .synthetic(let k) = $0.content { return k != .symtab }; return false }
@@ -38,20 +39,36 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     var graph = TaskGraph()
     graph.add("write headers") { writeHeaders(ctx, buf) }
     graph.add("copy and relocate") {
+        // Input pages are dropped once read (the output's are all in memory by now), so peak
+        // memory is not the sum of both.
         Parallel.forEach(sliceJobs.count) { j in
             let job = sliceJobs[j]
             let os = ctx.outputSections[Int(job.section)]
             let m = os.members[Int(job.member)]
-            let lo = Int(job.slice) * copySliceSize
-            (buf + Int(os.offset + m.outOffset) + lo).copyMemory(from: m.data + lo, byteCount: min(copySliceSize, Int(m.size) - lo))
+            let lo = Int(job.slice) * copySliceSize, n = min(copySliceSize, Int(m.size) - lo)
+            (buf + Int(os.offset + m.outOffset) + lo).copyMemory(from: m.data + lo, byteCount: n)
+            var done = InputPageBatch(inputPages)
+            done.add(m.data + lo, n)
+            done.flush()
         }
-        Parallel.forEach(copyJobs.count, minChunk: 16) { j in
-            let job = copyJobs[j]
-            let os = ctx.outputSections[Int(job.section)]
-            let m = os.members[Int(job.member)]
-            let dst = buf + Int(os.offset + m.outOffset)
-            dst.copyMemory(from: m.data, byteCount: Int(m.size))
-            if m.relocCount > 0 { applyRelocations(ctx, m, out: dst, outBase: os.addr + m.outOffset, relaDyn: relaDyn) }
+        Parallel.forEachChunk(copyJobs.count, minChunk: 16) { range in
+            // Contents and relocations apart: an assembler may put all relocations at the end.
+            // Contents go after relocation, which reads instructions back to relax them.
+            var done = InputPageBatch(inputPages), doneRelocs = InputPageBatch(inputPages)
+            for j in range {
+                let job = copyJobs[j]
+                let os = ctx.outputSections[Int(job.section)]
+                let m = os.members[Int(job.member)]
+                let dst = buf + Int(os.offset + m.outOffset), size = Int(m.size)
+                dst.copyMemory(from: m.data, byteCount: size)
+                if m.relocCount > 0 {
+                    applyRelocations(ctx, m, out: dst, outBase: os.addr + m.outOffset, relaDyn: relaDyn)
+                    doneRelocs.add(m.relocs!, m.relocCount * 24)
+                }
+                done.add(m.data, size)
+            }
+            done.flush()
+            doneRelocs.flush()
         }
     }
     graph.add("merged strings and .eh_frame") {
