@@ -109,6 +109,10 @@ print(f"{w}: {'':22s} {'checked':>14s} {'unchecked':>14s} {'difference':>12s} {'
 for label, fn in rows:
     a, b = c.get(fn, 0), u.get(fn, 0)
     print(f"{w}: {label:22s} {a:14,d} {b:14,d} {a - b:12,d} {100 * (a - b) / total:9.2f}%")
+# The width check in applyRelocations guards writes, not reading: show the readers alone too.
+key = "applyRelocations(_:_:out:outBase:relaDyn:)"
+d = (total - u["PROGRAM TOTALS"]) - (c.get(key, 0) - u.get(key, 0))
+print(f"{w}: {'readers (total - apply)':22s} {'':14s} {'':14s} {d:12,d} {100 * d / total:9.2f}%")
 EOF
   done
 fi
@@ -133,9 +137,11 @@ def load(path):
         for row in json.loads(line): d.setdefault(row["phase"], []).append(row["ms"])
     return d
 c, u = load(files[0]), load(files[1])
-print(f"{w}: {'phase':26s} {'min checked':>12s} {'unchecked':>10s} {'median checked':>15s} {'unchecked':>10s}")
+print(f"{w}: {'phase (ms)':26s} {'min checked':>12s} {'unchecked':>10s} {'diff':>7s} {'median checked':>15s} {'unchecked':>10s} {'diff':>7s}")
 for p in ("parse and resolve symbols", "write", "total"):
-    print(f"{w}: {p:26s} {min(c[p]):12.2f} {min(u[p]):10.2f} {statistics.median(c[p]):15.2f} {statistics.median(u[p]):10.2f}")
+    a, b = min(c[p]), min(u[p])
+    m, n = statistics.median(c[p]), statistics.median(u[p])
+    print(f"{w}: {p:26s} {a:12.2f} {b:10.2f} {a - b:7.2f} {m:15.2f} {n:10.2f} {m - n:7.2f}")
 EOF
   done
   echo "load: $(uptime)"
