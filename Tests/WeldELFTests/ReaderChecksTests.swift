@@ -110,6 +110,20 @@ private struct TinyObject {
         #expect(t.error() == "tiny.o: corrupt object file: relocation 0 in .rela.text at offset 0xffffffffffffffff is outside its section (size 0x10)")
     }
 
+    @Test func badRelocationsAmongManyAreFoundInOrder() {
+        // The loop takes relocations four at a time: a bad one in a group, or after the groups.
+        var t = TinyObject()
+        let good: [(UInt64, UInt32, UInt32)] = (0..<9).map { (UInt64($0), 1, R_X86_64.pc32) }
+        t.relocs = good
+        #expect(t.error() == nil)
+        t.relocs = good; t.relocs[6].1 = 7
+        #expect(t.error() == "tiny.o: corrupt object file: relocation 6 in .rela.text refers to symbol 7, out of range (3 symbols)")
+        t.relocs = good; t.relocs[5].1 = 3; t.relocs[2].0 = 16
+        #expect(t.error() == "tiny.o: corrupt object file: relocation 2 in .rela.text at offset 0x10 is outside its section (size 0x10)")
+        t.relocs = good; t.relocs[8].0 = 99
+        #expect(t.error() == "tiny.o: corrupt object file: relocation 8 in .rela.text at offset 0x63 is outside its section (size 0x10)")
+    }
+
     @Test func badSectionNameOffset() {
         var t = TinyObject()
         t.textNameOffset = 0x1000

@@ -353,11 +353,19 @@ public final class ObjectFile: @unchecked Sendable {
     /// an offset at or past `sectionSize`, or -1.
     @inline(never)
     static func firstBadRelocation(_ p: UnsafeRawPointer, count: Int, symbolLimit: UInt64, sectionSize: UInt64) -> Int {
-        var q = p
-        let end = p + count &* 24
-        while q < end {
-            if q.u64(8) >> 32 >= symbolLimit || q.u64(0) >= sectionSize { return p.distance(to: q) / 24 }
-            q += 24
+        // The symbol index is the high half of r_info.
+        @inline(__always) func bad(_ q: UnsafeRawPointer) -> Bool { UInt64(q.u32(12)) >= symbolLimit || q.u64(0) >= sectionSize }
+        // Four at a time while all are good (the common case), then one at a time: the first
+        // bad one, or the last few.
+        var r = 0
+        while r &+ 4 <= count {
+            let q = p + r &* 24
+            if bad(q) || bad(q + 24) || bad(q + 48) || bad(q + 72) { break }
+            r &+= 4
+        }
+        while r < count {
+            if bad(p + r &* 24) { return r }
+            r &+= 1
         }
         return -1
     }
