@@ -70,8 +70,8 @@ build() {  # build VARIANT -> $work/weld-VARIANT (+ .nodebug for valgrind)
   objcopy --strip-debug "$bin" "$bin.nodebug"
   git -C "$root" worktree remove --force "$tree"
 }
+build unchecked   # first: if the patch no longer applies, stop before any build
 build checked
-build unchecked
 A=$work/weld-checked; B=$work/weld-unchecked
 
 echo; echo "== outputs (checked vs unchecked must be byte-identical)"
