@@ -288,6 +288,8 @@ public final class Archive: @unchecked Sendable {
 
         var symbols: [Symbol] = []
         symbols.reserveCapacity(n)
+        // Names ending inside the table: with a NUL as its last byte, `strlen` cannot leave it.
+        let terminated = strEnd > strStart && p.load(fromByteOffset: strEnd - 1, as: UInt8.self) == 0
         var cursor = strStart       // GNU: names follow one another
         var last = 0                // symbols come grouped by member: try the last hit first
         for i in 0..<n {
@@ -304,10 +306,15 @@ public final class Archive: @unchecked Sendable {
                 }
                 nameAt = strStart + Int(strx)
             }
-            guard nameAt < strEnd, let z = memchr(p + nameAt, 0, strEnd - nameAt) else {
-                throw bad("symbol table at offset \(at): name of entry \(i) runs past the end of the table")
+            let nameLen: Int
+            if nameAt < strEnd && terminated {
+                nameLen = strlen((p + nameAt).assumingMemoryBound(to: CChar.self))
+            } else {
+                guard nameAt < strEnd, let z = memchr(p + nameAt, 0, strEnd - nameAt) else {
+                    throw bad("symbol table at offset \(at): name of entry \(i) runs past the end of the table")
+                }
+                nameLen = p.distance(to: UnsafeRawPointer(z)) - nameAt
             }
-            let nameLen = p.distance(to: UnsafeRawPointer(z)) - nameAt
             cursor = nameAt + nameLen + 1
 
             var idx = -1

@@ -15,6 +15,20 @@ extension UnsafeRawPointer {
         guard let p = memchr(self + o, 0, limit) else { return nil }
         return UnsafeRawPointer(p) - (self + o)
     }
+
+    /// Length of the string at offset `o` of a string table of `size` bytes starting here, nil
+    /// if `o` is outside the table or the string has no terminator inside it. When the table's
+    /// last byte is NUL (`terminated`, true of every table a compiler writes) a plain `strlen`
+    /// cannot leave the table, so only the offset needs checking: the bounded `memchr` is for
+    /// the rest.
+    @inline(__always) public func stringLength(at o: Int, tableSize size: Int, terminated: Bool) -> Int? {
+        if UInt(bitPattern: o) >= UInt(bitPattern: size) { return nil }
+        if terminated { return strlen((self + o).assumingMemoryBound(to: CChar.self)) }
+        return cStringLength(o, limit: size - o)
+    }
+
+    /// Whether the `size`-byte string table starting here ends with a NUL byte.
+    @inline(__always) public func endsWithNUL(size: Int) -> Bool { size > 0 && u8(size - 1) == 0 }
 }
 
 extension UnsafeMutableRawPointer {

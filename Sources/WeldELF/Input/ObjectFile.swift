@@ -122,14 +122,10 @@ public final class ObjectFile: @unchecked Sendable {
         let sh = b + Int(shoff)
         @inline(__always) func hdr(_ i: Int) -> UnsafeRawPointer { sh + i * 64 }
         // Every section's contents must lie inside the file.
-        for i in 1..<max(shnum, 1) {
-            let h = hdr(i)
-            if h.u32(4) != SHT.nobits {
-                let off = h.u64(24), sz = h.u64(32)
-                if off > UInt64(size) || sz > UInt64(size) - off {
-                    throw corrupt("section \(i) (offset 0x\(hex(off)), size 0x\(hex(sz))) extends past the end of the file (\(size) bytes)")
-                }
-            }
+        let outside = Self.firstSectionOutside(sh, count: shnum, fileSize: UInt64(size))
+        if outside >= 0 {
+            let off = hdr(outside).u64(24), sz = hdr(outside).u64(32)
+            throw corrupt("section \(outside) (offset 0x\(hex(off)), size 0x\(hex(sz))) extends past the end of the file (\(size) bytes)")
         }
         if shstrndx >= shnum { throw corrupt("section name table index \(shstrndx) is out of range (\(shnum) sections)") }
         // A table the parser reads (names, strings) must lie inside the file whatever its type
@@ -143,15 +139,17 @@ public final class ObjectFile: @unchecked Sendable {
         }
         let (shstr, shstrSize) = try tableBytes(shstrndx, "section name table")
         sections = [InputSection?](repeating: nil, count: shnum)
-        sectionNames = [NameRef](repeating: NameRef(shstr, 0), count: shnum)
+        var badName = -1
+        sectionNames = [NameRef](unsafeUninitializedCapacity: shnum) { names, n in
+            badName = Self.nameSections(sh, count: shnum, shstr, size: shstrSize, into: names.baseAddress)
+            n = badName < 0 ? shnum : badName
+        }
+        if badName >= 0 {
+            throw corrupt("section \(badName) has a name offset 0x\(hex(UInt64(hdr(badName).u32(0)))) outside the section name table")
+        }
         var symtabIndex = -1
         var symtabShndxSize = 0
         for i in 0..<shnum {
-            let nameOff = Int(hdr(i).u32(0))
-            guard nameOff < shstrSize || (nameOff == 0 && shstrSize == 0), let len = shstr.cStringLength(nameOff, limit: shstrSize - nameOff) else {
-                throw corrupt("section \(i) has a name offset 0x\(hex(UInt64(nameOff))) outside the section name table")
-            }
-            sectionNames[i] = NameRef(shstr + nameOff, len)
             let t = hdr(i).u32(4)
             if t == SHT.symtab { symtabIndex = i }
             if t == SHT.symtabShndx { (symtabShndx, symtabShndxSize) = try tableBytes(i, "extended section index table") }
@@ -168,24 +166,26 @@ public final class ObjectFile: @unchecked Sendable {
             if link >= shnum || link == 0 { throw corrupt("symbol table links to section \(link), out of range") }
             (strtab, strtabSize) = try tableBytes(link, "symbol string table")
             // Validate every symbol's name and section index once, keeping name lengths.
-            nameLengths = [UInt32](repeating: 0, count: symbolCount)
-            for s in 0..<symbolCount {
-                let nameOff = Int(symtab!.u32(s * 24))
-                // An empty string table leaves every name empty; the section index is still checked.
-                if !(nameOff == 0 && strtabSize == 0) {
-                    guard nameOff < strtabSize, let len = strtab!.cStringLength(nameOff, limit: strtabSize - nameOff) else {
-                        throw corrupt("symbol \(s) has a name offset 0x\(hex(UInt64(nameOff))) outside the string table or without a terminator")
-                    }
-                    nameLengths[s] = UInt32(len)
+            let count = symbolCount, st = symtab!, str = strtab!, strSize = strtabSize
+            let xindex = symtabShndx, xindexSize = symtabShndxSize
+            var bad = -1
+            nameLengths = [UInt32](unsafeUninitializedCapacity: count) { lengths, n in
+                bad = Self.scanSymbols(st, count: count, str, size: strSize, xindex, size: xindexSize, shnum: shnum, lengths: lengths.baseAddress)
+                n = bad < 0 ? count : bad
+            }
+            if bad >= 0 {
+                // Say what is wrong with it (the loop above only finds it).
+                let s = bad, nameOff = Int(st.u32(s * 24)), shndx = st.u16(s * 24 + 6)
+                guard nameOff == 0 && strSize == 0 || str.cStringLength(nameOff, limit: nameOff < strSize ? strSize - nameOff : 0).map({ $0 <= UInt32.max }) == true else {
+                    throw corrupt("symbol \(s) has a name offset 0x\(hex(UInt64(nameOff))) outside the string table or without a terminator")
                 }
-                let shndx = symtab!.u16(s * 24 + 6)
+                let name = strSize == 0 ? "" : String(cString: (str + nameOff).assumingMemoryBound(to: CChar.self))
                 if shndx == SHN.xindex {
-                    if symtabShndx == nil { throw corrupt("symbol \(s) uses SHN_XINDEX but there is no .symtab_shndx section") }
-                    if s * 4 + 4 > symtabShndxSize { throw corrupt("symbol \(s) uses SHN_XINDEX but .symtab_shndx has only \(symtabShndxSize / 4) entries") }
-                    if Int(symtabShndx!.u32(s * 4)) >= shnum { throw corrupt("symbol \(s) (\(symName(s).string)) has section index out of range") }
-                } else if shndx < SHN.loreserve && Int(shndx) >= shnum {
-                    throw corrupt("symbol \(s) (\(symName(s).string)) has section index \(shndx), out of range (\(shnum) sections)")
+                    if xindex == nil { throw corrupt("symbol \(s) uses SHN_XINDEX but there is no .symtab_shndx section") }
+                    if s * 4 + 4 > xindexSize { throw corrupt("symbol \(s) uses SHN_XINDEX but .symtab_shndx has only \(xindexSize / 4) entries") }
+                    throw corrupt("symbol \(s) (\(name)) has section index out of range")
                 }
+                throw corrupt("symbol \(s) (\(name)) has section index \(shndx), out of range (\(shnum) sections)")
             }
         }
         // Sections that go to the output.
@@ -277,18 +277,107 @@ public final class ObjectFile: @unchecked Sendable {
             if target >= shnum { throw corrupt("relocation section \(sectionNames[i].string) applies to section \(target), out of range") }
             guard let sec = sections[target] else { continue }
             if h.u64(56) != 24 { throw corrupt("relocation section \(sectionNames[i].string) has entry size \(h.u64(56)), expected 24") }
-            sec.relocs = b + Int(h.u64(24))
-            sec.relocCount = Int(h.u64(32) / 24)
-            for r in 0..<sec.relocCount {
+            let relocs = b + Int(h.u64(24)), count = Int(h.u64(32) / 24)
+            sec.relocs = relocs
+            sec.relocCount = count
+            let r = Self.firstBadRelocation(relocs, count: count, symbolLimit: UInt64(max(symbolCount, 1)), sectionSize: sec.size)
+            if r >= 0 {
                 let rel = sec.reloc(r)
                 if rel.sym >= max(symbolCount, 1) {
                     throw corrupt("relocation \(r) in \(sectionNames[i].string) refers to symbol \(rel.sym), out of range (\(symbolCount) symbols)")
                 }
-                if rel.offset >= sec.size {
-                    throw corrupt("relocation \(r) in \(sectionNames[i].string) at offset 0x\(hex(rel.offset)) is outside its section (size 0x\(hex(sec.size)))")
+                throw corrupt("relocation \(r) in \(sectionNames[i].string) at offset 0x\(hex(rel.offset)) is outside its section (size 0x\(hex(sec.size)))")
+            }
+        }
+    }
+
+    // The per-item checks, as tight loops of their own (inside parse() the optimizer keeps
+    // their state in memory): each returns the first bad item, or -1, and parse() says what is
+    // wrong with it. `scripts/measure-check-cost.sh` measures what they cost.
+
+    /// The first of sections 1..<count (headers at `sh`) whose contents are not inside a file
+    /// of `fileSize` bytes (SHT_NOBITS sections have none), or -1.
+    @inline(never)
+    static func firstSectionOutside(_ sh: UnsafeRawPointer, count: Int, fileSize: UInt64) -> Int {
+        var i = 1
+        while i < count {
+            let h = sh + i &* 64
+            if h.u32(4) != SHT.nobits {
+                let off = h.u64(24), sz = h.u64(32)
+                if off > fileSize || sz > fileSize &- off { return i }
+            }
+            i &+= 1
+        }
+        return -1
+    }
+
+    /// Names `count` sections (headers at `sh`) from the name table `shstr` of `size` bytes into
+    /// `names`; returns the first section whose name is not inside the table, or -1.
+    @inline(never)
+    static func nameSections(_ sh: UnsafeRawPointer, count: Int, _ shstr: UnsafeRawPointer, size: Int,
+                             into names: UnsafeMutablePointer<NameRef>?) -> Int {
+        guard let names else { return -1 }
+        let terminated = shstr.endsWithNUL(size: size)
+        for i in 0..<count {
+            let off = Int(sh.u32(i &* 64))
+            guard let len = shstr.stringLength(at: off, tableSize: size, terminated: terminated) else { return i }
+            (names + i).initialize(to: NameRef(shstr + off, len))
+        }
+        return -1
+    }
+
+    /// Measures the names of `count` symbols (table at `st`) into `lengths` and checks their
+    /// section indexes; returns the first symbol whose name is outside the string table `str`
+    /// (of `size` bytes; an empty table leaves every name empty) or whose section index is
+    /// out of range, or -1.
+    @inline(never)
+    static func scanSymbols(_ st: UnsafeRawPointer, count: Int, _ str: UnsafeRawPointer, size: Int,
+                            _ xindex: UnsafeRawPointer?, size xindexSize: Int, shnum: Int,
+                            lengths: UnsafeMutablePointer<UInt32>?) -> Int {
+        guard let lengths else { return -1 }
+        let terminated = str.endsWithNUL(size: size)
+        // Indexes below this need no other look: one compare for most symbols.
+        let plainLimit = min(shnum, Int(SHN.loreserve))
+        for s in 0..<count {
+            let e = st + s &* 24
+            let nameOff = Int(e.u32(0))
+            var len = 0
+            if nameOff != 0 || size != 0 {
+                guard let l = str.stringLength(at: nameOff, tableSize: size, terminated: terminated), l <= UInt32.max else { return s }
+                len = l
+            }
+            (lengths + s).initialize(to: UInt32(truncatingIfNeeded: len))
+            let shndx = Int(e.u16(6))
+            if shndx >= plainLimit {
+                if shndx == Int(SHN.xindex) {
+                    guard let x = xindex, s &* 4 &+ 4 <= xindexSize, Int(x.u32(s &* 4)) < shnum else { return s }
+                } else if shndx < Int(SHN.loreserve) {
+                    return s
                 }
             }
         }
+        return -1
+    }
+
+    /// The first of `count` RELA entries at `p` naming a symbol at or past `symbolLimit` or
+    /// an offset at or past `sectionSize`, or -1.
+    @inline(never)
+    static func firstBadRelocation(_ p: UnsafeRawPointer, count: Int, symbolLimit: UInt64, sectionSize: UInt64) -> Int {
+        // The symbol index is the high half of r_info.
+        @inline(__always) func bad(_ q: UnsafeRawPointer) -> Bool { UInt64(q.u32(12)) >= symbolLimit || q.u64(0) >= sectionSize }
+        // Four at a time while all are good (the common case), then one at a time: the first
+        // bad one, or the last few.
+        var r = 0
+        while r &+ 4 <= count {
+            let q = p + r &* 24
+            if bad(q) || bad(q + 24) || bad(q + 48) || bad(q + 72) { break }
+            r &+= 4
+        }
+        while r < count {
+            if bad(p + r &* 24) { return r }
+            r &+= 1
+        }
+        return -1
     }
 
     private func parseGroup(_ h: UnsafeRawPointer, index: Int, shnum: Int) throws(LinkError) {

@@ -27,10 +27,11 @@ public final class SharedFile: @unchecked Sendable {
 
     func corrupt(_ what: String) -> LinkError { LinkError("\(path): corrupt shared library: \(what)") }
 
+    /// Name of dynamic symbol i. parse() found a terminator inside .dynstr for every symbol's
+    /// name, so `strlen` stays inside the table.
     @inline(__always) public func symName(_ i: Int) -> NameRef {
-        let off = Int(dynsym!.u32(i * 24))
-        let len = dynstr!.cStringLength(off, limit: dynstrSize - off) ?? 0
-        return NameRef(dynstr! + off, len)
+        let p = dynstr! + Int(dynsym!.u32(i * 24))
+        return NameRef(p, strlen(p.assumingMemoryBound(to: CChar.self)))
     }
     @inline(__always) public func symBind(_ i: Int) -> UInt8 { dynsym!.u8(i * 24 + 4) >> 4 }
     @inline(__always) public func symType(_ i: Int) -> UInt8 { dynsym!.u8(i * 24 + 4) & 0xf }
@@ -93,10 +94,16 @@ public final class SharedFile: @unchecked Sendable {
             default: break
             }
         }
-        for s in 0..<symbolCount {
-            let off = Int(dynsym!.u32(s * 24))
-            if off >= dynstrSize || dynstr!.cStringLength(off, limit: dynstrSize - off) == nil {
-                throw corrupt("dynamic symbol \(s) has a bad name offset")
+        if symbolCount > 0 {
+            // Every name must end inside .dynstr; when the table ends with NUL, that is true of
+            // every offset inside it.
+            let syms = dynsym!, str = dynstr!, strSize = dynstrSize
+            let terminated = str.endsWithNUL(size: strSize)
+            for s in 0..<symbolCount {
+                let off = Int(syms.u32(s * 24))
+                if UInt(bitPattern: off) >= UInt(bitPattern: strSize) || !terminated && str.cStringLength(off, limit: strSize - off) == nil {
+                    throw corrupt("dynamic symbol \(s) has a bad name offset")
+                }
             }
         }
         if let v = versym, (v - b) + symbolCount * 2 > size { throw corrupt(".gnu.version is truncated") }
@@ -121,3 +128,7 @@ public final class SharedFile: @unchecked Sendable {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
