@@ -1,4 +1,5 @@
 import WeldCore
+import CMemoryHints
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,6 +12,9 @@ import Glibc
 /// the minimum does not depend on the order of the proposals. Archive members are extracted
 /// in waves: a member is loaded when a non-weak reference needs a symbol it defines, whatever
 /// the order of the archive and the reference on the command line (as lld and mold do).
+/// How many names ahead interning loops prefetch a name's first table slot.
+let symbolPrefetchDistance = 8
+
 func resolveSymbols(_ ctx: Context) throws(LinkError) {
     let syms = ctx.symbols
     let o = ctx.options
@@ -47,10 +51,19 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         let ar = ctx.archives[ai]
         let a = ar.archive
         var block = SymbolTable.IdBlock()
-        for i in lo..<hi {
-            let n = a.symbolName(i)
-            let id = syms.intern(NameRef(n.baseAddress!, n.count), &block)
-            syms.atomicMin(id, \.lazyKey, UInt64(ar.priority) + UInt64(a.symbolMember(i)) + 1)
+        // Hash the slice first, then intern with the table slot of the name 8 ahead already
+        // on its way into the cache (the probe is a cache miss otherwise).
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: hi - lo) { hashes in
+            for i in lo..<hi {
+                let n = a.symbolName(i)
+                hashes[i - lo] = fastHash(n.baseAddress!, n.count)
+            }
+            for i in lo..<hi {
+                if i + symbolPrefetchDistance < hi { weld_prefetch(syms.firstSlot(forHash: hashes[i + symbolPrefetchDistance - lo])) }
+                let n = a.symbolName(i)
+                let id = syms.intern(NameRef(n.baseAddress!, n.count), hash: hashes[i - lo], &block)
+                syms.atomicMin(id, \.lazyKey, UInt64(ar.priority) + UInt64(a.symbolMember(i)) + 1)
+            }
         }
     }
     PhaseTimer.shared.endSpan("resolve: archive symbol tables", since: spanStart); spanStart = monotonicNanos()
@@ -138,19 +151,27 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             let mayVersion = obj.strtabSize > 0 && memchr(obj.strtab!, Int32(UInt8(ascii: "@")), obj.strtabSize) != nil
             var block = SymbolTable.IdBlock()
             obj.symbolIds = [Int32](unsafeUninitializedCapacity: n) { buf, count in
-                for k in 0..<n {
-                    let i = obj.firstGlobal + k
-                    let name = obj.symName(i)
-                    if mayVersion && obj.symShndx(i) != UInt32(SHN.undef), let at = memchr(name.ptr, Int32(UInt8(ascii: "@")), name.count) {
-                        let base = UnsafeRawPointer(at) - name.ptr
-                        let isDefault = base + 1 < name.count && name.ptr.u8(base + 1) == UInt8(ascii: "@")
-                        let verStart = base + (isDefault ? 2 : 1)
-                        let version = String(decoding: UnsafeRawBufferPointer(start: name.ptr + verStart, count: name.count - verStart), as: UTF8.self)
-                        obj.symvers.append((k, version, !isDefault))
-                        // foo@@V2 is the definition of foo; foo@V1 stays a name of its own.
-                        buf[k] = syms.intern(isDefault ? NameRef(name.ptr, base) : name, &block)
-                    } else {
-                        buf[k] = syms.intern(name, &block)
+                // As for the archive tables: hash first, prefetch the table slot 8 names ahead.
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { hashes in
+                    for k in 0..<n {
+                        let name = obj.symName(obj.firstGlobal + k)
+                        hashes[k] = fastHash(name.ptr, name.count)
+                    }
+                    for k in 0..<n {
+                        if k + symbolPrefetchDistance < n { weld_prefetch(syms.firstSlot(forHash: hashes[k + symbolPrefetchDistance])) }
+                        let i = obj.firstGlobal + k
+                        let name = obj.symName(i)
+                        if mayVersion && obj.symShndx(i) != UInt32(SHN.undef), let at = memchr(name.ptr, Int32(UInt8(ascii: "@")), name.count) {
+                            let base = UnsafeRawPointer(at) - name.ptr
+                            let isDefault = base + 1 < name.count && name.ptr.u8(base + 1) == UInt8(ascii: "@")
+                            let verStart = base + (isDefault ? 2 : 1)
+                            let version = String(decoding: UnsafeRawBufferPointer(start: name.ptr + verStart, count: name.count - verStart), as: UTF8.self)
+                            obj.symvers.append((k, version, !isDefault))
+                            // foo@@V2 is the definition of foo; foo@V1 stays a name of its own.
+                            buf[k] = syms.intern(isDefault ? NameRef(name.ptr, base) : name, &block)
+                        } else {
+                            buf[k] = syms.intern(name, hash: hashes[k], &block)
+                        }
                     }
                 }
                 count = n

@@ -89,7 +89,19 @@ public final class SymbolTable: @unchecked Sendable {
     /// block in use.
     @inline(__always)
     public func intern(_ name: NameRef, _ block: inout IdBlock, blockSize: Int32 = SymbolTable.idBlockSize) -> Int32 {
-        let h = fastHash(name.ptr, name.count)
+        intern(name, hash: fastHash(name.ptr, name.count), &block, blockSize: blockSize)
+    }
+
+    /// Where the search for a name with hash `h` starts: loops that know their next names
+    /// prefetch it, since the probe is a random read into a table of megabytes.
+    @inline(__always)
+    public func firstSlot(forHash h: UInt64) -> UnsafeRawPointer {
+        UnsafeRawPointer(slots + (Int(truncatingIfNeeded: h) & mask))
+    }
+
+    /// `intern` with the name's `fastHash` already computed.
+    @inline(__always)
+    public func intern(_ name: NameRef, hash h: UInt64, _ block: inout IdBlock, blockSize: Int32 = SymbolTable.idBlockSize) -> Int32 {
         let tag = h & 0xffff_ffff_0000_0000
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
