@@ -79,14 +79,17 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
     let symbolBase = syms.symbols
     let firstGlobal = obj.firstGlobal
     let sectionAddresses = obj.sectionAddresses
+    let localSymbols = obj.symtab ?? UnsafeRawPointer(bitPattern: 8)!
     var r = 0
     while r < sec.relocCount {
         let rel = sec.reloc(r)
-        // A global target is a random read into the symbol array, mostly a cache miss (the
-        // largest cost of this loop): start loading the one of the relocation 8 entries ahead.
+        // A target is a random read, mostly a cache miss (the largest cost of this loop): the
+        // global symbol, or the local's entry in the input symbol table. Start loading the one
+        // of the relocation 8 entries ahead.
         if r + prefetchDistance < sec.relocCount {
-            let ahead = sec.reloc(r + prefetchDistance).sym - firstGlobal
-            if ahead >= 0 { weld_prefetch(symbolBase + Int(obj.symbolIds[ahead])) }
+            let aheadSym = sec.reloc(r + prefetchDistance).sym
+            if aheadSym >= firstGlobal { weld_prefetch(symbolBase + Int(obj.symbolIds[aheadSym - firstGlobal])) }
+            else { weld_prefetch(localSymbols + aheadSym * 24) }
         }
         r += 1
         let type = rel.type
