@@ -58,11 +58,9 @@ public final class OutputFile: @unchecked Sendable {
                 close(fd)
                 throw LinkError("cannot map output file \(path): \(String(cString: strerror(e)))")
             }
-            // Large page-cache folios for the new file (ext4 and others since Linux 6.x):
-            // faulting in 70 MB took 24-40 ms in 4 KiB pages and 9.5-17 ms with this, and
-            // unmapping 3-4 ms instead of ~1.2 (micro-benchmark, fallocated file on ext4).
-            // Kernels without large folios for the file system ignore it.
-            _ = madvise(p, size, 14 /* MADV_HUGEPAGE */)
+            // No MADV_HUGEPAGE: large page-cache folios made faulting the output in faster on
+            // average (70 MB: 24-40 -> 9.5-17 ms) but sometimes took 190 ms instead, after
+            // another big link had run (measured with gold's output in between).
             self.base = p
         } else {
             self.base = UnsafeMutableRawPointer(bitPattern: 8)!
