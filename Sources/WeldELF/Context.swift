@@ -142,9 +142,13 @@ public final class ArchiveInput: @unchecked Sendable {
     public let priority: Int64
     public let wholeArchive: Bool
     public var loaded: [Bool]
+    /// The file name without directories ("libfoo.a"), for --exclude-libs: made once here,
+    /// not once per extracted member.
+    public let fileName: String
     init(archive: Archive, priority: Int64, wholeArchive: Bool) {
         self.archive = archive; self.priority = priority; self.wholeArchive = wholeArchive
         loaded = [Bool](repeating: false, count: archive.members.count)
+        fileName = archive.file.path.split(separator: "/").last.map(String.init) ?? archive.file.path
     }
     public var path: String { archive.file.path }
 }

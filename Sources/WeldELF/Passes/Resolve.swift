@@ -503,7 +503,7 @@ func memberObject(_ ar: ArchiveInput, _ m: Int) throws(LinkError) -> ObjectFile?
         let f = try MappedFile.open(thin)
         if f.size >= 4 && f.base.u32(0) != 0x464c_457f { return nil }
         let obj = ObjectFile(displayName: name, base: f.base, size: f.size, priority: prio, isFromArchive: true)
-        obj.archiveName = ar.path.split(separator: "/").last.map(String.init)
+        obj.archiveName = ar.fileName
         return obj
     }
     guard let data = ar.archive.memberData(m) else { return nil }
@@ -513,7 +513,7 @@ func memberObject(_ ar: ArchiveInput, _ m: Int) throws(LinkError) -> ObjectFile?
         throw LinkError("\(name): archive member is not an ELF object")
     }
     let obj = ObjectFile(displayName: name, base: data.baseAddress!, size: data.count, priority: prio, isFromArchive: true)
-    obj.archiveName = ar.path.split(separator: "/").last.map(String.init)
+    obj.archiveName = ar.fileName
     return obj
 }
 
