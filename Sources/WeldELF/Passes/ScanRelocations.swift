@@ -59,9 +59,7 @@ func scanRelocations(_ ctx: Context) {
                 if t == R_X86_64.none || rel.sym == 0 { continue }
                 let id: Int32
                 if rel.sym < obj.firstGlobal {
-                    // Local targets need nothing shared, except local IFUNCs (a PLT stub). The
-                    // emptiness test first: a dictionary lookup hashes the key even when empty.
-                    if obj.promotedLocals.isEmpty { continue }
+                    // Local targets need nothing shared, except local IFUNCs (a PLT stub).
                     guard let lid = obj.promotedLocals[rel.sym] else { continue }
                     id = lid
                 } else {
