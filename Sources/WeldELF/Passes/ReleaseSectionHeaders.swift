@@ -8,8 +8,9 @@ import WeldCore
 /// it right: the page comes back from the page cache.
 func releaseSectionHeaders(_ ctx: Context) {
     let pages = InputPages()
-    for obj in ctx.objects where obj.size >= 64 {
-        let shoff = Int(obj.base.u64(40)), shnum = Int(obj.base.u16(60))
-        if shoff > 0 && shnum > 0 && shoff + shnum * 64 <= obj.size { pages.release(obj.base + shoff, shnum * 64) }
+    // parse() checked each table lies in its file and sized `sections` to it (extended
+    // section numbering included); objects without sections have none to drop.
+    for obj in ctx.objects where !obj.sections.isEmpty {
+        pages.release(obj.sectionHeader(0), obj.sections.count * 64)
     }
 }
