@@ -47,9 +47,10 @@ enum { MAX_HELD = 8 };
 static int heldDescriptors[MAX_HELD];
 static int heldCount;
 
-void weld_close_after_exit(int fd) {
-    if (fd < 0) return;
-    if (heldCount < MAX_HELD) heldDescriptors[heldCount++] = fd;
+int weld_close_after_exit(int fd) {
+    if (fd < 0 || heldCount >= MAX_HELD) return -1;
+    heldDescriptors[heldCount++] = fd;
+    return 0;
 }
 
 static int isKept(int fd, int readEnd) {
@@ -97,7 +98,7 @@ _Noreturn void weld_exit_deferring_teardown(int status) {
 }
 
 #else
-void weld_close_after_exit(int fd) { (void)fd; }
+int weld_close_after_exit(int fd) { (void)fd; return -1; }
 
 _Noreturn void weld_exit_deferring_teardown(int status) {
     fflush(NULL);

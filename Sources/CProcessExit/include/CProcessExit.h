@@ -12,6 +12,7 @@ _Noreturn void weld_exit_deferring_teardown(int status);
 /// `weld_exit_deferring_teardown` (or at exit without one). For the old output: while a
 /// descriptor holds its inode, replacing it by rename costs nothing, and the eviction of its
 /// pages and blocks (tens of ms for a big file on ext4) happens after weld is gone.
-void weld_close_after_exit(int fd);
+/// Returns 0 when `fd` is held, -1 when the list is full (the caller closes it itself).
+int weld_close_after_exit(int fd);
 
 #endif
