@@ -20,26 +20,28 @@ extension Array {
             }
         }
     }
+}
 
+extension Array where Element: AnyObject {
     /// `body(index, element)` for every element, in order.
     @inlinable @inline(__always)
-    public func forEachBorrowed<T: AnyObject>(_ body: (Int, T) throws -> Void) rethrows where Element == T {
+    public func forEachBorrowed(_ body: (Int, Element) throws -> Void) rethrows {
         try withUnsafeBufferPointer { buffer in
             guard let start = buffer.baseAddress else { return }
             let words = UnsafeRawPointer(start).assumingMemoryBound(to: UnsafeRawPointer.self)
             for i in 0..<buffer.count {
-                try Unmanaged<T>.fromOpaque(words[i])._withUnsafeGuaranteedRef { try body(i, $0) }
+                try Unmanaged<Element>.fromOpaque(words[i])._withUnsafeGuaranteedRef { try body(i, $0) }
             }
         }
     }
 
     /// `body(self[i])` for one element, lent as above.
     @inlinable @inline(__always)
-    public func withBorrowed<T: AnyObject, R>(_ i: Int, _ body: (T) throws -> R) rethrows -> R where Element == T {
+    public func withBorrowed<R>(_ i: Int, _ body: (Element) throws -> R) rethrows -> R {
         try withUnsafeBufferPointer { buffer in
             precondition(i >= 0 && i < buffer.count, "index out of range")
             let words = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UnsafeRawPointer.self)
-            return try Unmanaged<T>.fromOpaque(words[i])._withUnsafeGuaranteedRef(body)
+            return try Unmanaged<Element>.fromOpaque(words[i])._withUnsafeGuaranteedRef(body)
         }
     }
 }
