@@ -80,6 +80,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
     let firstGlobal = obj.firstGlobal
     let sectionAddresses = obj.sectionAddresses
     let localSymbols = obj.symtab ?? UnsafeRawPointer(bitPattern: 8)!
+    let outputAddresses = UnsafePointer(ctx.outputAddressTable)
     var r = 0
     while r < sec.relocCount {
         let rel = sec.reloc(r)
@@ -127,14 +128,14 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
                 // A live section in one piece: its start plus the symbol's offset (for a
                 // section symbol too: the addend then stays relative to the same start).
                 S = sectionAddresses[Int(shndx)] &+ obj.symValue(rel.sym)
-            } else if let ts = obj.symSection(rel.sym) {
-                if !ts.alive { targetDead = true }
-                else if obj.symType(rel.sym) == STT.section {
-                    // Section symbol + addend: find the piece the addend points into.
-                    S = sectionAddress(ctx, ts, UInt64(bitPattern: Int64(bitPattern: obj.symValue(rel.sym)) &+ A)) &- UInt64(bitPattern: A)
-                } else {
-                    S = sectionAddress(ctx, ts, obj.symValue(rel.sym))
-                }
+            } else if let ts = obj.symSectionUnretained(rel.sym) {
+                // A section split into pieces or not placed in one run: through the section.
+                let isSection = obj.symType(rel.sym) == STT.section
+                // Section symbol + addend: find the piece the addend points into.
+                let offset = isSection ? UInt64(bitPattern: Int64(bitPattern: obj.symValue(rel.sym)) &+ A) : obj.symValue(rel.sym)
+                let target = localTarget(ts, offset, outputAddresses)
+                if !target.alive { targetDead = true }
+                else { S = isSection ? target.address &- UInt64(bitPattern: A) : target.address }
             }
         } else if rel.sym != 0 {
             isLocal = false
@@ -416,6 +417,27 @@ func badTLS(_ ctx: Context, _ sec: InputSection, _ rel: Rela) {
 }
 
 /// Output address of byte `offset` of input section `sec` (following merge/.eh_frame pieces).
+/// Whether a local target section is alive, and the output address of `offset` in it.
+@inline(__always) func localTarget(_ ts: Unmanaged<InputSection>, _ offset: UInt64, _ outputAddresses: UnsafePointer<UInt64>) -> (alive: Bool, address: UInt64) {
+    ts._withUnsafeGuaranteedRef { sec in
+        sec.alive ? (true, finalSectionAddress(outputAddresses, sec, offset)) : (false, 0)
+    }
+}
+
+/// `sectionAddress` once layout is final, from the context's plain table of output addresses
+/// (no shared OutputSection retained per call: the relocation loop calls it per reference
+/// into a string section).
+@inline(__always) func finalSectionAddress(_ outputAddresses: UnsafePointer<UInt64>, _ sec: InputSection, _ offset: UInt64) -> UInt64 {
+    if sec.outputIndex < 0 { return 0 }
+    let base = outputAddresses[Int(sec.outputIndex)]
+    if let p = sec.pieces {
+        guard let k = p.pieceIndex(containing: offset), p.outOffsets[k] != .max,
+              offset < UInt64(p.inOffsets[k]) + UInt64(p.sizes[k]) else { return base &+ sec.outOffset }
+        return base &+ p.outOffsets[k] &+ (offset &- UInt64(p.inOffsets[k]))
+    }
+    return base &+ sec.outOffset &+ offset
+}
+
 @inline(__always) func sectionAddress(_ ctx: Context, _ sec: InputSection, _ offset: UInt64) -> UInt64 {
     if sec.outputIndex < 0 { return 0 }
     let base = ctx.outputSections[Int(sec.outputIndex)].addr

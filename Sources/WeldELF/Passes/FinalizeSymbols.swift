@@ -47,14 +47,26 @@ func resolverAddress(_ ctx: Context, _ id: Int32) -> UInt64 {
     return sectionAddress(ctx, sec, ctx.objects[Int(s.fileIndex)].symValue(Int(s.symIndex)))
 }
 
-/// Fills every object's `sectionAddresses` (in parallel); run once addresses are final.
+/// Fills the output section tables and every object's `sectionAddresses` (in parallel); run
+/// once addresses are final.
 func computeSectionAddresses(_ ctx: Context) {
     let outputs = ctx.outputSections
+    // Never freed, like the rest of the context.
+    let addresses = UnsafeMutablePointer<UInt64>.allocate(capacity: max(outputs.count, 1))
+    let headerIndexes = UnsafeMutablePointer<Int32>.allocate(capacity: max(outputs.count, 1))
+    for (i, os) in outputs.enumerated() { addresses[i] = os.addr; headerIndexes[i] = Int32(os.headerIndex) }
+    ctx.outputAddressTable = addresses
+    ctx.outputHeaderIndexTable = headerIndexes
     Parallel.forEach(ctx.objects.count) { f in
         let obj = ctx.objects[f]
-        obj.sectionAddresses = obj.sections.map { sec in
-            guard let sec, sec.alive, sec.pieces == nil, sec.outputIndex >= 0 else { return .max }
-            return outputs[Int(sec.outputIndex)].addr &+ sec.outOffset
+        obj.sectionAddresses = [UInt64](unsafeUninitializedCapacity: obj.sections.count) { table, n in
+            for i in 0..<table.count {
+                table[i] = obj.withSection(i) { sec in
+                    guard let sec, sec.alive, sec.pieces == nil, sec.outputIndex >= 0 else { return .max }
+                    return addresses[Int(sec.outputIndex)] &+ sec.outOffset
+                }
+            }
+            n = table.count
         }
     }
 }
