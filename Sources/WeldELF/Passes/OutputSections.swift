@@ -67,7 +67,10 @@ func createOutputSections(_ ctx: Context) {
     }
     struct FileGroups {
         var groups: [Group] = []
-        var sectionsByGroup: [Int32] = []
+        /// The live sections, grouped, each already retained for its output section's member
+        /// list: retained here, while the file's section objects are in cache, and moved (not
+        /// copied) into the member lists below, where a retain would be a cache miss each.
+        var sectionsByGroup: UnsafeMutablePointer<InputSection>
     }
     let stripDebug = ctx.options.stripDebug || ctx.options.stripAll
     let keepTextPrefix = ctx.options.keepTextSectionPrefix
@@ -115,9 +118,9 @@ func createOutputSections(_ ctx: Context) {
         var next: Int32 = 0
         for g in groups.indices { groups[g].start = next; next += groups[g].count }
         var fill = groups.map { $0.start }
-        var byGroup = [Int32](repeating: 0, count: Int(next))
+        let byGroup = UnsafeMutablePointer<InputSection>.allocate(capacity: max(Int(next), 1))
         for (i, g) in groupOf.enumerated() where g >= 0 {
-            byGroup[Int(fill[Int(g)])] = Int32(i)
+            (byGroup + Int(fill[Int(g)])).initialize(to: obj.sections[i]!)
             fill[Int(g)] += 1
         }
         return FileGroups(groups: groups, sectionsByGroup: byGroup)
@@ -158,16 +161,17 @@ func createOutputSections(_ ctx: Context) {
         }
     }
     Parallel.forEach(order.count) { i in
-        var members: [InputSection] = []
-        members.reserveCapacity(memberCounts[i])
-        for run in runs[i] {
-            let fileGroups = perFile[Int(run.file)]
-            let g = fileGroups.groups[Int(run.group)]
-            let sections = ctx.objects[Int(run.file)].sections
-            for k in Int(g.start)..<Int(g.start + g.count) { members.append(sections[Int(fileGroups.sectionsByGroup[k])]!) }
+        order[i].members = [InputSection](unsafeUninitializedCapacity: memberCounts[i]) { members, n in
+            for run in runs[i] {
+                let fileGroups = perFile[Int(run.file)]
+                let g = fileGroups.groups[Int(run.group)]
+                (members.baseAddress! + n).moveInitialize(from: fileGroups.sectionsByGroup + Int(g.start), count: Int(g.count))
+                n += Int(g.count)
+            }
         }
-        order[i].members = members
     }
+    // Every entry has been moved out: only the memory goes.
+    for fileGroups in perFile { fileGroups.sectionsByGroup.deallocate() }
     for os in order where os.flags & SHF.merge == 0 { os.entsize = 0 }
     for os in order where os.name == ".init_array" || os.name == ".fini_array" {
         // Priority order; sections without a priority run last (stable: input order otherwise).
