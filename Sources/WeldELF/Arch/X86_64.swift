@@ -50,13 +50,24 @@ func countDynamicRelocs(_ ctx: Context) {
         }
     }
     if ctx.packsRelativeRelocs { countPackedRelativeRelocs(ctx) }
-    var next = Int32(0)
-    for obj in ctx.objects {
-        for case let sec? in obj.sections where sec.dynRelocCount > 0 || sec.relrCount > 0 {
-            sec.dynRelocStart = next
-            next += sec.dynRelocCount
-            if sec.flags & SHF.write == 0 { ctx.synth.hasTextRelocs = true }
+    // Slices in file order, then section order, in one parallel pass: a section's start is
+    // relative to its file's slice (`ObjectFile.dynRelocBase`, a prefix sum over files). A
+    // serial walk over every input section was 6 ms of the lld link.
+    let perFile: [(count: Int32, writesText: Bool)] = Parallel.map(ctx.objects.count) { f in
+        var n: Int32 = 0, text = false
+        ctx.objects[f].sections.forEachBorrowed { (sec: InputSection) in
+            guard sec.dynRelocCount > 0 || sec.relrCount > 0 else { return }
+            sec.dynRelocStart = n
+            n += sec.dynRelocCount
+            if sec.flags & SHF.write == 0 { text = true }
         }
+        return (n, text)
+    }
+    var next = Int32(0)
+    for (f, c) in perFile.enumerated() {
+        ctx.objects[f].dynRelocBase = next
+        next += c.count
+        if c.writesText { ctx.synth.hasTextRelocs = true }
     }
     ctx.synth.sectionDynRelocCount = Int(next)
 }
@@ -73,7 +84,7 @@ func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRaw
     let placeholder = noSymbol
     let gotAddr = ctx.synth.gotSection?.addr ?? 0
     let gotPltAddr = ctx.synth.gotPlt?.addr ?? gotAddr
-    var dynIndex = Int(sec.dynRelocStart)
+    var dynIndex = Int(obj.dynRelocBase) + Int(sec.dynRelocStart)
     let packsRelative = sec.relrCount > 0
     let pieces = sec.pieces
     let symbolBase = syms.symbols

@@ -32,7 +32,7 @@ public final class InputSection: @unchecked Sendable {
     public var priority: UInt32 = 65536
     /// Dynamic relocations this section emits (R_X86_64_64 in PIE), and where they start in .rela.dyn.
     public var dynRelocCount: Int32 = 0
-    public var dynRelocStart: Int32 = 0
+    public var dynRelocStart: Int32 = 0     // relative to the file's `dynRelocBase`
     /// Relative relocations packed into .relr.dyn (`-z pack-relative-relocs`), not in dynRelocCount.
     public var relrCount: Int32 = 0
     /// Place given by section ordering (SectionOrdering.swift); unordered sections keep Int32.max.

@@ -39,6 +39,8 @@ public final class ObjectFile: @unchecked Sendable {
     /// loop reads a local target here instead of chasing the InputSection object (a cache miss
     /// per relocation). Filled by `computeSectionAddresses`.
     public var sectionAddresses: [UInt64] = []
+    /// Where this file's slice of .rela.dyn starts (its sections' `dynRelocStart` are relative).
+    public var dynRelocBase: Int32 = 0
     /// Local IFUNC symbols get a hidden global entry so they can have a PLT stub: sym → id.
     public var promotedLocals: [Int: Int32] = [:]
     /// Compressed sections (SHF_COMPRESSED or legacy `.zdebug_*`), inflated by
