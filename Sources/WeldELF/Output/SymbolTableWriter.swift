@@ -38,8 +38,8 @@ public struct SymbolTableLayout: Sendable {
     let id = obj.symbolIds[k]
     let s = ctx.symbols[id]
     // A definition in a section --gc-sections removed is not written (as lld does).
-    return s.isDefinedInObject && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k) && s.section?.alive != false
-        && isRetained(ctx, s.name)
+    return s.isDefinedInObject && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k)
+        && s.sectionRef?._withUnsafeGuaranteedRef({ $0.alive }) != false && isRetained(ctx, s.name)
 }
 
 func planSymbolTable(_ ctx: Context) -> SymbolTableLayout {
@@ -79,8 +79,12 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
     // reference counts per symbol.
     let outputAddresses = UnsafePointer(ctx.outputAddressTable), headerIndexes = UnsafePointer(ctx.outputHeaderIndexTable)
     @inline(__always) func shndxOf(_ sec: InputSection?) -> UInt16 {
-        guard let s = sec, s.outputIndex >= 0 else { return SHN.abs }
-        let h = Int(headerIndexes[Int(s.outputIndex)])
+        guard let s = sec else { return SHN.abs }
+        return shndxOfOutput(s.outputIndex)
+    }
+    @inline(__always) func shndxOfOutput(_ outputIndex: Int32) -> UInt16 {
+        if outputIndex < 0 { return SHN.abs }
+        let h = Int(headerIndexes[Int(outputIndex)])
         return h < Int(SHN.loreserve) ? UInt16(h) : SHN.xindex
     }
     Parallel.forEach(ctx.objects.count) { f in
@@ -104,7 +108,8 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
             var bind = obj.symBind(i) == STB.gnuUnique ? STB.global : obj.symBind(i)
             if hidden { bind = STB.local } else { swap(&idx, &gidx); swap(&so, &gso) }
             defer { if !hidden { swap(&idx, &gidx); swap(&so, &gso) } }
-            let shndx: UInt16 = s.kind == .common ? shndxOf(nil) : (s.isAbsolute ? SHN.abs : shndxOf(s.section))
+            let shndx: UInt16 = s.kind == .common || s.isAbsolute ? SHN.abs
+                : s.sectionRef.map { $0._withUnsafeGuaranteedRef { shndxOfOutput($0.outputIndex) } } ?? SHN.abs
             put(idx, name: s.name, strOff: so, info: bind << 4 | obj.symType(i), other: s.visibility,
                 shndx: s.kind == .common ? UInt16(ctx.synth.bss?.headerIndex ?? Int(SHN.abs)) : shndx, value: symtabValue(ctx, obj.symbolIds[k]), size: s.size)
             idx += 1; so += s.name.count + 1
