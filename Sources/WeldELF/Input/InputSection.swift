@@ -6,7 +6,10 @@ public final class InputSection: @unchecked Sendable {
     // One of these per input section (some 200,000 in the lld workload), so the stored fields
     // go widest first, leaving no padding, and what can be read elsewhere is: 131 bytes, a
     // 144-byte heap block, instead of 181 and 192.
-    public unowned(unsafe) let file: ObjectFile
+    /// The file, not retained (it outlives its sections): stored as Unmanaged because even an
+    /// `unowned(unsafe)` read costs a retain and a release, per section in every pass.
+    public let fileRef: Unmanaged<ObjectFile>
+    public var file: ObjectFile { fileRef.takeUnretainedValue() }
     public let flags: UInt64
     /// Start of the contents in the mapping (unused for NOBITS); for a compressed section, the
     /// buffer it was inflated into (set once by `decompressSections`, before any pass reads it).
@@ -20,7 +23,11 @@ public final class InputSection: @unchecked Sendable {
     public var pieces: SectionPieces? = nil
     /// Identical code folding: the section this one was folded into (it then takes that
     /// section's place: same output section and offset) and this section's ICF candidate index.
-    public unowned(unsafe) var foldedInto: InputSection? = nil
+    public var foldedInto: InputSection? {
+        get { foldedIntoRef?.takeUnretainedValue() }
+        set { foldedIntoRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    public var foldedIntoRef: Unmanaged<InputSection>? = nil
     private let indexInFile: Int32
     public let type: UInt32
     public let info: UInt32                 // sh_info (used by .init_array priority parsing etc.)
@@ -58,7 +65,7 @@ public final class InputSection: @unchecked Sendable {
     /// `entsize` the header's.
     init(file: ObjectFile, index: Int, name: NameRef, type: UInt32, flags: UInt64, data: UnsafeRawPointer,
          size: UInt64, align: UInt64, entsize: UInt64, info: UInt32) {
-        self.file = file; self.indexInFile = Int32(index); self.type = type; self.flags = flags
+        self.fileRef = Unmanaged.passUnretained(file); self.indexInFile = Int32(index); self.type = type; self.flags = flags
         self.data = data; self.size = size; self.alignLog2 = UInt8(max(align, 1).trailingZeroBitCount); self.info = info
         assert(file.sectionNames[index] == name && self.entsize == entsize && self.align == max(align, 1))
     }
