@@ -78,7 +78,13 @@ func countDynamicRelocs(_ ctx: Context) {
 let prefetchDistance = 8
 
 func applyRelocations(_ ctx: Context, _ sec: InputSection, out: UnsafeMutableRawPointer, outBase: UInt64, relaDyn: UnsafeMutableRawPointer?) {
-    let obj = sec.file
+    // The file lent, not retained: a retain per section dirtied its cache line for nothing.
+    sec.fileRef._withUnsafeGuaranteedRef { obj in
+        applyRelocations(ctx, sec, obj, out: out, outBase: outBase, relaDyn: relaDyn)
+    }
+}
+
+private func applyRelocations(_ ctx: Context, _ sec: InputSection, _ obj: ObjectFile, out: UnsafeMutableRawPointer, outBase: UInt64, relaDyn: UnsafeMutableRawPointer?) {
     let syms = ctx.symbols
     let alloc = sec.flags & SHF.alloc != 0
     let placeholder = noSymbol
