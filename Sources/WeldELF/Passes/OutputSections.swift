@@ -271,15 +271,12 @@ func splitEhFrame(_ ctx: Context, _ sec: InputSection) {
             while r < sec.relocCount && sec.reloc(r).offset < UInt64(off) { r += 1 }
             if r < sec.relocCount, sec.reloc(r).offset < UInt64(off + recSize) {
                 let rel = sec.reloc(r)
-                let obj = sec.file
-                let target: InputSection?
-                if rel.sym < obj.firstGlobal {
-                    target = obj.symSection(rel.sym)
-                } else {
-                    target = obj.symSection(rel.sym)  // resolution may differ, but FDEs use section symbols
+                // The section of the FDE's symbol (a section symbol in practice; a global's
+                // resolution may differ, but FDEs do not use those). A folded function's FDE
+                // would describe the kept copy twice.
+                alive = sec.fileRef._withUnsafeGuaranteedRef { obj in
+                    obj.withSymSection(rel.sym) { t in t.map { $0.alive && $0.foldedIntoRef == nil } ?? false }
                 }
-                // A folded function's FDE would describe the kept copy twice.
-                if let t = target { alive = t.alive && t.foldedInto == nil } else { alive = false }
             } else {
                 alive = false
             }
