@@ -38,7 +38,9 @@ public final class ObjectFile: @unchecked Sendable {
     /// the address needs more than that (dead, split into pieces, not placed). The relocation
     /// loop reads a local target here instead of chasing the InputSection object (a cache miss
     /// per relocation). Filled by `computeSectionAddresses`.
-    public var sectionAddresses: [UInt64] = []
+    /// Plain memory, never freed (like the rest of the link's state), so the relocation loop
+    /// reads it without retaining an array per section.
+    public var sectionAddresses = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)
     /// Where this file's slice of .rela.dyn starts (its sections' `dynRelocStart` are relative).
     public var dynRelocBase: Int32 = 0
     /// Local IFUNC symbols get a hidden global entry so they can have a PLT stub: sym → id.

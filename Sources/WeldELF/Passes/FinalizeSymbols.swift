@@ -73,14 +73,13 @@ func computeSectionAddresses(_ ctx: Context) {
     let addresses = ctx.outputAddressTable
     Parallel.forEach(ctx.objects.count) { f in
         let obj = ctx.objects[f]
-        obj.sectionAddresses = [UInt64](unsafeUninitializedCapacity: obj.sections.count) { table, n in
-            for i in 0..<table.count {
-                table[i] = obj.withSection(i) { sec in
-                    guard let sec, sec.alive, sec.pieces == nil, sec.outputIndex >= 0 else { return .max }
-                    return addresses[Int(sec.outputIndex)] &+ sec.outOffset
-                }
+        let table = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: obj.sections.count)
+        for i in 0..<table.count {
+            table[i] = obj.withSection(i) { sec in
+                guard let sec, sec.alive, sec.pieces == nil, sec.outputIndex >= 0 else { return .max }
+                return addresses[Int(sec.outputIndex)] &+ sec.outOffset
             }
-            n = table.count
         }
+        obj.sectionAddresses = table
     }
 }
