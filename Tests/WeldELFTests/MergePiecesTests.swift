@@ -88,3 +88,17 @@ private func mergeAndCheck(_ members: [InputSection], parallel: Bool) throws -> 
         #expect(try layout(parallel: false) == layout(parallel: true))
     }
 }
+
+@Suite struct PieceLookupTests {
+    /// The bucket index finds the same piece as a binary search, at every offset.
+    @Test(arguments: [1, 3, 40, 300]) func bucketsAgreeWithBinarySearch(length: Int) throws {
+        let strings = (0..<500).map { k in String(repeating: "a", count: 1 + (k * 7919) % length) }
+        let sec = try stringsObject(strings, name: "lookup.o")
+        let p = try #require(sec.pieces)
+        #expect(!p.bucketFirstPiece.isEmpty)
+        for off in 0...(Int(sec.size) + 70) {
+            let expected = p.inOffsets.lastIndex { UInt64($0) <= UInt64(off) }
+            #expect(p.pieceIndex(containing: UInt64(off)) == expected, "offset \(off)")
+        }
+    }
+}

@@ -87,9 +87,22 @@ public final class SectionPieces: @unchecked Sendable {
     public var sizes: [UInt32] = []
     public var outOffsets: [UInt64] = []    // offset within the output section; UInt64.max = dropped
     public var hashes: [UInt64] = []        // string hash for merge pieces
+    /// For big merge sections, the piece holding the first byte of each `1 << bucketShift`-byte
+    /// bucket of the input: relocations into .debug_str look pieces up by offset millions of
+    /// times, and a binary search there is most of the cost of applying them.
+    var bucketFirstPiece: [UInt32] = []
+    var bucketShift: UInt64 = 0
 
-    /// Index of the piece that contains input offset `off` (binary search).
+    /// Index of the piece that contains input offset `off`: the last piece starting at or
+    /// before it, nil if none.
     @inline(__always) public func pieceIndex(containing off: UInt64) -> Int? {
+        let bucket = off >> bucketShift
+        if bucket < UInt64(bucketFirstPiece.count) {
+            // Pieces are sorted and at least a byte long: a few steps on from the bucket's first.
+            var k = Int(bucketFirstPiece[Int(bucket)])
+            while k + 1 < inOffsets.count && UInt64(inOffsets[k + 1]) <= off { k += 1 }
+            return k
+        }
         var lo = 0, hi = inOffsets.count
         while lo < hi {
             let mid = (lo + hi) >> 1
@@ -98,5 +111,27 @@ public final class SectionPieces: @unchecked Sendable {
         let i = lo - 1
         if i < 0 { return nil }
         return i
+    }
+
+    /// Builds the bucket index of a merge section of `size` bytes, with buckets about as long
+    /// as its average piece (so about one piece each).
+    func indexBuckets(size: Int) {
+        let n = inOffsets.count
+        guard n >= 64, size > 0 else { return }
+        var shift = 0
+        while (n << (shift + 1)) <= size && shift < 16 { shift += 1 }
+        let count = (size - 1) >> shift + 1
+        bucketShift = UInt64(shift)
+        bucketFirstPiece = inOffsets.withUnsafeBufferPointer { starts in
+            [UInt32](unsafeUninitializedCapacity: count) { buckets, initialized in
+                var k = 0
+                for b in 0..<count {
+                    let first = b << shift
+                    while k + 1 < n && Int(starts[k + 1]) <= first { k += 1 }
+                    buckets[b] = UInt32(truncatingIfNeeded: k)
+                }
+                initialized = count
+            }
+        }
     }
 }

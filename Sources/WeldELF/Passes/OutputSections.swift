@@ -199,6 +199,7 @@ func splitMergeable(_ sec: InputSection) {
         if off < size { return } // not a whole number of entries: leave unmerged
     }
     p.outOffsets = [UInt64](repeating: 0, count: p.inOffsets.count)
+    p.indexBuckets(size: size)
     sec.pieces = p
 }
 
