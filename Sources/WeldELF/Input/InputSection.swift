@@ -118,8 +118,8 @@ public final class SectionPieces: @unchecked Sendable {
     func indexBuckets(size: Int) {
         let n = inOffsets.count
         guard n >= 64, size > 0 else { return }
-        var shift = 0
-        while (n << (shift + 1)) <= size && shift < 16 { shift += 1 }
+        var shift = 2
+        while (n << (shift - 1)) <= size && shift < 16 { shift += 1 }
         let count = (size - 1) >> shift + 1
         bucketShift = UInt64(shift)
         bucketFirstPiece = inOffsets.withUnsafeBufferPointer { starts in
