@@ -48,9 +48,10 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
     let chunkCount = parallel && Parallel.threadCount > 1 ? max(1, min(Parallel.threadCount * 4, total / 16384)) : 1
     let memberViews = members, pieceStarts = firstPiece
 
-    /// Runs `body(member, pieces)` over the members' piece ranges that chunk `c` covers, in order.
+    /// Runs `body(member, pieces, global index of the member's first piece)` over the members'
+    /// piece ranges that chunk `c` covers, in order.
     @inline(__always)
-    func forEachRun(inChunk c: Int, _ body: (MemberPieceViews, Range<Int>) -> Void) {
+    func forEachRun(inChunk c: Int, _ body: (MemberPieceViews, Range<Int>, Int) -> Void) {
         let lo = total * c / chunkCount, hi = total * (c + 1) / chunkCount
         if lo >= hi { return }
         // The member that holds piece `lo`: the last whose first piece is <= lo.
@@ -60,7 +61,7 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
         while g < hi {
             let first = pieceStarts[mi]
             let end = min(memberViews[mi].count, hi - first)
-            body(memberViews[mi], (g - first)..<end)
+            body(memberViews[mi], (g - first)..<end, first)
             g = first + end
             mi += 1
         }
@@ -75,7 +76,7 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
     defer { cursors.deallocate() }
     runChunks(chunkCount) { c in
         let counts = cursors + c * shardCount
-        forEachRun(inChunk: c) { m, run in
+        forEachRun(inChunk: c) { m, run, _ in
             let mix = alignMix(m.alignLog2)
             for k in run { counts[shardOf(m.hashes[k] ^ mix)] += 1 }
         }
@@ -101,7 +102,7 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
     let entries = entriesMemory.base.bindMemory(to: MergeEntry.self, capacity: total)
     runChunks(chunkCount) { c in
         let slots = cursors + c * shardCount
-        forEachRun(inChunk: c) { m, run in
+        forEachRun(inChunk: c) { m, run, _ in
             let mix = alignMix(m.alignLog2)
             for k in run {
                 let h = m.hashes[k] ^ mix
@@ -124,6 +125,10 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
     defer { slots.deallocate() }
     let failed = UnsafeMutablePointer<Bool>.allocate(capacity: max(chunkCount, shardCount))
     defer { failed.deallocate() }
+    let isFirstMemory = ScratchMemory(byteCount: total)
+    let isFirst = isFirstMemory.base.bindMemory(to: Bool.self, capacity: total)
+    // The pointers above are into these: keep them to the end (ARC may end a lifetime at its last use).
+    defer { withExtendedLifetime((entriesMemory, offsetsMemory, isFirstMemory)) {} }
     for compareBytes in [false, true] {
         // Where each gathered piece's bytes are, for comparing them.
         var pointersMemory: ScratchMemory? = nil
@@ -134,7 +139,7 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
             slots.update(from: firstSlots, count: chunkCount * shardCount)
             runChunks(chunkCount) { c in
                 let next = slots + c * shardCount
-                forEachRun(inChunk: c) { m, run in
+                forEachRun(inChunk: c) { m, run, _ in
                     let mix = alignMix(m.alignLog2)
                     for k in run {
                         let s = shardOf(m.hashes[k] ^ mix)
@@ -192,11 +197,11 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
         let bytes = block.bytes
 
         // 5. Every piece's output offset, walking the pieces in the order step 2 gathered them;
-        // first occurrences copied into the block on the way.
+        // first occurrences copied into the block on the way (and marked, so as not to check them).
         slots.update(from: firstSlots, count: chunkCount * shardCount)
         runChunks(chunkCount) { c in
             let next = slots + c * shardCount
-            forEachRun(inChunk: c) { m, run in
+            forEachRun(inChunk: c) { m, run, firstPiece in
                 let mix = alignMix(m.alignLog2)
                 for k in run {
                     let s = shardOf(m.hashes[k] ^ mix)
@@ -205,6 +210,7 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
                     let off = shardBase[s] + UInt64(o & ~firstOccurrence)
                     if o & firstOccurrence != 0 {
                         (bytes + Int(off)).copyMemory(from: m.data + Int(m.inOffsets[k]), byteCount: Int(m.sizes[k]))
+                        isFirst[firstPiece + k] = true
                     }
                     m.outOffsets[k] = blockStart + off
                 }
@@ -215,11 +221,11 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
             return blockStart + end
         }
 
-        // 6. Every piece checked against the bytes at its offset, once all are in place.
+        // 6. Every other piece checked against the bytes at its offset, once all are in place.
         runChunks(chunkCount) { c in
             var bad = false
-            forEachRun(inChunk: c) { m, run in
-                for k in run {
+            forEachRun(inChunk: c) { m, run, firstPiece in
+                for k in run where !isFirst[firstPiece + k] {
                     let off = m.outOffsets[k] &- blockStart, size = Int(m.sizes[k])
                     if off + UInt64(size) > end || memcmp(bytes + Int(off), m.data + Int(m.inOffsets[k]), size) != 0 { bad = true }
                 }
