@@ -100,5 +100,6 @@ private func mergeAndCheck(_ members: [InputSection], parallel: Bool) throws -> 
             let expected = p.inOffsets.lastIndex { UInt64($0) <= UInt64(off) }
             #expect(p.pieceIndex(containing: UInt64(off)) == expected, "offset \(off)")
         }
+        for k in p.inOffsets.indices { #expect(p.pieceEnd(k) == UInt64(p.inOffsets[k]) + UInt64(p.sizes[k])) }
     }
 }

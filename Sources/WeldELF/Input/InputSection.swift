@@ -113,6 +113,12 @@ public final class SectionPieces: @unchecked Sendable {
         return i
     }
 
+    /// The input offset just past piece `k`. Pieces lie back to back, so this is where the next
+    /// one starts: read from the cache line the lookup just read, instead of `sizes`.
+    @inline(__always) public func pieceEnd(_ k: Int) -> UInt64 {
+        k + 1 < inOffsets.count ? UInt64(inOffsets[k + 1]) : UInt64(inOffsets[k]) + UInt64(sizes[k])
+    }
+
     /// Builds the bucket index of a merge section of `size` bytes, with buckets about four
     /// average pieces long: a lookup then reads a cache line or two of piece starts.
     func indexBuckets(size: Int) {
