@@ -16,7 +16,9 @@ let package = Package(
         .target(name: "CCompression", linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]),
         // The process's last act: exit now, unmap later (see Sources/CProcessExit).
         .target(name: "CProcessExit"),
-        .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression", "CProcessExit"], swiftSettings: fastFlags),
+        // renameat2(RENAME_EXCHANGE) for recycling replaced outputs; see Sources/WeldCore/SpareOutputs.swift.
+        .target(name: "CFileSystem"),
+        .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression", "CProcessExit", "CFileSystem"], swiftSettings: fastFlags),
         // Cache hints (prefetch) for the relocation loops.
         .target(name: "CMemoryHints"),
         .target(name: "WeldELF", dependencies: ["WeldCore", "CMemoryHints"], swiftSettings: fastFlags),

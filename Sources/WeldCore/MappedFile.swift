@@ -41,10 +41,26 @@ public final class MappedFile: @unchecked Sendable {
     /// Every mapping made so far (start, size), for `InputPages`.
     static let all = Mutex<[(base: UnsafeRawPointer, size: Int)]>([])
 
-    /// Asks the kernel to read the file ahead; called on a background thread as soon as the
-    /// command line names a file.
-    public func prefetch() {
-        if size > 0 { madvise(UnsafeMutableRawPointer(mutating: base), size, MADV_WILLNEED) }
+    /// Asks the kernel to read the file ahead (MADV_WILLNEED), unless it looks cached: on a
+    /// warm rebuild every input is in the page cache, and walking 260 MB of cached pages costs
+    /// ~14 ms of CPU for nothing. "Looks cached": 9 pages spread over the file (first, last and
+    /// between) are resident. Called on a background thread.
+    public func readAheadUnlessCached() {
+        if size == 0 || isProbablyCached() { return }
+        madvise(UnsafeMutableRawPointer(mutating: base), size, MADV_WILLNEED)
+    }
+
+    func isProbablyCached() -> Bool {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let pages = (size + page - 1) / page
+        let samples = min(pages, 9)
+        var resident: UInt8 = 0
+        for i in 0..<samples {
+            let p = samples == 1 ? 0 : (pages - 1) * i / (samples - 1)
+            // mincore reports page-cache residency for a file mapping even before it is touched.
+            if mincore(UnsafeMutableRawPointer(mutating: base + p * page), 1, &resident) != 0 || resident & 1 == 0 { return false }
+        }
+        return true
     }
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }

@@ -17,7 +17,16 @@ public final class OutputFile: @unchecked Sendable {
 
     nonisolated(unsafe) static var liveTempPath: UnsafeMutablePointer<CChar>? = nil
 
-    public init(path: String, size: Int, executable: Bool) throws(LinkError) {
+    /// Whether the file is a recycled spare (`SpareOutputs`), zeroed in `init`.
+    public private(set) var isRecycled = false
+    private var prefaulted = false
+    /// Where a spare is taken from and the replaced output goes (nil: recycling off).
+    let spares: SpareOutputs?
+
+    /// A zero-filled output of `size` bytes. `spares`: write into a spare output file, and
+    /// keep the replaced output as one (see SpareOutputs).
+    public init(path: String, size: Int, executable: Bool, spares: SpareOutputs? = SpareOutputs.standard()) throws(LinkError) {
+        self.spares = spares
         self.path = path
         self.size = size
         let dir: String
@@ -35,33 +44,49 @@ public final class OutputFile: @unchecked Sendable {
             throw LinkError("cannot create output file \(path): \(String(cString: strerror(e)))")
         }
         self.tempPath = String(cString: template)
-        self.fd = fd
+        var fileDescriptor = fd
+        if let spare = spares?.take(into: tempPath, outputDirectory: dir.isEmpty ? "." : dir, size: size) {
+            close(fd)   // the empty file mkstemp made, which the spare has just replaced
+            fileDescriptor = spare
+            isRecycled = true
+        }
+        self.fd = fileDescriptor
         // Permissions follow the umask, as a compiler-created file would.
         let mask = umask(0); umask(mask)
-        fchmod(fd, (executable ? 0o777 : 0o666) & ~mask)
+        fchmod(fileDescriptor, (executable ? 0o777 : 0o666) & ~mask)
         if size > 0 {
-            let r = posix_fallocate(fd, 0, off_t(size))
+            let r = posix_fallocate(fileDescriptor, 0, off_t(size))
             if r != 0 && r != EOPNOTSUPP && r != EINVAL {
                 OutputFile.removeTemp()
-                close(fd)
+                close(fileDescriptor)
                 throw LinkError("cannot allocate \(size) bytes for \(path): \(String(cString: strerror(r)))")
             }
-            if ftruncate(fd, off_t(size)) != 0 {
+            if ftruncate(fileDescriptor, off_t(size)) != 0 {
                 let e = errno
                 OutputFile.removeTemp()
-                close(fd)
+                close(fileDescriptor)
                 throw LinkError("cannot size output file \(path): \(String(cString: strerror(e)))")
             }
-            guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED else {
+            guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fileDescriptor, 0), p != MAP_FAILED else {
                 let e = errno
                 OutputFile.removeTemp()
-                close(fd)
+                close(fileDescriptor)
                 throw LinkError("cannot map output file \(path): \(String(cString: strerror(e)))")
             }
             // No MADV_HUGEPAGE: large page-cache folios made faulting the output in faster on
             // average (70 MB: 24-40 -> 9.5-17 ms) but sometimes took 190 ms instead, after
             // another big link had run (measured with gold's output in between).
             self.base = p
+            if isRecycled {
+                // The spare's old bytes go: every byte weld does not write (padding between
+                // sections, gaps between segments) must read as zero, as in a new file. The
+                // pages are in memory, so this also faults them in (no prefault needed).
+                let chunk = 4 << 20
+                Parallel.forEach((size + chunk - 1) / chunk) { i in
+                    memset(p + i * chunk, 0, min(chunk, size - i * chunk))
+                }
+                prefaulted = true
+            }
         } else {
             self.base = UnsafeMutableRawPointer(bitPattern: 8)!
         }
@@ -71,7 +96,7 @@ public final class OutputFile: @unchecked Sendable {
     /// (MADV_POPULATE_WRITE, Linux 5.14+): one batched fault per chunk is cheaper than one
     /// trap per page in the middle of copying. Harmless where unsupported.
     public func prefault() {
-        if size == 0 { return }
+        if size == 0 || prefaulted { return }
         let chunk = 4 << 20
         let n = (size + chunk - 1) / chunk
         let base = self.base, size = self.size
@@ -87,6 +112,10 @@ public final class OutputFile: @unchecked Sendable {
     public func commit() throws(LinkError) {
         if size > 0 { munmap(base, size) }
         close(fd)
+        if let spares, spares.donate(replacing: path, with: tempPath) {
+            OutputFile.clearCleanup()
+            return
+        }
         if rename(tempPath, path) != 0 {
             let e = errno
             OutputFile.removeTemp()

@@ -10,6 +10,11 @@ public final class Context: @unchecked Sendable {
     public var archives: [ArchiveInput] = []
     public let symbols = SymbolTable(expected: 1 << 14)
     public var outputSections: [OutputSection] = []
+    /// Each output section's address and section header index, by output index, as plain
+    /// memory (`computeSectionAddresses`, once layout is final): the parallel relocation and
+    /// symbol-table loops read them without retaining the shared OutputSection objects.
+    public var outputAddressTable = UnsafeMutablePointer<UInt64>(bitPattern: 8)!
+    public var outputHeaderIndexTable = UnsafeMutablePointer<Int32>(bitPattern: 8)!
     /// Sections identical code folding merged into another (see IdenticalCodeFolding.swift).
     public var foldedSections: [InputSection] = []
     public var segments: [Segment] = []

@@ -104,7 +104,8 @@ public enum ELFDriver {
             try writeLinkMap(ctx)
             try check(ctx)
             let out = try timer.phase("create output file") { () throws -> OutputFile in
-                try OutputFile(path: options.output, size: Int(ctx.fileSize), executable: options.outputKind != .relocatable)
+                try OutputFile(path: options.output, size: Int(ctx.fileSize), executable: options.outputKind != .relocatable,
+                               spares: options.recyclesOutput ? SpareOutputs.standard() : nil)
             }
             output = out
             timer.phase("release section headers") { releaseSectionHeaders(ctx) }
@@ -145,6 +146,9 @@ public enum ELFDriver {
           --threads=N, -j N       Use N threads (default: all cores)
           --time-report[=json]    Print the time spent in each phase
           --time-trace[=FILE]     Write a Chrome trace of the link
+          --no-recycle-output     Always write a new file (default: write into a spare output
+                                  kept from an earlier link, if unused; WELD_SPARE_DIR=DIR|off)
+          --no-fork               Exit only after the kernel has released the link's memory
           --build-id[=fast|md5|sha1|sha256|uuid|0xHEX|none]
           --eh-frame-hdr, --hash-style=gnu|sysv|both, -z now|lazy|relro|norelro|noexecstack
           --as-needed, --whole-archive, --start-group, --push-state, --wrap=SYM, --defsym=SYM=VAL

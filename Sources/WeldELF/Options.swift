@@ -69,6 +69,9 @@ public struct Options: Sendable {
     public var threads = 0
     /// Exit before the kernel has unmapped everything (`--no-fork` turns it off): ProcessExit.
     public var defersTeardown = true
+    /// Write into a spare output file and keep the replaced output as one (SpareOutputs);
+    /// `--no-recycle-output` turns it off.
+    public var recyclesOutput = true
     public var timeReport: TimeReportFormat? = nil
     public var timeTrace: String? = nil
     public var stripAll = false
@@ -335,6 +338,8 @@ extension Options {
                 break
             case "-fork", "-no-fork":
                 o.defersTeardown = arg == "-fork"
+            case "-recycle-output", "-no-recycle-output":
+                o.recyclesOutput = arg == "-recycle-output"
             case "-v", "-V":
                 o.verbose = true
             default:

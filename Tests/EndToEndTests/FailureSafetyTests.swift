@@ -38,6 +38,13 @@ enum FailureSafetyFixtures {
             char weld_big_data[\(bigDataMiB) << 20] = { 1 };
             void _start(void) { __asm__ volatile("mov $60, %eax\\n xor %edi, %edi\\n syscall"); }
             """,
+        // An R_X86_64_32 against a symbol: in a PIE, an error found while relocating
+        // (OutputRecyclingTests), after the output file exists.
+        "pie-violation": """
+            char weld_big_data[\(bigDataMiB) << 20] = { 1 };
+            int weld_value;
+            void _start(void) { __asm__ volatile("movl $weld_value, %eax\\n mov $60, %eax\\n xor %edi, %edi\\n syscall"); }
+            """,
     ]
 
     /// Compiles one of `sources` once; returns the object's path.

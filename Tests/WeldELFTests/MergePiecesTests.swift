@@ -95,7 +95,7 @@ private func mergeAndCheck(_ members: [InputSection], parallel: Bool) throws -> 
         let strings = (0..<500).map { k in String(repeating: "a", count: 1 + (k * 7919) % length) }
         let sec = try stringsObject(strings, name: "lookup.o")
         let p = try #require(sec.pieces)
-        #expect(!p.bucketFirstPiece.isEmpty)
+        #expect(!p.blockStarts.isEmpty)
         for off in 0...(Int(sec.size) + 70) {
             let expected = p.inOffsets.lastIndex { UInt64($0) <= UInt64(off) }
             #expect(p.pieceIndex(containing: UInt64(off)) == expected, "offset \(off)")

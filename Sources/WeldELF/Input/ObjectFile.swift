@@ -38,7 +38,11 @@ public final class ObjectFile: @unchecked Sendable {
     /// the address needs more than that (dead, split into pieces, not placed). The relocation
     /// loop reads a local target here instead of chasing the InputSection object (a cache miss
     /// per relocation). Filled by `computeSectionAddresses`.
-    public var sectionAddresses: [UInt64] = []
+    /// Plain memory, never freed (like the rest of the link's state), so the relocation loop
+    /// reads it without retaining an array per section.
+    public var sectionAddresses = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)
+    /// Where this file's slice of .rela.dyn starts (its sections' `dynRelocStart` are relative).
+    public var dynRelocBase: Int32 = 0
     /// Local IFUNC symbols get a hidden global entry so they can have a PLT stub: sym → id.
     public var promotedLocals: [Int: Int32] = [:]
     /// Compressed sections (SHF_COMPRESSED or legacy `.zdebug_*`), inflated by
@@ -91,6 +95,35 @@ public final class ObjectFile: @unchecked Sendable {
         if raw == SHN.undef || (raw >= SHN.loreserve && raw != SHN.xindex) { return nil }
         let s = raw == SHN.xindex ? Int(symtabShndx!.u32(i * 4)) : Int(raw)
         return sections[s]
+    }
+
+    /// The input section of symbol i (as `symSection`), not retained: the relocation and
+    /// symbol-table loops ask this per entry. Valid while the file's sections are (the link).
+    @inline(__always) public func symSectionUnretained(_ i: Int) -> Unmanaged<InputSection>? {
+        let raw = symtab!.u16(i * 24 + 6)
+        if raw == SHN.undef || (raw >= SHN.loreserve && raw != SHN.xindex) { return nil }
+        return sectionUnretained(raw == SHN.xindex ? Int(symtabShndx!.u32(i * 4)) : Int(raw))
+    }
+
+    /// `sections[index]`, not retained (see `symSectionUnretained`).
+    @inline(__always) public func sectionUnretained(_ index: Int) -> Unmanaged<InputSection>? {
+        sections.withUnsafeBufferPointer { buffer in
+            // An Optional class reference is one pointer, nil being zero.
+            let words = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UnsafeRawPointer?.self)
+            return words[index].map { Unmanaged<InputSection>.fromOpaque($0) }
+        }
+    }
+
+    /// `body(sections[index])`, lent without a retain.
+    @inline(__always) public func withSection<R>(_ index: Int, _ body: (InputSection?) -> R) -> R {
+        guard let u = sectionUnretained(index) else { return body(nil) }
+        return u._withUnsafeGuaranteedRef { body($0) }
+    }
+
+    /// `body` with the live input section of symbol i (as `symSection`), lent without a retain.
+    @inline(__always) public func withSymSection<R>(_ i: Int, _ body: (InputSection?) -> R) -> R {
+        guard let u = symSectionUnretained(i) else { return body(nil) }
+        return u._withUnsafeGuaranteedRef { body($0) }
     }
 
     // MARK: parsing

@@ -27,8 +27,10 @@ public struct SymbolTableLayout: Sendable {
     if name.hasPrefix(".L") || (ctx.options.discardLocals && name.hasPrefix(".L")) { return false }
     let shndx = obj.symShndx(i)
     if shndx == UInt32(SHN.abs) { return true }
-    guard let sec = obj.symSection(i) else { return false }
-    return sec.alive && sec.outputIndex >= 0
+    return obj.withSymSection(i) { sec in
+        guard let sec else { return false }
+        return sec.alive && sec.outputIndex >= 0
+    }
 }
 
 /// Whether the global at index k of obj's globals is written by obj (it is its definition).
@@ -36,8 +38,8 @@ public struct SymbolTableLayout: Sendable {
     let id = obj.symbolIds[k]
     let s = ctx.symbols[id]
     // A definition in a section --gc-sections removed is not written (as lld does).
-    return s.isDefinedInObject && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k) && s.section?.alive != false
-        && isRetained(ctx, s.name)
+    return s.isDefinedInObject && s.fileIndex == obj.index && s.symIndex == Int32(obj.firstGlobal + k)
+        && s.sectionRef?._withUnsafeGuaranteedRef({ $0.alive }) != false && isRetained(ctx, s.name)
 }
 
 func planSymbolTable(_ ctx: Context) -> SymbolTableLayout {
@@ -73,9 +75,16 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
         if name.count > 0 { (strtab + strOff).copyMemory(from: name.ptr, byteCount: name.count) }
         (strtab + strOff + name.count).storeBytes(of: 0, as: UInt8.self)
     }
-    func shndxOf(_ sec: InputSection?) -> UInt16 {
-        guard let s = sec, s.outputIndex >= 0 else { return SHN.abs }
-        let h = ctx.outputSections[Int(s.outputIndex)].headerIndex
+    // Plain tables, not the shared OutputSection objects: both threads would bounce their
+    // reference counts per symbol.
+    let outputAddresses = UnsafePointer(ctx.outputAddressTable), headerIndexes = UnsafePointer(ctx.outputHeaderIndexTable)
+    @inline(__always) func shndxOf(_ sec: InputSection?) -> UInt16 {
+        guard let s = sec else { return SHN.abs }
+        return shndxOfOutput(s.outputIndex)
+    }
+    @inline(__always) func shndxOfOutput(_ outputIndex: Int32) -> UInt16 {
+        if outputIndex < 0 { return SHN.abs }
+        let h = Int(headerIndexes[Int(outputIndex)])
         return h < Int(SHN.loreserve) ? UInt16(h) : SHN.xindex
     }
     Parallel.forEach(ctx.objects.count) { f in
@@ -83,10 +92,11 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
         var idx = l.localStart[f], so = l.localStrStart[f]
         for i in 1..<max(obj.firstGlobal, 1) where keepLocal(ctx, obj, i) {
             let name = obj.symName(i)
-            let sec = obj.symSection(i)
-            var value = sec.map { sectionAddress(ctx, $0, obj.symValue(i)) } ?? obj.symValue(i)
-            if obj.symType(i) == STT.tls && sec != nil { value &-= ctx.tlsStart }
-            put(idx, name: name, strOff: so, info: obj.symInfo(i), other: obj.symOther(i), shndx: sec == nil ? SHN.abs : shndxOf(sec), value: value, size: obj.symSize(i))
+            obj.withSymSection(i) { sec in
+                var value = sec.map { finalSectionAddress(outputAddresses, $0, obj.symValue(i)) } ?? obj.symValue(i)
+                if obj.symType(i) == STT.tls && sec != nil { value &-= ctx.tlsStart }
+                put(idx, name: name, strOff: so, info: obj.symInfo(i), other: obj.symOther(i), shndx: sec == nil ? SHN.abs : shndxOf(sec), value: value, size: obj.symSize(i))
+            }
             idx += 1; so += name.count + 1
         }
         var gidx = l.globalStart[f], gso = l.globalStrStart[f]
@@ -98,7 +108,8 @@ func writeSymbolTable(_ ctx: Context, symtab: UnsafeMutableRawPointer, strtab: U
             var bind = obj.symBind(i) == STB.gnuUnique ? STB.global : obj.symBind(i)
             if hidden { bind = STB.local } else { swap(&idx, &gidx); swap(&so, &gso) }
             defer { if !hidden { swap(&idx, &gidx); swap(&so, &gso) } }
-            let shndx: UInt16 = s.kind == .common ? shndxOf(nil) : (s.isAbsolute ? SHN.abs : shndxOf(s.section))
+            let shndx: UInt16 = s.kind == .common || s.isAbsolute ? SHN.abs
+                : s.sectionRef.map { $0._withUnsafeGuaranteedRef { shndxOfOutput($0.outputIndex) } } ?? SHN.abs
             put(idx, name: s.name, strOff: so, info: bind << 4 | obj.symType(i), other: s.visibility,
                 shndx: s.kind == .common ? UInt16(ctx.synth.bss?.headerIndex ?? Int(SHN.abs)) : shndx, value: symtabValue(ctx, obj.symbolIds[k]), size: s.size)
             idx += 1; so += s.name.count + 1

@@ -4,6 +4,8 @@ import WeldCore
 func finalizeSymbolAddresses(_ ctx: Context) {
     let syms = ctx.symbols
     let bssAddr = ctx.synth.bss?.addr ?? 0
+    computeOutputSectionTables(ctx)
+    let outputAddresses = UnsafePointer(ctx.outputAddressTable)
     Parallel.forEach(syms.count, minChunk: 4096) { idx in
         let id = Int32(idx)
         let s = syms[id]
@@ -11,9 +13,14 @@ func finalizeSymbolAddresses(_ ctx: Context) {
         switch s.kind {
         case .strong, .weak:
             if s.fileIndex == -2 { return }            // linker-defined: done below
-            if let sec = s.section {
-                let obj = ctx.objects[Int(s.fileIndex)]
-                syms[id].value = sec.alive ? sectionAddress(ctx, sec, obj.symValue(Int(s.symIndex))) : 0
+            // Lent, not retained: files and sections are shared by the threads, whose
+            // reference-count updates would bounce the same cache lines.
+            if let ref = s.sectionRef {
+                syms[id].value = ref._withUnsafeGuaranteedRef { sec in
+                    sec.alive ? ctx.objects.withBorrowed(Int(s.fileIndex)) { obj in
+                        finalSectionAddress(outputAddresses, sec, obj.symValue(Int(s.symIndex)))
+                    } : 0
+                }
             }
             if s.flags & SymbolFlag.isIfunc != 0 && s.pltIndex >= 0 { syms[id].value = pltAddress(ctx, syms[id]) }
         case .common:
@@ -47,14 +54,32 @@ func resolverAddress(_ ctx: Context, _ id: Int32) -> UInt64 {
     return sectionAddress(ctx, sec, ctx.objects[Int(s.fileIndex)].symValue(Int(s.symIndex)))
 }
 
-/// Fills every object's `sectionAddresses` (in parallel); run once addresses are final.
-func computeSectionAddresses(_ ctx: Context) {
+/// The context's plain tables of output section addresses and header indexes; run once
+/// addresses are final (again if anything moved).
+func computeOutputSectionTables(_ ctx: Context) {
     let outputs = ctx.outputSections
+    // Never freed, like the rest of the context.
+    let addresses = UnsafeMutablePointer<UInt64>.allocate(capacity: max(outputs.count, 1))
+    let headerIndexes = UnsafeMutablePointer<Int32>.allocate(capacity: max(outputs.count, 1))
+    for (i, os) in outputs.enumerated() { addresses[i] = os.addr; headerIndexes[i] = Int32(os.headerIndex) }
+    ctx.outputAddressTable = addresses
+    ctx.outputHeaderIndexTable = headerIndexes
+}
+
+/// Fills the output section tables and every object's `sectionAddresses` (in parallel); run
+/// once addresses are final.
+func computeSectionAddresses(_ ctx: Context) {
+    computeOutputSectionTables(ctx)
+    let addresses = ctx.outputAddressTable
     Parallel.forEach(ctx.objects.count) { f in
         let obj = ctx.objects[f]
-        obj.sectionAddresses = obj.sections.map { sec in
-            guard let sec, sec.alive, sec.pieces == nil, sec.outputIndex >= 0 else { return .max }
-            return outputs[Int(sec.outputIndex)].addr &+ sec.outOffset
+        let table = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: obj.sections.count)
+        for i in 0..<table.count {
+            table[i] = obj.withSection(i) { sec in
+                guard let sec, sec.alive, sec.pieces == nil, sec.outputIndex >= 0 else { return .max }
+                return addresses[Int(sec.outputIndex)] &+ sec.outOffset
+            }
         }
+        obj.sectionAddresses = table
     }
 }

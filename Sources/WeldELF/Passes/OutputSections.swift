@@ -51,33 +51,47 @@ struct OutputSectionKey: Hashable {
 /// command-line order), splits mergeable sections into deduplicated strings and .eh_frame
 /// into records, and creates the synthetic sections this output needs.
 func createOutputSections(_ ctx: Context) {
-    // Per file, in parallel: output names, piece splitting, and the file's sections grouped by
-    // output section (distinct keys in first-seen order) with a summary of their attributes.
+    // Per file, in parallel: output names, piece splitting, and the file's live sections
+    // grouped by output section (distinct keys in first-seen order) with a summary of their
+    // attributes. A group lists its sections as a run of `sectionsByGroup` (section indices,
+    // counting-sorted by group): no per-group array of references to retain and release.
     struct Group {
         var key: OutputSectionKey
-        var members: [InputSection] = []
-        var first: InputSection
+        unowned(unsafe) var first: InputSection
+        var count: Int32 = 0
+        var start: Int32 = 0         // first entry in the file's sectionsByGroup
         var hasBits = false, hasNoBits = false
         var align: UInt64 = 1
         var entsize: UInt64 = 0
         var mergeable = true         // every member SHF_MERGE with one entry size
     }
+    struct FileGroups {
+        var groups: [Group] = []
+        /// The live sections, grouped, each already retained for its output section's member
+        /// list: retained here, while the file's section objects are in cache, and moved (not
+        /// copied) into the member lists below, where a retain would be a cache miss each.
+        var sectionsByGroup: UnsafeMutablePointer<InputSection>
+    }
     let stripDebug = ctx.options.stripDebug || ctx.options.stripAll
     let keepTextPrefix = ctx.options.keepTextSectionPrefix
-    let perFile: [[Group]] = Parallel.map(ctx.objects.count) { f in
+    let perFile: [FileGroups] = Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
+        let names = obj.sectionNames
         var groups: [Group] = []
+        var groupOf = [Int32](repeating: -1, count: obj.sections.count)
         var last = -1
-        for case let sec? in obj.sections where sec.alive && sec.foldedInto == nil {
-            if stripDebug, sec.name.hasPrefix(".debug") { sec.alive = false; continue }
-            let name = outputSectionName(sec.name, keepTextPrefix: keepTextPrefix)
+        obj.sections.forEachBorrowed { (sec: InputSection) in
+            guard sec.alive && sec.foldedInto == nil else { return }
+            let secName = names[sec.index]
+            if stripDebug, secName.hasPrefix(".debug") { sec.alive = false; return }
+            let name = outputSectionName(secName, keepTextPrefix: keepTextPrefix)
             if name.equals(".init_array") || name.equals(".fini_array") || name.equals(".ctors") || name.equals(".dtors") {
-                sec.priority = initPriority(sec.name)
+                sec.priority = initPriority(secName)
             }
-            let isEh = sec.name.equals(".eh_frame") && sec.type == SHT.progbits || sec.type == SHT.x86_64Unwind
+            let isEh = secName.equals(".eh_frame") && sec.type == SHT.progbits || sec.type == SHT.x86_64Unwind
             if isEh {
                 splitEhFrame(ctx, sec)
-            } else if sec.flags & SHF.merge != 0 && sec.relocCount == 0 && sec.entsize > 0 && sec.type == SHT.progbits {
+            } else if sec.flags & SHF.merge != 0 && sec.relocCount == 0 && sec.type == SHT.progbits && sec.entsize > 0 {
                 splitMergeable(sec)
             }
             // Sections with the same name but different kinds (e.g. a writable .rodata) stay apart.
@@ -87,21 +101,39 @@ func createOutputSections(_ ctx: Context) {
             var g = last >= 0 && groups[last].key == key ? last : (groups.firstIndex { $0.key == key } ?? -1)
             if g < 0 { groups.append(Group(key: key, first: sec)); g = groups.count - 1 }
             last = g
-            groups[g].members.append(sec)
+            groupOf[sec.index] = Int32(g)
+            groups[g].count += 1
             if sec.isNoBits { groups[g].hasNoBits = true } else { groups[g].hasBits = true }
             groups[g].align = max(groups[g].align, sec.align)
-            if sec.flags & SHF.merge == 0 || (groups[g].entsize != 0 && groups[g].entsize != sec.entsize) { groups[g].mergeable = false }
-            groups[g].entsize = sec.entsize
+            if sec.flags & SHF.merge != 0 {
+                let entsize = sec.entsize
+                if groups[g].entsize != 0 && groups[g].entsize != entsize { groups[g].mergeable = false }
+                groups[g].entsize = entsize
+            } else {
+                // Its output section loses SHF_MERGE and then has entsize 0: no header read.
+                groups[g].mergeable = false
+            }
         }
-        return groups
+        // Counting sort of the live sections by group, in section order within a group.
+        var next: Int32 = 0
+        for g in groups.indices { groups[g].start = next; next += groups[g].count }
+        var fill = groups.map { $0.start }
+        let byGroup = UnsafeMutablePointer<InputSection>.allocate(capacity: max(Int(next), 1))
+        for (i, g) in groupOf.enumerated() where g >= 0 {
+            (byGroup + Int(fill[Int(g)])).initialize(to: obj.sections[i]!)
+            fill[Int(g)] += 1
+        }
+        return FileGroups(groups: groups, sectionsByGroup: byGroup)
     }
-    // Output sections in first-seen order (command-line order), attributes combined.
+    // Output sections in first-seen order (command-line order), attributes combined; each
+    // output section's members are runs (file, group) in command-line order.
     var byKey: [OutputSectionKey: Int] = [:]
     var order: [OutputSection] = []
-    var lists: [[[InputSection]]] = []
+    var runs: [[(file: Int32, group: Int32)]] = []
+    var memberCounts: [Int] = []
     var entsizes: [UInt64] = []
-    for groups in perFile {
-        for g in groups {
+    for (f, fileGroups) in perFile.enumerated() {
+        for (gi, g) in fileGroups.groups.enumerated() {
             let i: Int
             if let existing = byKey[g.key] { i = existing } else {
                 let sec = g.first
@@ -114,7 +146,8 @@ func createOutputSections(_ ctx: Context) {
                 i = order.count
                 byKey[g.key] = i
                 order.append(os)
-                lists.append([])
+                runs.append([])
+                memberCounts.append(0)
                 entsizes.append(g.entsize)
             }
             let os = order[i]
@@ -123,10 +156,22 @@ func createOutputSections(_ ctx: Context) {
             // The output keeps SHF_MERGE only if every member is mergeable with one entry size.
             if !g.mergeable || g.entsize != entsizes[i] { os.flags &= ~(SHF.merge | SHF.strings) }
             os.entsize = g.entsize
-            lists[i].append(g.members)
+            runs[i].append((Int32(f), Int32(gi)))
+            memberCounts[i] += Int(g.count)
         }
     }
-    Parallel.forEach(order.count) { i in order[i].members = lists[i].flatMap { $0 } }
+    Parallel.forEach(order.count) { i in
+        order[i].members = [InputSection](unsafeUninitializedCapacity: memberCounts[i]) { members, n in
+            for run in runs[i] {
+                let fileGroups = perFile[Int(run.file)]
+                let g = fileGroups.groups[Int(run.group)]
+                (members.baseAddress! + n).moveInitialize(from: fileGroups.sectionsByGroup + Int(g.start), count: Int(g.count))
+                n += Int(g.count)
+            }
+        }
+    }
+    // Every entry has been moved out: only the memory goes.
+    for fileGroups in perFile { fileGroups.sectionsByGroup.deallocate() }
     for os in order where os.flags & SHF.merge == 0 { os.entsize = 0 }
     for os in order where os.name == ".init_array" || os.name == ".fini_array" {
         // Priority order; sections without a priority run last (stable: input order otherwise).
@@ -199,7 +244,7 @@ func splitMergeable(_ sec: InputSection) {
         if off < size { return } // not a whole number of entries: leave unmerged
     }
     p.outOffsets = [UInt64](repeating: 0, count: p.inOffsets.count)
-    p.indexBuckets(size: size)
+    p.buildLookup(size: size)
     sec.pieces = p
 }
 
@@ -226,15 +271,12 @@ func splitEhFrame(_ ctx: Context, _ sec: InputSection) {
             while r < sec.relocCount && sec.reloc(r).offset < UInt64(off) { r += 1 }
             if r < sec.relocCount, sec.reloc(r).offset < UInt64(off + recSize) {
                 let rel = sec.reloc(r)
-                let obj = sec.file
-                let target: InputSection?
-                if rel.sym < obj.firstGlobal {
-                    target = obj.symSection(rel.sym)
-                } else {
-                    target = obj.symSection(rel.sym)  // resolution may differ, but FDEs use section symbols
+                // The section of the FDE's symbol (a section symbol in practice; a global's
+                // resolution may differ, but FDEs do not use those). A folded function's FDE
+                // would describe the kept copy twice.
+                alive = sec.fileRef._withUnsafeGuaranteedRef { obj in
+                    obj.withSymSection(rel.sym) { t in t.map { $0.alive && $0.foldedIntoRef == nil } ?? false }
                 }
-                // A folded function's FDE would describe the kept copy twice.
-                if let t = target { alive = t.alive && t.foldedInto == nil } else { alive = false }
             } else {
                 alive = false
             }

@@ -313,7 +313,8 @@ func linkRelocatable(_ ctx: Context) throws(LinkError) {
     let fileSize = shoff + UInt64(sectionCount * 64)
 
     // 7. Write.
-    let out = try OutputFile(path: ctx.options.output, size: Int(fileSize), executable: false)
+    let out = try OutputFile(path: ctx.options.output, size: Int(fileSize), executable: false,
+                             spares: ctx.options.recyclesOutput ? SpareOutputs.standard() : nil)
     let buf = out.base
     buf.w32(0, 0x464c_457f); buf.w8(4, 2); buf.w8(5, 1); buf.w8(6, 1)
     // ELFOSABI_GNU if an input has it (STB_GNU_UNIQUE and STT_GNU_IFUNC symbols need it).

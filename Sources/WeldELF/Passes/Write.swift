@@ -11,19 +11,23 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     let buf = out.base
     let relaDyn: UnsafeMutableRawPointer? = ctx.synth.relaDyn.map { buf + Int($0.offset) + ctx.synth.staticDynRelocCount * 24 }
 
-    // Jobs as (output section, member, slice) indices: no references to retain per job. A big
-    // section without relocations (ICU's 30 MB data table in the swift workload) is copied in
-    // 1 MiB slices, so one thread does not copy it alone while the others run out of work.
-    // The slices get a loop of their own: the main loop splits its jobs by count, which would
-    // put all slices of a section in one thread's share again.
+    // Jobs carry what the copy needs (the member, borrowed; where it goes): the parallel loop
+    // then touches no output section and no member list, whose reference counts both threads
+    // would otherwise bounce between them. A big section without relocations (ICU's 30 MB
+    // data table in the swift workload) is copied in 1 MiB slices, so one thread does not copy
+    // it alone while the others run out of work. The slices get a loop of their own: the main
+    // loop splits its jobs by count, which would put all slices of a section in one thread's
+    // share again.
     var jobs: [CopyJob] = [], slices: [CopyJob] = []
-    for (i, os) in ctx.outputSections.enumerated() where !os.isNoBits && os.compressed == nil {
+    for os in ctx.outputSections where !os.isNoBits && os.compressed == nil {
         switch os.content {
         case .inputs, .merged:
-            for (k, m) in os.members.enumerated() where m.pieces == nil && !m.isNoBits {
+            os.members.forEachBorrowed { (_, m: InputSection) in
+                guard m.pieces == nil && !m.isNoBits else { return }
                 let n = m.relocCount == 0 ? (Int(m.size) + copySliceSize - 1) / copySliceSize : 1
-                if n <= 1 { jobs.append(CopyJob(section: Int32(i), member: Int32(k), slice: 0)); continue }
-                for s in 0..<n { slices.append(CopyJob(section: Int32(i), member: Int32(k), slice: Int32(s))) }
+                let job = CopyJob(member: .passUnretained(m), offset: Int(os.offset + m.outOffset), address: os.addr + m.outOffset, slice: 0)
+                if n <= 1 { jobs.append(job); return }
+                for s in 0..<n { slices.append(CopyJob(member: job.member, offset: job.offset, address: job.address, slice: Int32(s))) }
             }
         default: break
         }
@@ -43,13 +47,13 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
         // memory is not the sum of both.
         Parallel.forEach(sliceJobs.count) { j in
             let job = sliceJobs[j]
-            let os = ctx.outputSections[Int(job.section)]
-            let m = os.members[Int(job.member)]
-            let lo = Int(job.slice) * copySliceSize, n = min(copySliceSize, Int(m.size) - lo)
-            (buf + Int(os.offset + m.outOffset) + lo).copyMemory(from: m.data + lo, byteCount: n)
-            var done = InputPageBatch(inputPages)
-            done.add(m.data + lo, n)
-            done.flush()
+            job.member._withUnsafeGuaranteedRef { m in
+                let lo = Int(job.slice) * copySliceSize, n = min(copySliceSize, Int(m.size) - lo)
+                (buf + job.offset + lo).copyMemory(from: m.data + lo, byteCount: n)
+                var done = InputPageBatch(inputPages)
+                done.add(m.data + lo, n)
+                done.flush()
+            }
         }
         Parallel.forEachChunk(copyJobs.count, minChunk: 16) { range in
             // Contents and relocations apart: an assembler may put all relocations at the end.
@@ -57,15 +61,15 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
             var done = InputPageBatch(inputPages), doneRelocs = InputPageBatch(inputPages)
             for j in range {
                 let job = copyJobs[j]
-                let os = ctx.outputSections[Int(job.section)]
-                let m = os.members[Int(job.member)]
-                let dst = buf + Int(os.offset + m.outOffset), size = Int(m.size)
-                dst.copyMemory(from: m.data, byteCount: size)
-                if m.relocCount > 0 {
-                    applyRelocations(ctx, m, out: dst, outBase: os.addr + m.outOffset, relaDyn: relaDyn)
-                    doneRelocs.add(m.relocs!, m.relocCount * 24)
+                job.member._withUnsafeGuaranteedRef { m in
+                    let dst = buf + job.offset, size = Int(m.size)
+                    dst.copyMemory(from: m.data, byteCount: size)
+                    if m.relocCount > 0 {
+                        applyRelocations(ctx, m, out: dst, outBase: job.address, relaDyn: relaDyn)
+                        doneRelocs.add(m.relocs!, m.relocCount * 24)
+                    }
+                    done.add(m.data, size)
                 }
-                done.add(m.data, size)
             }
             done.flush()
             doneRelocs.flush()
@@ -107,9 +111,13 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     try graph.run()
 }
 
-/// One unit of the parallel copy: an input section, or one slice of a big one.
+/// One unit of the parallel copy: an input section, or one slice of a big one. The member is
+/// not retained: output sections hold their members until the output is written.
 struct CopyJob {
-    let section: Int32, member: Int32, slice: Int32
+    let member: Unmanaged<InputSection>
+    let offset: Int          // in the output file
+    let address: UInt64      // the member's output address
+    let slice: Int32
 }
 let copySliceSize = 1 << 20
 

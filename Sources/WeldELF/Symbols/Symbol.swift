@@ -32,8 +32,14 @@ public struct Symbol: @unchecked Sendable {
     public var binding: UInt8 = STB.global
     public var size: UInt64 = 0
     public var value: UInt64 = 0            // address once laid out
-    // unowned(unsafe): copying a Symbol must not retain (sections live for the whole link).
-    public unowned(unsafe) var section: InputSection? = nil
+    /// The defining section, not retained: copying a Symbol must not retain, and hot loops
+    /// read it lent (`sectionRef._withUnsafeGuaranteedRef`), since even an `unowned(unsafe)`
+    /// read is a retain and a release. Sections live for the whole link.
+    public var sectionRef: Unmanaged<InputSection>? = nil
+    public var section: InputSection? {
+        get { sectionRef?.takeUnretainedValue() }
+        set { sectionRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
     public var isAbsolute = false
     public var versionIndex: UInt16 = 1     // for imports: verneed index in the output
     public var flags: UInt32 = 0

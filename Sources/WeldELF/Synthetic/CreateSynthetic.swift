@@ -76,8 +76,17 @@ func createSyntheticSections(_ ctx: Context) throws(LinkError) {
     }
     if o.ehFrameHdr, let eh = ctx.outputSections.first(where: { if case .ehFrame = $0.content { return true }; return false }) {
         s.ehFrame = eh
-        var fdes = 0
-        for m in eh.members { if let p = m.pieces { for k in 0..<p.inOffsets.count where p.outOffsets[k] != .max && m.data.u32(Int(p.inOffsets[k]) + 4) != 0 { fdes += 1 } } }
+        // Live FDEs, counted per member in parallel (it reads every record's header).
+        let members = eh.members
+        let perMember: [Int] = Parallel.map(members.count, minChunk: 256) { i in
+            members.withBorrowed(i) { m in
+                guard let p = m.pieces else { return 0 }
+                var n = 0
+                for k in 0..<p.inOffsets.count where p.outOffsets[k] != .max && m.data.u32(Int(p.inOffsets[k]) + 4) != 0 { n += 1 }
+                return n
+            }
+        }
+        let fdes = perMember.reduce(0, +)
         s.ehFrameHdr = make(".eh_frame_hdr", SHT.progbits, SHF.alloc, .ehFrameHdr, size: 12 + 8 * fdes, align: 4)
     }
     // Commons and copy relocations live in .bss.
