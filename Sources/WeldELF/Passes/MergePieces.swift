@@ -98,7 +98,7 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
     defer { firstSlots.deallocate() }
 
     // 2. Each shard's pieces, gathered: what deduplication needs, not where the bytes are.
-    let entriesMemory = ScratchMemory(byteCount: total * MemoryLayout<MergeEntry>.stride)
+    let entriesMemory = ScratchMemory(byteCount: total * MemoryLayout<MergeEntry>.stride, zeroed: false)
     let entries = entriesMemory.base.bindMemory(to: MergeEntry.self, capacity: total)
     runChunks(chunkCount) { c in
         let slots = cursors + c * shardCount
@@ -117,7 +117,7 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
     // reads no piece bytes while deduplicating, then check every piece against the bytes placed
     // for it; pieces that differ under one hash (never seen in practice) make them run again
     // comparing bytes.
-    let offsetsMemory = ScratchMemory(byteCount: total * 4)
+    let offsetsMemory = ScratchMemory(byteCount: total * 4, zeroed: false)
     let offsets = offsetsMemory.base.bindMemory(to: UInt32.self, capacity: total)
     let shardSize = UnsafeMutablePointer<UInt64>.allocate(capacity: shardCount)
     defer { shardSize.deallocate() }
@@ -129,12 +129,13 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
     let isFirst = isFirstMemory.base.bindMemory(to: Bool.self, capacity: total)
     // The pointers above are into these: keep them to the end (ARC may end a lifetime at its last use).
     defer { withExtendedLifetime((entriesMemory, offsetsMemory, isFirstMemory)) {} }
-    for compareBytes in [false, true] {
+    // A section of one shard is small: comparing bytes at once costs less than checking after.
+    for compareBytes in shardCount > 1 ? [false, true] : [true] {
         // Where each gathered piece's bytes are, for comparing them.
         var pointersMemory: ScratchMemory? = nil
         var pointers: UnsafeMutablePointer<UnsafeRawPointer>? = nil
         if compareBytes {
-            let memory = ScratchMemory(byteCount: total * MemoryLayout<UnsafeRawPointer>.stride)
+            let memory = ScratchMemory(byteCount: total * MemoryLayout<UnsafeRawPointer>.stride, zeroed: false)
             let ptrs = memory.base.bindMemory(to: UnsafeRawPointer.self, capacity: total)
             slots.update(from: firstSlots, count: chunkCount * shardCount)
             runChunks(chunkCount) { c in
@@ -332,14 +333,14 @@ public final class MergedBytes: @unchecked Sendable {
     }
 }
 
-/// Zeroed memory for big temporary arrays, freed with the object. Large blocks are mapped and backed
-/// by huge pages where the kernel allows: faulting 4 KiB pages in one by one costs more than
-/// filling them.
+/// Memory for big temporary arrays, freed with the object; zeroed unless the caller fills it
+/// all anyway. Large blocks are mapped (so zero) and backed by huge pages where the kernel
+/// allows: faulting 4 KiB pages in one by one costs more than filling them.
 final class ScratchMemory: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     private let mappedBytes: Int   // 0: allocated on the heap
 
-    init(byteCount: Int) {
+    init(byteCount: Int, zeroed: Bool = true) {
         let n = max(byteCount, 1)
         if n >= 1 << 20, let p = mmap(nil, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED {
             madvise(p, n, 14 /* MADV_HUGEPAGE */)
@@ -347,7 +348,7 @@ final class ScratchMemory: @unchecked Sendable {
             mappedBytes = n
         } else {
             base = .allocate(byteCount: n, alignment: 16)
-            memset(base, 0, n)
+            if zeroed { memset(base, 0, n) }
             mappedBytes = 0
         }
     }
