@@ -449,7 +449,7 @@ func badTLS(_ ctx: Context, _ sec: InputSection, _ rel: Rela) {
     let base = outputAddresses[Int(sec.outputIndex)]
     if let p = sec.pieces {
         guard let k = p.pieceIndex(containing: offset), p.outOffsets[k] != .max,
-              offset < UInt64(p.inOffsets[k]) + UInt64(p.sizes[k]) else { return base &+ sec.outOffset }
+              offset < p.pieceEnd(k) else { return base &+ sec.outOffset }
         return base &+ p.outOffsets[k] &+ (offset &- UInt64(p.inOffsets[k]))
     }
     return base &+ sec.outOffset &+ offset
@@ -460,7 +460,7 @@ func badTLS(_ ctx: Context, _ sec: InputSection, _ rel: Rela) {
     let base = ctx.outputSections[Int(sec.outputIndex)].addr
     if let p = sec.pieces {
         guard let k = p.pieceIndex(containing: offset), p.outOffsets[k] != .max,
-              offset < UInt64(p.inOffsets[k]) + UInt64(p.sizes[k]) else { return base &+ sec.outOffset }
+              offset < p.pieceEnd(k) else { return base &+ sec.outOffset }
         return base &+ p.outOffsets[k] &+ (offset &- UInt64(p.inOffsets[k]))
     }
     return base &+ sec.outOffset &+ offset

@@ -117,6 +117,12 @@ public final class SectionPieces: @unchecked Sendable {
         }
     }
 
+    /// The input offset just past piece `k`. Pieces lie back to back, so this is where the next
+    /// one starts: read from the cache line the lookup just read, instead of `sizes`.
+    @inline(__always) public func pieceEnd(_ k: Int) -> UInt64 {
+        k + 1 < inOffsets.count ? UInt64(inOffsets[k + 1]) : UInt64(inOffsets[k]) + UInt64(sizes[k])
+    }
+
     /// Index of the piece that contains input offset `off`.
     @inline(__always) public func pieceIndex(containing off: UInt64) -> Int? {
         let block = Int(truncatingIfNeeded: off >> UInt64(Self.blockShift))

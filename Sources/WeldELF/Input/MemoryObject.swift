@@ -13,6 +13,7 @@ struct MemoryObject {
         var flags: UInt64
         var align: UInt64
         var contents: UnsafeRawBufferPointer
+        var entsize: UInt64 = 0
     }
     struct GlobalSymbol {
         var name: String
@@ -72,7 +73,7 @@ struct MemoryObject {
             h.w32(40, link); h.w32(44, info); h.w64(48, align); h.w64(56, entsize)
         }
         for (i, s) in sections.enumerated() {
-            header(i + 1, name: secNames[i], type: s.type, flags: s.flags, offset: contentOffsets[i], size: s.contents.count, align: s.align)
+            header(i + 1, name: secNames[i], type: s.type, flags: s.flags, offset: contentOffsets[i], size: s.contents.count, align: s.align, entsize: s.entsize)
         }
         header(symtabIndex, name: symtabName, type: SHT.symtab, offset: symOff, size: symCount * 24,
                link: UInt32(symtabIndex + 1), info: 1, align: 8, entsize: 24)

@@ -30,8 +30,8 @@ public final class OutputSection: @unchecked Sendable {
     public var size: UInt64 = 0
     public var headerIndex: Int = 0         // index in the section header table
     public var nameOffset: UInt32 = 0       // in .shstrtab
-    /// Unique merged strings, in first-seen order (merged sections only).
-    public var mergedPieces: [(ptr: UnsafeRawPointer, size: Int, out: UInt64)] = []
+    /// The unique merged pieces as laid out in the section (merged sections only; see mergePieces).
+    public var mergedBytes: MergedBytes? = nil
     /// Number of dynamic relocations each member emits, turned into offsets by a prefix sum.
     public var dynRelocStart: [Int] = []
     /// The compressed contents (--compress-debug-sections); `size` is then the compressed size.

@@ -58,7 +58,7 @@ func compressDebugSections(_ ctx: Context, _ format: CompressionFormat) throws(L
     }
     Parallel.forEach(targets.count) { t in
         let base = renderBuffers[t]
-        for piece in targets[t].mergedPieces { (base + Int(piece.out)).copyMemory(from: piece.ptr, byteCount: piece.size) }
+        if let block = targets[t].mergedBytes { (base + Int(block.offset)).copyMemory(from: block.bytes, byteCount: block.count) }
     }
     PhaseTimer.shared.endSpan("compress: render", since: spanStart); spanStart = monotonicNanos()
     // 2. Compress, then new sizes and flags, then the non-allocated sections placed again.

@@ -165,76 +165,44 @@ func placeNonAllocSections(_ ctx: Context, from start: UInt64) {
 }
 
 /// Computes member offsets and sizes of content sections, deduplicating merged strings
-/// (first occurrence in command-line order wins) and placing .eh_frame records.
+/// (see mergePieces) and placing .eh_frame records.
 func mergeAndSizeSections(_ ctx: Context) {
-    Parallel.forEach(ctx.outputSections.count) { i in
-        let os = ctx.outputSections[i]
-        switch os.content {
-        case .synthetic: return
-        case .ehFrame:
-            var off: UInt64 = 0
-            for m in os.members {
-                m.outOffset = off   // where this member's records start (an empty member: its symbols land here)
-                guard let p = m.pieces else { continue }
-                for k in 0..<p.inOffsets.count where p.outOffsets[k] != .max {
-                    p.outOffsets[k] = off
-                    off += UInt64(p.sizes[k])
-                }
-            }
-            os.size = off + 4 // a zero terminator
-        case .inputs, .merged:
-            var off: UInt64 = 0
-            for m in os.members where m.pieces == nil {
-                off = alignUp(off, m.align)
-                m.outOffset = off
-                off += m.size
-            }
-            // Deduplicate pieces with an open-addressing table over their precomputed hashes;
-            // the first occurrence (command-line order) of each string decides its place.
-            var total = 0
-            for m in os.members { if let p = m.pieces { total += p.inOffsets.count } }
-            if total == 0 { os.size = off; return }
-            var cap = 16
-            while cap < total * 2 { cap <<= 1 }
-            let mask = cap - 1
-            var slots = [Int32](repeating: -1, count: cap)
-            var unique: [(ptr: UnsafeRawPointer, size: Int, out: UInt64)] = []
-            var uniqueHash: [UInt64] = []
-            var uniqueAlign: [UInt64] = []
-            unique.reserveCapacity(total / 2)
-            slots.withUnsafeMutableBufferPointer { slots in
+    // Sections with many pieces are merged afterwards, one at a time with all threads.
+    var bigMerges = [Bool](repeating: false, count: ctx.outputSections.count)
+    bigMerges.withUnsafeMutableBufferPointer { bigMerges in
+        Parallel.forEach(ctx.outputSections.count) { i in
+            let os = ctx.outputSections[i]
+            switch os.content {
+            case .synthetic: return
+            case .ehFrame:
+                var off: UInt64 = 0
                 for m in os.members {
+                    m.outOffset = off   // where this member's records start (an empty member: its symbols land here)
                     guard let p = m.pieces else { continue }
-                    m.outOffset = 0
-                    let align = m.align
-                    for k in 0..<p.inOffsets.count {
-                        let h = p.hashes[k], size = Int(p.sizes[k]), ptr = m.data + Int(p.inOffsets[k])
-                        var i = Int(truncatingIfNeeded: h) & mask
-                        while true {
-                            let u = slots[i]
-                            if u < 0 {
-                                off = alignUp(off, align)
-                                slots[i] = Int32(unique.count)
-                                unique.append((ptr, size, off))
-                                uniqueHash.append(h)
-                                uniqueAlign.append(align)
-                                p.outOffsets[k] = off
-                                off += UInt64(size)
-                                break
-                            }
-                            let e = unique[Int(u)]
-                            if uniqueHash[Int(u)] == h && e.size == size && uniqueAlign[Int(u)] == align && memcmp(e.ptr, ptr, size) == 0 {
-                                p.outOffsets[k] = e.out
-                                break
-                            }
-                            i = (i + 1) & mask
-                        }
+                    for k in 0..<p.inOffsets.count where p.outOffsets[k] != .max {
+                        p.outOffsets[k] = off
+                        off += UInt64(p.sizes[k])
                     }
                 }
+                os.size = off + 4 // a zero terminator
+            case .inputs, .merged:
+                var off: UInt64 = 0
+                var pieces = 0
+                for m in os.members {
+                    if let p = m.pieces { pieces += p.inOffsets.count; continue }
+                    off = alignUp(off, m.align)
+                    m.outOffset = off
+                    off += m.size
+                }
+                os.size = off
+                if pieces >= bigMergePieces { bigMerges[i] = true; return }
+                os.size = mergePieces(ctx, os, from: off, parallel: false)
             }
-            os.mergedPieces = unique
-            os.size = off
         }
+    }
+    for (i, big) in bigMerges.enumerated() where big {
+        let os = ctx.outputSections[i]
+        os.size = mergePieces(ctx, os, from: os.size, parallel: true)
     }
     // Commons and copy-relocated symbols at the end of .bss.
     if let bss = ctx.synth.bss {

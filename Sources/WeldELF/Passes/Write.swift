@@ -35,7 +35,7 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
     let copyJobs = jobs, sliceJobs = slices
     let inputPages = InputPages()
     let compressed = ctx.outputSections.filter { $0.compressed != nil }
-    let pieceSections = ctx.outputSections.filter { $0.compressed == nil && (!$0.mergedPieces.isEmpty || { if case .ehFrame = $0.content { return true }; return false }($0)) }
+    let pieceSections = ctx.outputSections.filter { $0.compressed == nil && ($0.mergedBytes != nil || { if case .ehFrame = $0.content { return true }; return false }($0)) }
     let synthetic = ctx.outputSections.filter { if case .synthetic(let k) = $0.content { return k != .symtab }; return false }
     let symtab = ctx.outputSections.first { if case .synthetic(.symtab) = $0.content { return true }; return false }
     let strtab = ctx.outputSections.first { $0.name == ".strtab" && !$0.isAlloc }
@@ -79,11 +79,12 @@ func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
         Parallel.forEach(pieceSections.count) { i in
             let os = pieceSections[i]
             if case .ehFrame = os.content { writeEhFrame(ctx, os, buf, relaDyn: relaDyn); return }
-            // Each unique string once, in parallel chunks.
-            let pieces = os.mergedPieces
-            let base = buf + Int(os.offset)
-            Parallel.forEach(pieces.count, minChunk: 4096) { k in
-                (base + Int(pieces[k].out)).copyMemory(from: pieces[k].ptr, byteCount: pieces[k].size)
+            // The unique pieces, already laid out: one block, copied in parallel slices.
+            guard let block = os.mergedBytes else { return }
+            let base = buf + Int(os.offset + block.offset)
+            Parallel.forEach((block.count + copySliceSize - 1) / copySliceSize) { s in
+                let lo = s * copySliceSize
+                (base + lo).copyMemory(from: block.bytes + lo, byteCount: min(copySliceSize, block.count - lo))
             }
         }
     }

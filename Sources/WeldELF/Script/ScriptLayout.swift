@@ -420,7 +420,7 @@ private func placeContents(_ ctx: Context, _ state: ScriptState, _ os: OutputSec
     var block: UInt64? = nil
     switch os.content {
     case .ehFrame, .synthetic: block = os.fixedSize(state)
-    case .inputs, .merged: if !os.mergedPieces.isEmpty { block = os.fixedSize(state) }
+    case .inputs, .merged: if os.mergedBytes != nil { block = os.fixedSize(state) }
     }
     var blockPlaced = false
     // Commons go after the input description that names COMMON, else after the last one.
@@ -571,7 +571,7 @@ extension OutputSection {
             m.outOffset &+= delta
             if let p = m.pieces { for k in p.outOffsets.indices where p.outOffsets[k] != .max { p.outOffsets[k] &+= delta } }
         }
-        for k in mergedPieces.indices { mergedPieces[k].out &+= delta }
+        mergedBytes?.offset &+= delta
         state.blockOffsets[ObjectIdentifier(self)] = offset
     }
 }
