@@ -433,7 +433,6 @@ func badTLS(_ ctx: Context, _ sec: InputSection, _ rel: Rela) {
     return plt.addr + header + UInt64(lazy) * 16 + UInt64(sym.pltIndex) * 16
 }
 
-/// Output address of byte `offset` of input section `sec` (following merge/.eh_frame pieces).
 /// Whether a local target section is alive, and the output address of `offset` in it.
 @inline(__always) func localTarget(_ ts: Unmanaged<InputSection>, _ offset: UInt64, _ outputAddresses: UnsafePointer<UInt64>) -> (alive: Bool, address: UInt64) {
     ts._withUnsafeGuaranteedRef { sec in
@@ -455,6 +454,7 @@ func badTLS(_ ctx: Context, _ sec: InputSection, _ rel: Rela) {
     return base &+ sec.outOffset &+ offset
 }
 
+/// Output address of byte `offset` of input section `sec` (following merge/.eh_frame pieces).
 @inline(__always) func sectionAddress(_ ctx: Context, _ sec: InputSection, _ offset: UInt64) -> UInt64 {
     if sec.outputIndex < 0 { return 0 }
     let base = ctx.outputSections[Int(sec.outputIndex)].addr
