@@ -41,6 +41,9 @@ public final class MappedFile: @unchecked Sendable {
     /// Every mapping made so far (start, size), for `InputPages`.
     static let all = Mutex<[(base: UnsafeRawPointer, size: Int)]>([])
 
+    /// The size of every input mapped so far.
+    public static var totalMappedBytes: Int { all.withLock { $0.reduce(0) { $0 + $1.size } } }
+
     /// Asks the kernel to read the file ahead (MADV_WILLNEED), unless it looks cached: on a
     /// warm rebuild every input is in the page cache, and walking 260 MB of cached pages costs
     /// ~14 ms of CPU for nothing. "Looks cached": 9 pages spread over the file (first, last and
