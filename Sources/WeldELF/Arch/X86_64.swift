@@ -445,19 +445,18 @@ func badTLS(_ ctx: Context, _ sec: InputSection, _ rel: Rela) {
 /// into a string section).
 @inline(__always) func finalSectionAddress(_ outputAddresses: UnsafePointer<UInt64>, _ sec: InputSection, _ offset: UInt64) -> UInt64 {
     if sec.outputIndex < 0 { return 0 }
-    let base = outputAddresses[Int(sec.outputIndex)]
-    if let p = sec.pieces {
-        guard let k = p.pieceIndex(containing: offset), p.outOffsets[k] != .max,
-              offset < p.pieceEnd(k) else { return base &+ sec.outOffset }
-        return base &+ p.outOffsets[k] &+ (offset &- UInt64(p.inOffsets[k]))
-    }
-    return base &+ sec.outOffset &+ offset
+    return address(of: offset, in: sec, placedAt: outputAddresses[Int(sec.outputIndex)])
 }
 
 /// Output address of byte `offset` of input section `sec` (following merge/.eh_frame pieces).
 @inline(__always) func sectionAddress(_ ctx: Context, _ sec: InputSection, _ offset: UInt64) -> UInt64 {
     if sec.outputIndex < 0 { return 0 }
-    let base = ctx.outputSections[Int(sec.outputIndex)].addr
+    return address(of: offset, in: sec, placedAt: ctx.outputSections[Int(sec.outputIndex)].addr)
+}
+
+/// Byte `offset` of `sec`, whose output section is at `base`: through its piece if split, to
+/// the section's start if that piece was dropped.
+@inline(__always) func address(of offset: UInt64, in sec: InputSection, placedAt base: UInt64) -> UInt64 {
     if let p = sec.pieces {
         guard let k = p.pieceIndex(containing: offset), p.outOffsets[k] != .max,
               offset < p.pieceEnd(k) else { return base &+ sec.outOffset }

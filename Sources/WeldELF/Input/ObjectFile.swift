@@ -37,9 +37,8 @@ public final class ObjectFile: @unchecked Sendable {
     /// Output address of each section's start, by section index, once laid out; `.max` where
     /// the address needs more than that (dead, split into pieces, not placed). The relocation
     /// loop reads a local target here instead of chasing the InputSection object (a cache miss
-    /// per relocation). Filled by `computeSectionAddresses`.
-    /// Plain memory, never freed (like the rest of the link's state), so the relocation loop
-    /// reads it without retaining an array per section.
+    /// per relocation). Filled by `computeSectionAddresses`. Plain memory, never freed (like the
+    /// rest of the link's state), so the relocation loop reads it without retaining an array.
     public var sectionAddresses = UnsafeMutableBufferPointer<UInt64>(start: nil, count: 0)
     /// Where this file's slice of .rela.dyn starts (its sections' `dynRelocStart` are relative).
     public var dynRelocBase: Int32 = 0
@@ -91,18 +90,23 @@ public final class ObjectFile: @unchecked Sendable {
 
     /// The live input section a defined symbol belongs to, nil for absolute/common/dropped.
     @inline(__always) public func symSection(_ i: Int) -> InputSection? {
+        guard let s = definingSectionIndex(i) else { return nil }
+        return sections[s]
+    }
+
+    /// The section index symbol i is defined in (SHN_XINDEX resolved), nil for undefined,
+    /// absolute and common symbols.
+    @inline(__always) func definingSectionIndex(_ i: Int) -> Int? {
         let raw = symtab!.u16(i * 24 + 6)
         if raw == SHN.undef || (raw >= SHN.loreserve && raw != SHN.xindex) { return nil }
-        let s = raw == SHN.xindex ? Int(symtabShndx!.u32(i * 4)) : Int(raw)
-        return sections[s]
+        return raw == SHN.xindex ? Int(symtabShndx!.u32(i * 4)) : Int(raw)
     }
 
     /// The input section of symbol i (as `symSection`), not retained: the relocation and
     /// symbol-table loops ask this per entry. Valid while the file's sections are (the link).
     @inline(__always) public func symSectionUnretained(_ i: Int) -> Unmanaged<InputSection>? {
-        let raw = symtab!.u16(i * 24 + 6)
-        if raw == SHN.undef || (raw >= SHN.loreserve && raw != SHN.xindex) { return nil }
-        return sectionUnretained(raw == SHN.xindex ? Int(symtabShndx!.u32(i * 4)) : Int(raw))
+        guard let s = definingSectionIndex(i) else { return nil }
+        return sectionUnretained(s)
     }
 
     /// `sections[index]`, not retained (see `symSectionUnretained`).
