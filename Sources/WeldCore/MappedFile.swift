@@ -53,18 +53,7 @@ public final class MappedFile: @unchecked Sendable {
         madvise(UnsafeMutableRawPointer(mutating: base), size, MADV_WILLNEED)
     }
 
-    func isProbablyCached() -> Bool {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let pages = (size + page - 1) / page
-        let samples = min(pages, 9)
-        var resident: UInt8 = 0
-        for i in 0..<samples {
-            let p = samples == 1 ? 0 : (pages - 1) * i / (samples - 1)
-            // mincore reports page-cache residency for a file mapping even before it is touched.
-            if mincore(UnsafeMutableRawPointer(mutating: base + p * page), 1, &resident) != 0 || resident & 1 == 0 { return false }
-        }
-        return true
-    }
+    func isProbablyCached() -> Bool { sampledPagesAreResident(base, size, samples: 9) }
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
 }
@@ -72,4 +61,19 @@ public final class MappedFile: @unchecked Sendable {
 public func fileExists(_ path: String) -> Bool {
     var st = stat()
     return stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFDIR
+}
+
+/// True if `samples` pages spread over [p, p + size) (first, last and between) are in the page
+/// cache. mincore reports residency for a file mapping even before it is touched.
+func sampledPagesAreResident(_ p: UnsafeRawPointer, _ size: Int, samples wanted: Int) -> Bool {
+    if size == 0 { return true }
+    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    let pages = (size + page - 1) / page
+    let samples = min(pages, wanted)
+    var resident: UInt8 = 0
+    for i in 0..<samples {
+        let k = samples == 1 ? 0 : (pages - 1) * i / (samples - 1)
+        if mincore(UnsafeMutableRawPointer(mutating: p + k * page), 1, &resident) != 0 || resident & 1 == 0 { return false }
+    }
+    return true
 }

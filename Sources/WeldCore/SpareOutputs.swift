@@ -143,15 +143,7 @@ public struct SpareOutputs: Sendable {
         if size == 0 { return true }
         guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else { return false }
         defer { munmap(p, size) }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let pages = (size + page - 1) / page
-        let samples = min(pages, 16)
-        var resident: UInt8 = 0
-        for i in 0..<samples {
-            let k = samples == 1 ? 0 : (pages - 1) * i / (samples - 1)
-            if mincore(p + k * page, 1, &resident) != 0 || resident & 1 == 0 { return false }
-        }
-        return true
+        return sampledPagesAreResident(p, size, samples: 16)
     }
 
     /// Keeps the file at `oldPath` (the output about to be replaced by `newPath`) as a spare:
