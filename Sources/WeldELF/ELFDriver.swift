@@ -101,6 +101,7 @@ public enum ELFDriver {
             timer.phase("layout") { layout(ctx) }
             _ = ctx.allocSectionsByName   // create the lazy index now, before threads share it
             timer.phase("finalize symbols") {
+                computeOutputSectionTables(ctx)
                 finalizeSymbolAddresses(ctx)
                 computeSectionAddresses(ctx)
             }

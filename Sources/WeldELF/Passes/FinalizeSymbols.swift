@@ -4,7 +4,6 @@ import WeldCore
 func finalizeSymbolAddresses(_ ctx: Context) {
     let syms = ctx.symbols
     let bssAddr = ctx.synth.bss?.addr ?? 0
-    computeOutputSectionTables(ctx)
     let outputAddresses = UnsafePointer(ctx.outputAddressTable)
     Parallel.forEach(syms.count, minChunk: 4096) { idx in
         let id = Int32(idx)
@@ -55,7 +54,7 @@ func resolverAddress(_ ctx: Context, _ id: Int32) -> UInt64 {
 }
 
 /// The context's plain tables of output section addresses and header indexes; run once
-/// addresses are final (again if anything moved).
+/// addresses are final, before `finalizeSymbolAddresses` and `computeSectionAddresses` read them.
 func computeOutputSectionTables(_ ctx: Context) {
     let outputs = ctx.outputSections
     // Never freed, like the rest of the context.
@@ -66,10 +65,8 @@ func computeOutputSectionTables(_ ctx: Context) {
     ctx.outputHeaderIndexTable = headerIndexes
 }
 
-/// Fills the output section tables and every object's `sectionAddresses` (in parallel); run
-/// once addresses are final.
+/// Fills every object's `sectionAddresses` (in parallel) from the output section tables.
 func computeSectionAddresses(_ ctx: Context) {
-    computeOutputSectionTables(ctx)
     let addresses = ctx.outputAddressTable
     Parallel.forEach(ctx.objects.count) { f in
         let obj = ctx.objects[f]
