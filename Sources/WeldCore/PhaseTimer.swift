@@ -11,8 +11,13 @@ public func monotonicNanos() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-@inline(__always)
-func clockNanos(_ clock: clockid_t) -> UInt64 {
+/// CPU time of the whole process, all threads (a system call, unlike the monotonic clock:
+/// read only at phase boundaries, and only when a report asks).
+@inlinable
+public func processCPUNanos() -> UInt64 { clockNanos(CLOCK_PROCESS_CPUTIME_ID) }
+
+@inlinable
+public func clockNanos(_ clock: clockid_t) -> UInt64 {
     var ts = timespec()
     clock_gettime(clock, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
@@ -28,7 +33,20 @@ public final class PhaseTimer: @unchecked Sendable {
 
     public struct Phase: Sendable {
         public var name: String
+        /// Wall time.
         public var nanos: UInt64
+        /// CPU time of the whole process (all threads, user and system) during the phase: with
+        /// `nanos` it shows how many cores the phase kept busy, i.e. where parallelism is lost.
+        public var cpuNanos: UInt64 = 0
+        /// For a step (`endSpan` inside a phase), the phase it is part of; nil for a phase.
+        public var within: String? = nil
+
+        public init(name: String, nanos: UInt64, cpuNanos: UInt64 = 0, within: String? = nil) {
+            self.name = name
+            self.nanos = nanos
+            self.cpuNanos = cpuNanos
+            self.within = within
+        }
     }
 
     /// Record top-level phases for the time report.
@@ -38,7 +56,16 @@ public final class PhaseTimer: @unchecked Sendable {
 
     private let phaseList = Mutex<[Phase]>([])
     /// Phases in the order they first ran; a phase run twice accumulates.
-    public var phases: [Phase] { phaseList.withLock { $0 } }
+    public var phases: [Phase] { phaseList.withLock { $0.filter { $0.within == nil } } }
+    /// Phases with their steps, each step after the phase it is part of.
+    public var phasesAndSteps: [Phase] {
+        let all = phaseList.withLock { $0 }
+        return all.filter { $0.within == nil }.flatMap { phase in [phase] + all.filter { $0.within == phase.name } }
+    }
+    /// The phase running now and the process CPU time at its start or at its last step's
+    /// end: steps are timed one after another on the thread that runs the phase.
+    private var currentPhase: String? = nil
+    private var stepCPUStart: UInt64 = 0
 
     /// CLOCK_MONOTONIC at initialization; trace timestamps and the report are relative to it.
     public let startNanos: UInt64
@@ -65,25 +92,44 @@ public final class PhaseTimer: @unchecked Sendable {
     @inlinable @discardableResult
     public func phase<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
         if !enabled && !tracing { return try body() }
-        let t0 = monotonicNanos()
-        defer { endPhase(name, t0) }
+        let (t0, cpu0) = startPhase(name)
+        defer { endPhase(name, t0, cpu0) }
         return try body()
     }
 
     @usableFromInline
-    func endPhase(_ name: String, _ t0: UInt64) {
+    func startPhase(_ name: String) -> (UInt64, UInt64) {
+        let cpu0 = busyCPUNanos()
+        currentPhase = name
+        stepCPUStart = cpu0
+        return (monotonicNanos(), cpu0)
+    }
+
+    @usableFromInline
+    func endPhase(_ name: String, _ t0: UInt64, _ cpu0: UInt64) {
         let t1 = monotonicNanos()
-        record(name, t1 - t0)
+        let cpu1 = busyCPUNanos()
+        currentPhase = nil
+        record(name, t1 - t0, cpuNanos: cpu1 > cpu0 ? cpu1 - cpu0 : 0)
         if tracing { recordSpan(name, nil, t0, t1) }
     }
 
-    /// Adds `nanos` to phase `name` (creating it at the end of the list). Thread-safe.
-    public func record(_ name: String, _ nanos: UInt64) {
+    /// The process's CPU time less what `WorkerPool` helpers spent spinning for work, so the
+    /// report's CPU column counts work. Approximate: a spin is subtracted when it ends, so
+    /// this can go back a little (differences of it are clamped at zero).
+    func busyCPUNanos() -> UInt64 {
+        processCPUNanos() &- WorkerPool.shared.idleSpinNanos.load(ordering: .relaxed)
+    }
+
+    /// Adds `nanos` (and `cpuNanos`) to phase `name` (a step of phase `within`, if given),
+    /// creating it at the end of the list. Thread-safe.
+    public func record(_ name: String, _ nanos: UInt64, cpuNanos: UInt64 = 0, within: String? = nil) {
         phaseList.withLock { phases in
-            if let i = phases.firstIndex(where: { $0.name == name }) {
+            if let i = phases.firstIndex(where: { $0.name == name && $0.within == within }) {
                 phases[i].nanos += nanos
+                phases[i].cpuNanos += cpuNanos
             } else {
-                phases.append(Phase(name: name, nanos: nanos))
+                phases.append(Phase(name: name, nanos: nanos, cpuNanos: cpuNanos, within: within))
             }
         }
     }
@@ -112,9 +158,21 @@ public final class PhaseTimer: @unchecked Sendable {
 
     /// Records a span from `start` (a `monotonicNanos()` reading) to now, when tracing: for
     /// sub-steps of a phase that do not fit in a closure.
+    /// In the time report, such a sub-step is a row under its phase; steps of one phase must
+    /// follow each other on the thread running it (their CPU time runs from the previous
+    /// step's end).
     @inlinable
     public func endSpan(_ name: String, since start: UInt64) {
         if tracing { recordSpan(name, nil, start, monotonicNanos()) }
+        if enabled { recordStep(name, since: start) }
+    }
+
+    @usableFromInline
+    func recordStep(_ name: String, since start: UInt64) {
+        guard let phase = currentPhase else { return }
+        let cpu = busyCPUNanos()
+        record(name, monotonicNanos() - start, cpuNanos: cpu > stepCPUStart ? cpu - stepCPUStart : 0, within: phase)
+        stepCPUStart = cpu
     }
 
     /// Appends a finished span to this thread's buffer. No lock: only the owning thread

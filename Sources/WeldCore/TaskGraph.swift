@@ -40,6 +40,10 @@ public struct TaskGraph {
             try runSerially(plan)
         } else {
             let execution = Execution(nodes: nodes, plan: plan, threads: threads)
+            // Tasks run side by side on Dispatch's threads; their loops share those threads
+            // too (see `Parallel.runChunks`) rather than add the worker pool's.
+            Parallel.tasksRunning.add(1, ordering: .relaxed)
+            defer { Parallel.tasksRunning.subtract(1, ordering: .relaxed) }
             try execution.run()
         }
     }

@@ -26,38 +26,52 @@ extension PhaseTimer {
         return min(max(startCPUNanos, lower), upper)
     }
 
-    /// The report rows: "process start", the phases in order, "other" (time since
-    /// initialization spent outside any phase), "total" (process start to now).
+    /// The report rows: "process start", the phases in order (each followed by its steps, if
+    /// it timed any), "other" (time since initialization spent outside any phase), "total"
+    /// (process start to now). Each row has its wall time and the process's CPU time (all
+    /// threads) over it.
     public func reportRows() -> [Phase] {
         let start = processStartNanos
         let elapsed = monotonicNanos() - startNanos
-        let list = phases
-        let inPhases = list.reduce(UInt64(0)) { $0 + $1.nanos }
-        return [Phase(name: "process start", nanos: start)] + list + [
-            Phase(name: "other", nanos: elapsed > inPhases ? elapsed - inPhases : 0),
-            Phase(name: "total", nanos: start + elapsed),
+        let busy = busyCPUNanos(), cpuSinceStart = busy > startCPUNanos ? busy - startCPUNanos : 0
+        let list = phasesAndSteps
+        let topLevel = list.filter { $0.within == nil }
+        let inPhases = topLevel.reduce(UInt64(0)) { $0 + $1.nanos }
+        let cpuInPhases = topLevel.reduce(UInt64(0)) { $0 + $1.cpuNanos }
+        return [Phase(name: "process start", nanos: start, cpuNanos: startCPUNanos)] + list + [
+            Phase(name: "other", nanos: elapsed > inPhases ? elapsed - inPhases : 0,
+                  cpuNanos: cpuSinceStart > cpuInPhases ? cpuSinceStart - cpuInPhases : 0),
+            Phase(name: "total", nanos: start + elapsed, cpuNanos: startCPUNanos + cpuSinceStart),
         ]
     }
 
-    /// A table: phase, wall milliseconds, share of the total; the last row is the total.
+    /// A table: phase, wall milliseconds, share of the total, CPU milliseconds (all threads)
+    /// and "cores", CPU over wall: the average number of threads the phase kept busy, so a
+    /// phase that should be parallel but shows 1.0 stands out. The last row is the total.
     public func reportText() -> String {
         let rows = reportRows()
         let total = rows.last!.nanos
-        let width = max(12, rows.map { $0.name.utf8.count }.max()!)
-        var out = pad("phase", width, right: false) + "   " + pad("wall ms", 10) + "  " + pad("share", 7) + "\n"
+        let width = max(12, rows.map { $0.name.utf8.count + ($0.within == nil ? 0 : 2) }.max()!)
+        var out = pad("phase", width, right: false) + "   " + pad("wall ms", 10) + "  " + pad("share", 7)
+            + "  " + pad("cpu ms", 10) + "  " + pad("cores", 5) + "\n"
         for row in rows {
             // Share in tenths of a percent, rounded.
             let permille = total == 0 ? 0 : (row.nanos * 1000 + total / 2) / total
-            out += pad(row.name, width, right: false) + "   " + pad(formatMillis(row.nanos), 10) + "  "
-                + pad("\(permille / 10).\(permille % 10)%", 7) + "\n"
+            out += pad(row.within == nil ? row.name : "  " + row.name, width, right: false) + "   " + pad(formatMillis(row.nanos), 10) + "  "
+                + pad("\(permille / 10).\(permille % 10)%", 7) + "  " + pad(formatMillis(row.cpuNanos), 10)
+                + "  " + pad(formatCores(cpu: row.cpuNanos, wall: row.nanos), 5) + "\n"
         }
         return out
     }
 
-    /// `[{"phase": "parse", "ms": 1.234}, ..., {"phase": "total", "ms": 4.567}]`, same rows as
-    /// the text report.
+    /// `[{"phase": "parse", "ms": 1.234, "cpu_ms": 2.100}, ..., {"phase": "total", ...}]`, same
+    /// rows as the text report; a step has `"within": "its phase"` (leave steps out when
+    /// adding rows up: their phase counts them already).
     public func reportJSON() -> String {
-        let items = reportRows().map { "{\"phase\": \(jsonString($0.name)), \"ms\": \(formatMillis($0.nanos))}" }
+        let items = reportRows().map { row -> String in
+            let within = row.within.map { ", \"within\": \(jsonString($0))" } ?? ""
+            return "{\"phase\": \(jsonString(row.name))\(within), \"ms\": \(formatMillis(row.nanos)), \"cpu_ms\": \(formatMillis(row.cpuNanos))}"
+        }
         return "[" + items.joined(separator: ", ") + "]"
     }
 
@@ -177,6 +191,14 @@ private struct TraceWriter {
 func formatMillis(_ nanos: UInt64) -> String {
     let micros = (nanos + 500) / 1000
     return "\(micros / 1000).\(threeDigits(micros % 1000))"
+}
+
+/// CPU time over wall time with two decimals, rounded ("1.87"); "-" for an empty phase, whose
+/// ratio would be noise.
+func formatCores(cpu: UInt64, wall: UInt64) -> String {
+    if wall < 10_000 { return "-" }
+    let hundredths = (cpu * 100 + wall / 2) / wall
+    return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
 }
 
 /// `nanos` as microseconds with three decimals (exact): 1234567 -> "1234.567".

@@ -16,9 +16,9 @@ public enum MachODriver {
         if args.contains(where: { $0.hasPrefix("--time-trace") }) { timer.enabled = true; timer.tracing = true }
         let options: Options
         do {
-            let t0 = monotonicNanos()
+            let t0 = monotonicNanos(), cpu0 = processCPUNanos()
             options = try Options.parse(args)
-            timer.record("option parsing", monotonicNanos() - t0)
+            timer.record("option parsing", monotonicNanos() - t0, cpuNanos: processCPUNanos() &- cpu0)
         } catch {
             Diagnostics.shared.error(error.message)
             return 1

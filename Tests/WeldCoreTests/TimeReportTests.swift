@@ -54,8 +54,43 @@ import Testing
         #expect(lines[1].hasPrefix("process start"))
         #expect(lines[2].hasPrefix("parse"))
         #expect(lines[5].hasPrefix("total"))
-        #expect(lines[5].hasSuffix("100.0%"))
+        #expect(lines[5].contains(" 100.0% "))
+        #expect(lines[0].hasSuffix("cpu ms  cores"))
         #expect(lines.allSatisfy { $0.utf8.count == lines[0].utf8.count })
+    }
+
+    @Test func stepsFollowTheirPhaseAndDoNotAddToTheTotal() throws {
+        let t = PhaseTimer()
+        t.enabled = true
+        t.phase("resolve") {
+            var start = monotonicNanos()
+            pause(1000)
+            t.endSpan("resolve: archives", since: start)
+            start = monotonicNanos()
+            pause(1000)
+            t.endSpan("resolve: objects", since: start)
+        }
+        t.phase("write") { pause(500) }
+        t.endSpan("outside any phase", since: monotonicNanos())   // not a step: no phase runs
+        #expect(t.phases.map(\.name) == ["resolve", "write"])
+        let rows = try #require(JSON.parse(t.reportJSON())?.array)
+        #expect(rows.compactMap { $0["phase"]?.string } == ["process start", "resolve", "resolve: archives", "resolve: objects", "write", "other", "total"])
+        #expect(rows[2]["within"]?.string == "resolve" && rows[1]["within"] == nil)
+        // "other" is time outside the phases: steps must not be counted twice.
+        let ms = rows.compactMap { $0["ms"]?.number }
+        #expect(ms[2] >= 1.0 && ms[3] >= 1.0 && ms[1] >= ms[2] + ms[3])
+        #expect(ms[6] >= ms[0] + ms[1] + ms[4] + ms[5] - 0.005)
+        #expect(rows.allSatisfy { $0["cpu_ms"]?.number != nil })
+        let lines = t.reportText().split(separator: "\n")
+        #expect(lines[3].hasPrefix("  resolve: archives"))
+        #expect(lines[0].hasSuffix("cores"))
+    }
+
+    @Test func coresFormatting() {
+        #expect(formatCores(cpu: 1_870_000, wall: 1_000_000) == "1.87")
+        #expect(formatCores(cpu: 1_000_000, wall: 1_000_000) == "1.00")
+        #expect(formatCores(cpu: 1_050_000, wall: 1_000_000) == "1.05")
+        #expect(formatCores(cpu: 5_000, wall: 5_000) == "-")
     }
 
     @Test func processStartIsPlausible() throws {

@@ -12,6 +12,7 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
     var seenScripts = 0
     var loadedPaths = Set<String>()
     var pendingArchives: [(MappedFile, Int64, Bool)] = []
+    var spanStart = monotonicNanos()
 
     func open(_ path: String) throws(LinkError) -> MappedFile {
         try Prefetcher.shared.take(path)
@@ -108,6 +109,7 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
             try add(path: path, spec: spec, fromScript: nil)
         }
     }
+    PhaseTimer.shared.endSpan("open: map and identify files", since: spanStart); spanStart = monotonicNanos()
     let parsed: [Result<Archive, LinkError>] = Parallel.map(pendingArchives.count) { i in
         do { return .success(try Archive.parse(pendingArchives[i].0)) } catch { return .failure(error as? LinkError ?? LinkError("\(error)")) }
     }
@@ -117,6 +119,7 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
         case .failure(let e): throw e
         }
     }
+    PhaseTimer.shared.endSpan("open: archive symbol tables and members", since: spanStart)
     if ctx.objects.isEmpty && ctx.archives.isEmpty && ctx.shareds.isEmpty { throw LinkError("no input files") }
     if let json = o.packageMetadata { ctx.objects.append(packageMetadataObject(json, priority: priority + 1 << 24)) }
 }
