@@ -18,9 +18,9 @@ let package = Package(
         .target(name: "CProcessExit"),
         // renameat2(RENAME_EXCHANGE) for recycling replaced outputs; see Sources/WeldCore/SpareOutputs.swift.
         .target(name: "CFileSystem"),
-        .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression", "CProcessExit", "CFileSystem"], swiftSettings: fastFlags),
-        // Cache hints (prefetch) for the relocation loops.
+        // Memory hints: a prefetch for the relocation loops, dropping read input pages in batches.
         .target(name: "CMemoryHints"),
+        .target(name: "WeldCore", dependencies: ["CLibCrypto", "CCompression", "CProcessExit", "CFileSystem", "CMemoryHints"], swiftSettings: fastFlags),
         .target(name: "WeldELF", dependencies: ["WeldCore", "CMemoryHints"], swiftSettings: fastFlags),
         .target(name: "WeldMachO", dependencies: ["WeldCore"], swiftSettings: fastFlags),
         .executableTarget(name: "weld", dependencies: ["WeldCore", "WeldELF", "WeldMachO"], swiftSettings: fastFlags),

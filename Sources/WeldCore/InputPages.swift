@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CMemoryHints
 
 /// Drops pages of input files from the process's memory once the link is done reading them,
 /// so peak memory is not the sum of every input and the output. Inputs are mapped read-only
@@ -20,10 +21,15 @@ public struct InputPages: @unchecked Sendable {
         }.sorted { $0.lo < $1.lo }
     }
 
-    /// Drops the whole pages of [p, p + count) now, if it lies in an input file.
-    public func release(_ p: UnsafeRawPointer, _ count: Int) {
-        let a = UInt(bitPattern: p), b = a + UInt(count)
-        if mapping(a, b) >= 0 { InputPages.drop(a, b, minimum: 1) }
+    /// Drops the whole pages of each range that lies in an input file, in as few system calls
+    /// as the kernel allows.
+    public func release<S: Sequence>(_ ranges: S) where S.Element == (UnsafeRawPointer, Int) {
+        var queue = PageDropQueue()
+        for (p, count) in ranges {
+            let a = UInt(bitPattern: p), b = a + UInt(count)
+            if mapping(a, b) >= 0 { queue.add(a, b, minimum: 1) }
+        }
+        queue.finish()
     }
 
     /// Index of the mapping that holds all of [lo, hi), or -1.
@@ -37,26 +43,58 @@ public struct InputPages: @unchecked Sendable {
         return a > 0 && hi <= ranges[a - 1].hi ? a - 1 : -1
     }
 
-    /// Drops the whole pages of [lo, hi) (pages it only partly covers may hold bytes of a
-    /// neighbour still to be read, and stay), if there are enough of them to be worth a system
-    /// call: each one costs a TLB flush on every core running the link. Measured on the lld
-    /// workload (madvise calls, CPU time): every range, 3,875 calls and 8% more time; 16 KiB
-    /// and up, 1,534 calls; 64 KiB and up, 613 calls and no difference above the noise, for
-    /// 33 MB less saved than every range.
-    fileprivate static func drop(_ lo: UInt, _ hi: UInt, minimum: UInt = minDrop) {
-        let first = (lo + pageSize - 1) & ~(pageSize - 1)
-        let end = hi & ~(pageSize - 1)
-        if end >= first + minimum { madvise(UnsafeMutableRawPointer(bitPattern: first), Int(end - first), MADV_DONTNEED) }
-    }
+    /// Ranges are dropped only if they hold enough whole pages to be worth it. Measured on the
+    /// lld workload when each range was its own system call (madvise calls, CPU time): every
+    /// range, 3,875 calls and 8% more time; 16 KiB and up, 1,534 calls; 64 KiB and up, 613
+    /// calls and no difference above the noise, for 33 MB less saved than every range.
     fileprivate static let minDrop: UInt = 64 << 10
+}
+
+/// Page ranges to drop, sent to the kernel together (`weld_drop_pages`: one TLB flush for all
+/// of them where the kernel can, instead of one per range, and each flush interrupts every
+/// other core running the link: on the swift workload at 2 threads, 300 separate calls cost
+/// the write phase 2.7 ms). Lives on a worker's stack; `finish()` sends what is left.
+struct PageDropQueue {
+    private var ranges: UnsafeMutablePointer<iovec>? = nil
+    private var count = 0
+    private var bytes: UInt = 0
+    /// Sent once this many ranges or bytes wait, so memory still goes down as work proceeds.
+    static let maxRanges = 64
+    static let maxBytes: UInt = 4 << 20
+
+    /// Queues the whole pages of [lo, hi) (pages it only partly covers may hold bytes of a
+    /// neighbour still to be read, and stay), if there are at least `minimum` bytes of them.
+    mutating func add(_ lo: UInt, _ hi: UInt, minimum: UInt = InputPages.minDrop) {
+        let first = (lo + InputPages.pageSize - 1) & ~(InputPages.pageSize - 1)
+        let end = hi & ~(InputPages.pageSize - 1)
+        if end < first + minimum { return }
+        if ranges == nil { ranges = .allocate(capacity: PageDropQueue.maxRanges) }
+        ranges![count] = iovec(iov_base: UnsafeMutableRawPointer(bitPattern: first), iov_len: Int(end - first))
+        count += 1
+        bytes += end - first
+        if count == PageDropQueue.maxRanges || bytes >= PageDropQueue.maxBytes { send() }
+    }
+
+    mutating func send() {
+        if count > 0 { _ = weld_drop_pages(ranges, Int32(count)) }
+        count = 0
+        bytes = 0
+    }
+
+    mutating func finish() {
+        send()
+        ranges?.deallocate()
+        ranges = nil
+    }
 }
 
 /// Input ranges one worker has finished reading, released in batches: most input sections
 /// (a C++ function and its relocations) are smaller than a page, but a worker goes through a
 /// file's sections in order, so neighbouring ones add up to whole pages. Lives on the worker's
-/// stack; no allocation, no lock. Call `flush()` at the end.
+/// stack; no lock, one small allocation (its drop queue). Call `flush()` at the end.
 public struct InputPageBatch {
     private let pages: InputPages
+    private var queue = PageDropQueue()
     /// The batch [lo, hi), and the file mapping [mapLo, mapHi) it lies in (empty: no batch).
     private var lo: UInt = 0, hi: UInt = 0
     private var mapLo: UInt = 0, mapHi: UInt = 0
@@ -67,7 +105,7 @@ public struct InputPageBatch {
     /// but also pages other tasks still read (symbol and string tables for .symtab, .eh_frame),
     /// which fault back in: on the lld workload, 64 KiB took 3,400 more page faults than 4 KiB.
     private static let joinGap: UInt = 4096
-    /// Batches are released once this big, so memory goes down as the work proceeds.
+    /// Batches are queued for dropping once this big, so memory goes down as work proceeds.
     private static let maxBatch: UInt = 1 << 20
 
     public init(_ pages: InputPages) { self.pages = pages }
@@ -78,18 +116,25 @@ public struct InputPageBatch {
         let a = UInt(bitPattern: p), b = a + UInt(count)
         if a <= hi + InputPageBatch.joinGap && b + InputPageBatch.joinGap >= lo && a >= mapLo && b <= mapHi {
             lo = min(lo, a); hi = max(hi, b)
-            if hi - lo >= InputPageBatch.maxBatch { flush() }
+            if hi - lo >= InputPageBatch.maxBatch { close() }
             return
         }
-        flush()
+        close()
         let m = pages.mapping(a, b)
         if m < 0 { return }
         (mapLo, mapHi) = pages.ranges[m]
         lo = a; hi = b
     }
 
-    public mutating func flush() {
-        if mapHi > mapLo { InputPages.drop(lo, hi) }
+    /// Ends the current batch: its pages join the drop queue.
+    private mutating func close() {
+        if mapHi > mapLo { queue.add(lo, hi) }
         mapLo = 0; mapHi = 0
+    }
+
+    /// Drops everything added so far.
+    public mutating func flush() {
+        close()
+        queue.finish()
     }
 }
