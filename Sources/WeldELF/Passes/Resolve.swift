@@ -268,13 +268,21 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
         }
         if keys.isEmpty {
             // Stragglers: references from earlier waves whose definer went away are rare, but
-            // check every strongly referenced symbol once before finishing.
-            for id in 0..<Int32(syms.count) {
-                let s = syms[id]
-                if s.name.count >= 0 && s.referencedStrongly && needsExtraction(s) {
-                    keys.append(s.lazyKey)
-                    if o.whyExtract != nil && reasons[s.lazyKey] == nil { reasons[s.lazyKey] = (-1, id) }
+            // check every strongly referenced symbol once before finishing (in parallel, in
+            // id order within each slice, slices in order: the same keys and reasons as a
+            // serial walk).
+            let perSlice: [[Int32]] = Parallel.map((syms.count + 4095) / 4096) { slice in
+                var ids: [Int32] = []
+                for id in Int32(slice * 4096)..<Int32(min(syms.count, slice * 4096 + 4096)) {
+                    let s = syms[id]
+                    if s.name.count >= 0 && s.referencedStrongly && needsExtraction(s) { ids.append(id) }
                 }
+                return ids
+            }
+            for id in perSlice.joined() {
+                let key = syms[id].lazyKey
+                keys.append(key)
+                if o.whyExtract != nil && reasons[key] == nil { reasons[key] = (-1, id) }
             }
         }
         keys.sort()
@@ -356,7 +364,9 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     if ctx.diag.hasErrors { throw LinkError("") }
     // References that name a version (`foo@V1`, from .symver in an object) bind to that
     // version of a shared library's symbol, default or not.
-    if ctx.objects.contains(where: { obj in obj.symbolIds.contains { syms[$0].isUndefined && syms[$0].referenced && memchr(syms[$0].name.ptr, Int32(UInt8(ascii: "@")), syms[$0].name.count) != nil } }) {
+    // (Looked for over the symbols, in parallel: a serial walk of every file's references,
+    // each a random read of a 128-byte symbol, took milliseconds.)
+    if anySymbol(syms, where: { s in s.isUndefined && s.referenced && s.name.count > 0 && memchr(s.name.ptr, Int32(UInt8(ascii: "@")), s.name.count) != nil }) {
         for so in ctx.shareds {
             for i in 1..<max(so.symbolCount, 1) where so.symShndx(i) != SHN.undef && so.symBind(i) != STB.local {
                 let v = Int(so.symVersion(i))
@@ -501,6 +511,18 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             }
         }
     }
+}
+
+/// Whether some symbol satisfies `test`, looked for in parallel slices.
+func anySymbol(_ syms: SymbolTable, where test: (Symbol) -> Bool) -> Bool {
+    let found: [Bool] = Parallel.map((syms.count + 4095) / 4096) { slice in
+        for id in Int32(slice * 4096)..<Int32(min(syms.count, slice * 4096 + 4096)) {
+            let s = syms[id]
+            if s.name.count >= 0 && test(s) { return true }
+        }
+        return false
+    }
+    return found.contains(true)
 }
 
 /// Makes an ObjectFile for archive member `m` (mapping a thin archive's member file).
