@@ -110,10 +110,19 @@ final class WorkerPool: @unchecked Sendable {
             if next >= count { return }
             let (claimed, seen) = cursor.compareExchange(expected: current, desired: current + 1, ordering: .acquiring)
             if !claimed { current = seen; continue }
-            body.pointee!(Int(next))
+            runChunk(Int(next))
             finished.add(1, ordering: .releasing)
             current = cursor.load(ordering: .acquiring)
         }
+    }
+
+    /// Runs one chunk. A function of its own so that this thread's reference to the body is
+    /// released when it returns, before the chunk is counted as finished: the posting thread
+    /// leaves `withoutActuallyEscaping` once every chunk is, and that checks that nothing
+    /// still holds the body (a reference released later would be reported as an escape).
+    @inline(never)
+    private func runChunk(_ index: Int) {
+        body.pointee!(index)
     }
 
     /// Starts helpers until there are `count` (called by the thread holding `busy`).
