@@ -71,11 +71,11 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
 
     // 1. Pieces per (chunk, shard), turned into each chunk's first slot in each shard's list:
     // shard by shard, chunk by chunk, so each shard's list is in global order.
-    let cursors = UnsafeMutablePointer<Int>.allocate(capacity: chunkCount * shardCount)
-    cursors.initialize(repeating: 0, count: chunkCount * shardCount)
-    defer { cursors.deallocate() }
+    let firstSlots = UnsafeMutablePointer<Int>.allocate(capacity: chunkCount * shardCount)
+    firstSlots.initialize(repeating: 0, count: chunkCount * shardCount)
+    defer { firstSlots.deallocate() }
     runChunks(chunkCount) { c in
-        let counts = cursors + c * shardCount
+        let counts = firstSlots + c * shardCount
         forEachRun(inChunk: c) { m, run, _ in
             let mix = alignMix(m.alignLog2)
             for k in run { counts[shardOf(m.hashes[k] ^ mix)] += 1 }
@@ -87,29 +87,42 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
     for s in 0..<shardCount {
         shardStart[s] = next
         for c in 0..<chunkCount {
-            let n = cursors[c * shardCount + s]
-            cursors[c * shardCount + s] = next
+            let n = firstSlots[c * shardCount + s]
+            firstSlots[c * shardCount + s] = next
             next += n
         }
     }
     shardStart[shardCount] = next
-    let firstSlots = UnsafeMutablePointer<Int>.allocate(capacity: chunkCount * shardCount)
-    firstSlots.initialize(from: cursors, count: chunkCount * shardCount)
-    defer { firstSlots.deallocate() }
+    let slots = UnsafeMutablePointer<Int>.allocate(capacity: chunkCount * shardCount)
+    defer { slots.deallocate() }
 
-    // 2. Each shard's pieces, gathered: what deduplication needs, not where the bytes are.
-    let entriesMemory = ScratchMemory(byteCount: total * MemoryLayout<MergeEntry>.stride, zeroed: false)
-    let entries = entriesMemory.base.bindMemory(to: MergeEntry.self, capacity: total)
-    runChunks(chunkCount) { c in
-        let slots = cursors + c * shardCount
-        forEachRun(inChunk: c) { m, run, _ in
+    /// Runs `body(member, piece, member's first global piece, piece hash with its alignment
+    /// mixed in, shard, position in the shards' lists)` for chunk `c`'s pieces, in order: the
+    /// walk that gathers the shards' lists (step 2) and every walk that later finds a piece's
+    /// place in them. Each walk starts with `slots` reset to `firstSlots`, and calls this from
+    /// its own `runChunks` closure, so that `body` is inlined into the loop (passed on through
+    /// one shared closure, it was an indirect call per piece: cxx-debug's merge +5 ms).
+    @inline(__always)
+    func forEachPieceInShardLists(chunk c: Int, _ body: (MemberPieceViews, Int, Int, UInt64, Int, Int) -> Void) {
+        let next = slots + c * shardCount
+        forEachRun(inChunk: c) { m, run, firstPiece in
             let mix = alignMix(m.alignLog2)
             for k in run {
                 let h = m.hashes[k] ^ mix
                 let s = shardOf(h)
-                (entries + slots[s]).initialize(to: MergeEntry(hash: h, size: m.sizes[k], alignLog2: m.alignLog2))
-                slots[s] += 1
+                body(m, k, firstPiece, h, s, next[s])
+                next[s] += 1
             }
+        }
+    }
+
+    // 2. Each shard's pieces, gathered: what deduplication needs, not where the bytes are.
+    let entriesMemory = ScratchMemory(byteCount: total * MemoryLayout<MergeEntry>.stride, zeroed: false)
+    let entries = entriesMemory.base.bindMemory(to: MergeEntry.self, capacity: total)
+    slots.update(from: firstSlots, count: chunkCount * shardCount)
+    runChunks(chunkCount) { c in
+        forEachPieceInShardLists(chunk: c) { m, k, _, h, _, position in
+            (entries + position).initialize(to: MergeEntry(hash: h, size: m.sizes[k], alignLog2: m.alignLog2))
         }
     }
 
@@ -121,8 +134,6 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
     let offsets = offsetsMemory.base.bindMemory(to: UInt32.self, capacity: total)
     let shardSize = UnsafeMutablePointer<UInt64>.allocate(capacity: shardCount)
     defer { shardSize.deallocate() }
-    let slots = UnsafeMutablePointer<Int>.allocate(capacity: chunkCount * shardCount)
-    defer { slots.deallocate() }
     let failed = UnsafeMutablePointer<Bool>.allocate(capacity: max(chunkCount, shardCount))
     defer { failed.deallocate() }
     let isFirstMemory = ScratchMemory(byteCount: total)
@@ -139,14 +150,8 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
             let ptrs = memory.base.bindMemory(to: UnsafeRawPointer.self, capacity: total)
             slots.update(from: firstSlots, count: chunkCount * shardCount)
             runChunks(chunkCount) { c in
-                let next = slots + c * shardCount
-                forEachRun(inChunk: c) { m, run, _ in
-                    let mix = alignMix(m.alignLog2)
-                    for k in run {
-                        let s = shardOf(m.hashes[k] ^ mix)
-                        (ptrs + next[s]).initialize(to: m.data + Int(m.inOffsets[k]))
-                        next[s] += 1
-                    }
+                forEachPieceInShardLists(chunk: c) { m, k, _, _, _, position in
+                    (ptrs + position).initialize(to: m.data + Int(m.inOffsets[k]))
                 }
             }
             pointersMemory = memory
@@ -201,20 +206,14 @@ func mergePieces(_ ctx: Context, _ os: OutputSection, from start: UInt64, parall
         // first occurrences copied into the block on the way (and marked, so as not to check them).
         slots.update(from: firstSlots, count: chunkCount * shardCount)
         runChunks(chunkCount) { c in
-            let next = slots + c * shardCount
-            forEachRun(inChunk: c) { m, run, firstPiece in
-                let mix = alignMix(m.alignLog2)
-                for k in run {
-                    let s = shardOf(m.hashes[k] ^ mix)
-                    let o = offsets[next[s]]
-                    next[s] += 1
-                    let off = shardBase[s] + UInt64(o & ~firstOccurrence)
-                    if o & firstOccurrence != 0 {
-                        (bytes + Int(off)).copyMemory(from: m.data + Int(m.inOffsets[k]), byteCount: Int(m.sizes[k]))
-                        isFirst[firstPiece + k] = true
-                    }
-                    m.outOffsets[k] = blockStart + off
+            forEachPieceInShardLists(chunk: c) { m, k, firstPiece, _, s, position in
+                let o = offsets[position]
+                let off = shardBase[s] + UInt64(o & ~firstOccurrence)
+                if o & firstOccurrence != 0 {
+                    (bytes + Int(off)).copyMemory(from: m.data + Int(m.inOffsets[k]), byteCount: Int(m.sizes[k]))
+                    isFirst[firstPiece + k] = true
                 }
+                m.outOffsets[k] = blockStart + off
             }
         }
         if compareBytes {
