@@ -25,6 +25,7 @@ import Glibc
 
     @Test(.enabled(if: MachOLinkTests.available)) func returns42AndIsSigned() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile("int main(void) { return 42; }\n", name: "ret.c", in: dir))
         let link = weldLink("-o ret \(obj)", in: dir)
         #expect(link.status == 0, "\(link.output)")
@@ -56,6 +57,7 @@ import Glibc
 
     @Test(.enabled(if: MachOLinkTests.available)) func printfGlobalsTLSAtTwoSlides() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile(Self.program, name: "p.c", in: dir, flags: "-O0"))
         for mode in ["", "-no_fixup_chains", "-dead_strip"] {
             let link = weldLink("\(mode) -o p \(obj)", in: dir)
@@ -70,6 +72,7 @@ import Glibc
 
     @Test(.enabled(if: MachOLinkTests.available)) func sameBytesAtAnyThreadCount() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile(Self.program, name: "p.c", in: dir))
         var images: [[UInt8]] = []
         for threads in [1, 2, 8] {
@@ -85,6 +88,7 @@ import Glibc
 
     @Test(.enabled(if: MachOLinkTests.available)) func undefinedSymbolNamesItsUse() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile("int missing(int);\nint main(void) { return missing(1); }\n", name: "u.c", in: dir))
         let link = weldLink("-o u \(obj)", in: dir)
         #expect(link.status == 1)
@@ -95,6 +99,7 @@ import Glibc
 
     @Test(.enabled(if: MachOLinkTests.available)) func duplicateSymbolNamesBothFiles() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let a = try #require(MachOFixtures.compile("int f(void) { return 1; }\nint main(void) { return f(); }\n", name: "a.c", in: dir))
         let b = try #require(MachOFixtures.compile("int f(void) { return 2; }\n", name: "b.c", in: dir))
         let link = weldLink("-o d \(a) \(b)", in: dir)
@@ -104,6 +109,7 @@ import Glibc
 
     @Test(.enabled(if: MachOLinkTests.available)) func deadStripRemovesUnreachableCode() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile("""
             int unused_function(int x) { return x * 3; }
             int used_function(int x) { return x + 1; }
@@ -120,6 +126,7 @@ import Glibc
 
     @Test(.enabled(if: MachOLinkTests.available)) func dylibAndItsUserViaRpath() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let lib = try #require(MachOFixtures.compile("int lib_value = 40;\nint lib_add(int x) { return x + lib_value; }\n", name: "lib.c", in: dir))
         let main = try #require(MachOFixtures.compile("extern int lib_value;\nint lib_add(int);\nint main(void) { return lib_add(2) + lib_value - 40; }\n", name: "main.c", in: dir))
         _ = MachOFixtures.run("mkdir -p \(dir)/lib")
@@ -137,6 +144,7 @@ import Glibc
     /// header and load commands, and a few cut-off lengths.
     @Test(.enabled(if: MachOLinkTests.available)) func damagedObjectsAreErrorsNotCrashes() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile(Self.program, name: "p.c", in: dir))
         let good = MachOFixtures.read(obj)
         var variants: [[UInt8]] = []
@@ -157,6 +165,7 @@ import Glibc
     /// A call across 140 MiB of code goes through a thunk that lands exactly on the callee.
     @Test(.enabled(if: MachOLinkTests.available)) func farCallsGoThroughThunks() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile("""
                 .section __TEXT,__text,regular,pure_instructions
                 .globl _main
@@ -201,6 +210,7 @@ import Glibc
     /// a public one used by the program gets its own LC_LOAD_DYLIB (ld64's implicit linking).
     @Test(.enabled(if: MachOLinkTests.available)) func reexportedLibraryInItsOwnStub() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         _ = MachOFixtures.run("mkdir -p \(dir)/sdk/usr/lib && cp \(MachOFixtures.shared)/sdk/usr/lib/libSystem.tbd \(dir)/sdk/usr/lib/")
         MachOFixtures.write("\(dir)/sdk/usr/lib/libouter.tbd", """
             --- !tapi-tbd
@@ -237,6 +247,7 @@ import Glibc
     /// -dependency_info lists the linker version, every input, then the output (ld64's records).
     @Test(.enabled(if: MachOLinkTests.available)) func dependencyInfoRecords() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile("int main(void) { return 0; }\n", name: "d.c", in: dir))
         #expect(weldLink("-dependency_info deps.dat -o d \(obj)", in: dir).status == 0)
         let bytes = MachOFixtures.read("\(dir)/deps.dat")
@@ -259,6 +270,7 @@ import Glibc
     /// archive member comes in only when something needs it (or with -all_load).
     @Test(.enabled(if: MachOLinkTests.available)) func resolutionRules() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let main = try #require(MachOFixtures.compile("""
             __attribute__((weak)) int chosen = 1;
             __attribute__((weak)) int first_weak = 10;
@@ -283,6 +295,7 @@ import Glibc
     /// -order_file puts the listed functions first, in order; -map lists sections and symbols.
     @Test(.enabled(if: MachOLinkTests.available)) func orderFileAndMap() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile("""
             int alpha(void) { return 1; }
             int beta(void) { return 2; }
@@ -303,6 +316,7 @@ import Glibc
     /// the image, -sectalign raises a section's alignment.
     @Test(.enabled(if: MachOLinkTests.available)) func symbolAndLayoutOptions() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let main = try #require(MachOFixtures.compile("int data_word = 1;\nint main(void) { return 9; }\n", name: "m.c", in: dir))
         let member = try #require(MachOFixtures.compile("int only_by_u(void) { return 1; }\n", name: "u.c", in: dir))
         _ = MachOFixtures.run("cd \(dir) && /opt/swift/usr/bin/llvm-ar --format=darwin rcs libu.a \(member)")
@@ -325,6 +339,7 @@ import Glibc
     /// remaining FDEs still describe their functions (pc_begin and CIE pointers recomputed).
     @Test(.enabled(if: MachOLinkTests.available)) func deadStripDropsUnusedFDEs() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile(Self.dwarfFrames, name: "fr.s", in: dir))
         #expect(weldLink("-o keep \(obj)", in: dir).status == 0)
         #expect(weldLink("-dead_strip -o strip \(obj)", in: dir).status == 0)
@@ -346,6 +361,7 @@ import Glibc
     /// same name supplies it, a dylib before the archive wins instead.
     @Test(.enabled(if: MachOLinkTests.available)) func firstLibraryOnTheCommandLineWins() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let main = try #require(MachOFixtures.compile("int provider(void);\nint main(void) { return provider(); }\n", name: "m.c", in: dir))
         let a = try #require(MachOFixtures.compile("int provider(void) { return 1; }\n", name: "a.c", in: dir))
         let d = try #require(MachOFixtures.compile("int provider(void) { return 2; }\n", name: "d.c", in: dir))
@@ -364,6 +380,7 @@ import Glibc
     /// -dead_strip_dylibs drops load commands for libraries nothing binds to.
     @Test(.enabled(if: MachOLinkTests.available)) func deadStripDylibs() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let lib = try #require(MachOFixtures.compile("int unused_lib_fn(void) { return 1; }\n", name: "l.c", in: dir))
         let main = try #require(MachOFixtures.compile("int main(void) { return 3; }\n", name: "m.c", in: dir))
         #expect(weldLink("-dylib -install_name @rpath/libunused.dylib -o libunused.dylib \(lib)", in: dir).status == 0)
@@ -378,6 +395,7 @@ import Glibc
     /// -init runs the named function before the inputs' initializers, in both fixup modes.
     @Test(.enabled(if: MachOLinkTests.available)) func initRunsFirst() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let obj = try #require(MachOFixtures.compile("""
             int printf(const char *, ...);
             void my_init(void) { printf("init;"); }
@@ -395,6 +413,7 @@ import Glibc
     /// Two objects with the same CIE: the output keeps one, and every FDE points at it.
     @Test(.enabled(if: MachOLinkTests.available)) func identicalCIEsAreMerged() throws {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let a = try #require(MachOFixtures.compile(Self.dwarfFrames, name: "a.s", in: dir))
         let renamed = Self.dwarfFrames.replacing("_main", with: "_main2")
             .replacing("_odd_frame", with: "_odd2").replacing("_unused_frame", with: "_unused2")

@@ -7,6 +7,7 @@ import WeldCore
 @Suite struct ObjectFileTests {
     func parse(_ source: String, name: String, flags: String = "-O1") throws -> ObjectFile {
         let dir = MachOFixtures.tempDir()
+        defer { MachOFixtures.run("rm -rf \(dir)") }
         let path = try #require(MachOFixtures.compile(source, name: name, in: dir, flags: flags))
         let file = try MappedFile.open(path)
         return try ObjectFile(name: path, bytes: file.bytes)

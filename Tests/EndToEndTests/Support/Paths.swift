@@ -34,6 +34,7 @@ enum Paths {
             for e in entries where e.hasPrefix("weld-e2e-") {
                 guard let pid = Int32(e.dropFirst("weld-e2e-".count)) else { continue }
                 if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
+                    unmountTestFileSystems(under: "\(tmp)/\(e)/")
                     try? fm.removeItem(atPath: "\(tmp)/\(e)")
                 }
             }
@@ -42,6 +43,17 @@ enum Paths {
         try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }()
+
+    /// A run killed inside the disk-full test leaves its small tmpfs mounted, and the
+    /// directory could never be removed; unmount what is still mounted under `prefix`.
+    private static func unmountTestFileSystems(under prefix: String) {
+        guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return }
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 1, fields[0] == "weld-test-tmpfs", fields[1].hasPrefix(prefix) else { continue }
+            _ = umount2(String(fields[1]), 0)
+        }
+    }
 
     /// Keep linked executables after passing tests (`WELD_E2E_KEEP=1`).
     static let keepOutputs = ProcessInfo.processInfo.environment["WELD_E2E_KEEP"] == "1"
