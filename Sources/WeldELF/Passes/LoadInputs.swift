@@ -11,6 +11,7 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
     var searchPaths = o.searchPaths.map { withSysroot($0, o.sysroot) }
     var seenScripts = 0
     var loadedPaths = Set<String>()
+    var loadedArchives = Set<String>()
     var pendingArchives: [(MappedFile, Int64, Bool)] = []
     var spanStart = monotonicNanos()
 
@@ -63,6 +64,12 @@ func loadInputs(_ ctx: Context) throws(LinkError) {
                 throw LinkError("\(path): unsupported ELF file type \(type) (expected a relocatable object or a shared library)")
             }
         } else if Archive.isArchive(bytes) {
+            // An archive named again (drivers repeat -lgcc, -lc, swiftc repeats -lswiftCore
+            // after the group) adds nothing: its members offer the same names at a later
+            // priority, and resolution takes the earliest offer. Parsing it and interning its
+            // symbol table again cost the swift workload 26,000 names. Only a repeat under
+            // --whole-archive loads anything.
+            if !spec.wholeArchive && !loadedArchives.insert(path).inserted { return }
             // Parsed later, all archives in parallel.
             pendingArchives.append((file, priority, spec.wholeArchive))
         } else if looksLikeLinkerScript(bytes) {
