@@ -132,7 +132,36 @@ public final class ObjectFile: @unchecked Sendable {
 
     // MARK: parsing
 
+    /// Parses and validates the whole file. Resolution runs the same three stages itself, so
+    /// that a big object's symbols and sections can be read on two threads at once.
     public func parse() throws(LinkError) {
+        try parseHeaders()
+        try parseSymbols()
+        try parseSections()
+    }
+
+    /// Number of section headers, set by `parseHeaders` (read by the stages that may run side
+    /// by side, which must not read `sections` while the other fills it).
+    public private(set) var sectionCount = 0
+    /// SHT_GROUP sections, found by `parseHeaders`: at most one COMDAT group each.
+    public private(set) var groupSectionCount = 0
+    private var symtabShndxSize = 0
+
+    /// The bytes of section `i`'s contents if they lie inside the file, whatever its type
+    /// says (tables the parser reads: names, strings, symbols).
+    private func tableBytes(_ i: Int, _ what: String) throws(LinkError) -> (UnsafeRawPointer, Int) {
+        let h = sectionHeader(i)
+        let off = h.u64(24), sz = h.u64(32)
+        if off > UInt64(size) || sz > UInt64(size) - off {
+            throw corrupt("\(what) (section \(i), offset 0x\(hex(off)), size 0x\(hex(sz))) extends past the end of the file (\(size) bytes)")
+        }
+        return (base + Int(off), Int(sz))
+    }
+
+    /// Stage 1: the ELF header, the section header table and section names, and where the
+    /// symbol table and its strings are (`symbolCount`, `firstGlobal`: what interning needs
+    /// reserved).
+    public func parseHeaders() throws(LinkError) {
         let b = base
         if size < 64 { throw corrupt("file is too small for an ELF header (\(size) bytes)") }
         if b.u32(0) != 0x464c_457f { throw LinkError("\(displayName): not an ELF file") }
@@ -167,15 +196,9 @@ public final class ObjectFile: @unchecked Sendable {
         if shstrndx >= shnum { throw corrupt("section name table index \(shstrndx) is out of range (\(shnum) sections)") }
         // A table the parser reads (names, strings) must lie inside the file whatever its type
         // says: the loop above skips SHT_NOBITS and section 0.
-        func tableBytes(_ i: Int, _ what: String) throws(LinkError) -> (UnsafeRawPointer, Int) {
-            let off = hdr(i).u64(24), sz = hdr(i).u64(32)
-            if off > UInt64(size) || sz > UInt64(size) - off {
-                throw corrupt("\(what) (section \(i), offset 0x\(hex(off)), size 0x\(hex(sz))) extends past the end of the file (\(size) bytes)")
-            }
-            return (b + Int(off), Int(sz))
-        }
         let (shstr, shstrSize) = try tableBytes(shstrndx, "section name table")
         sections = [InputSection?](repeating: nil, count: shnum)
+        sectionCount = shnum
         var badName = -1
         sectionNames = [NameRef](unsafeUninitializedCapacity: shnum) { names, n in
             badName = Self.nameSections(sh, count: shnum, shstr, size: shstrSize, into: names.baseAddress)
@@ -185,11 +208,11 @@ public final class ObjectFile: @unchecked Sendable {
             throw corrupt("section \(badName) has a name offset 0x\(hex(UInt64(hdr(badName).u32(0)))) outside the section name table")
         }
         var symtabIndex = -1
-        var symtabShndxSize = 0
         for i in 0..<shnum {
             let t = hdr(i).u32(4)
             if t == SHT.symtab { symtabIndex = i }
             if t == SHT.symtabShndx { (symtabShndx, symtabShndxSize) = try tableBytes(i, "extended section index table") }
+            if t == SHT.group { groupSectionCount += 1 }
         }
         if symtabIndex >= 0 {
             let h = hdr(symtabIndex)
@@ -202,29 +225,47 @@ public final class ObjectFile: @unchecked Sendable {
             let link = Int(h.u32(40))
             if link >= shnum || link == 0 { throw corrupt("symbol table links to section \(link), out of range") }
             (strtab, strtabSize) = try tableBytes(link, "symbol string table")
-            // Validate every symbol's name and section index once, keeping name lengths.
-            let count = symbolCount, st = symtab!, str = strtab!, strSize = strtabSize
-            let xindex = symtabShndx, xindexSize = symtabShndxSize
-            var bad = -1
-            nameLengths = [UInt32](unsafeUninitializedCapacity: count) { lengths, n in
-                bad = Self.scanSymbols(st, count: count, str, size: strSize, xindex, size: xindexSize, shnum: shnum, lengths: lengths.baseAddress)
-                n = bad < 0 ? count : bad
-            }
-            if bad >= 0 {
-                // Say what is wrong with it (the loop above only finds it).
-                let s = bad, nameOff = Int(st.u32(s * 24)), shndx = st.u16(s * 24 + 6)
-                guard nameOff == 0 && strSize == 0 || str.cStringLength(nameOff, limit: nameOff < strSize ? strSize - nameOff : 0).map({ $0 <= UInt32.max }) == true else {
-                    throw corrupt("symbol \(s) has a name offset 0x\(hex(UInt64(nameOff))) outside the string table or without a terminator")
-                }
-                let name = strSize == 0 ? "" : String(cString: (str + nameOff).assumingMemoryBound(to: CChar.self))
-                if shndx == SHN.xindex {
-                    if xindex == nil { throw corrupt("symbol \(s) uses SHN_XINDEX but there is no .symtab_shndx section") }
-                    if s * 4 + 4 > xindexSize { throw corrupt("symbol \(s) uses SHN_XINDEX but .symtab_shndx has only \(xindexSize / 4) entries") }
-                    throw corrupt("symbol \(s) (\(name)) has section index out of range")
-                }
-                throw corrupt("symbol \(s) (\(name)) has section index \(shndx), out of range (\(shnum) sections)")
-            }
         }
+    }
+
+    /// Stage 2a: validates every symbol's name and section index once, keeping name lengths.
+    /// Needs only `parseHeaders`; may run beside `parseSections`.
+    public func parseSymbols() throws(LinkError) {
+        guard let st = symtab, let str = strtab else { return }
+        let count = symbolCount, strSize = strtabSize, shnum = sectionCount
+        let xindex = symtabShndx, xindexSize = symtabShndxSize
+        var bad = -1
+        nameLengths = [UInt32](unsafeUninitializedCapacity: count) { lengths, n in
+            bad = Self.scanSymbols(st, count: count, str, size: strSize, xindex, size: xindexSize, shnum: shnum, lengths: lengths.baseAddress)
+            n = bad < 0 ? count : bad
+        }
+        if bad >= 0 { throw symbolError(bad) }
+    }
+
+    /// Says what is wrong with symbol `s` (the scan only finds it).
+    private func symbolError(_ s: Int) -> LinkError {
+        let st = symtab!, str = strtab!, strSize = strtabSize, shnum = sectionCount
+        let nameOff = Int(st.u32(s * 24)), shndx = st.u16(s * 24 + 6)
+        guard nameOff == 0 && strSize == 0 || str.cStringLength(nameOff, limit: nameOff < strSize ? strSize - nameOff : 0).map({ $0 <= UInt32.max }) == true else {
+            return corrupt("symbol \(s) has a name offset 0x\(hex(UInt64(nameOff))) outside the string table or without a terminator")
+        }
+        let name = strSize == 0 ? "" : String(cString: (str + nameOff).assumingMemoryBound(to: CChar.self))
+        if shndx == SHN.xindex {
+            if symtabShndx == nil { return corrupt("symbol \(s) uses SHN_XINDEX but there is no .symtab_shndx section") }
+            if s * 4 + 4 > symtabShndxSize { return corrupt("symbol \(s) uses SHN_XINDEX but .symtab_shndx has only \(symtabShndxSize / 4) entries") }
+            return corrupt("symbol \(s) (\(name)) has section index out of range")
+        }
+        return corrupt("symbol \(s) (\(name)) has section index \(shndx), out of range (\(shnum) sections)")
+    }
+
+    /// Stage 2b: the sections that go to the output, COMDAT groups, notes, and relocation
+    /// sections attached to their targets. Needs only `parseHeaders` (a group's signature is
+    /// checked here on its own), so it may run beside `parseSymbols`; if both find something
+    /// wrong, the symbol's error is the one to report, as `parse()` would.
+    public func parseSections() throws(LinkError) {
+        let b = base
+        let shnum = sectionCount
+        @inline(__always) func hdr(_ i: Int) -> UnsafeRawPointer { sectionHeader(i) }
         // Sections that go to the output.
         for i in 1..<max(shnum, 1) {
             let h = hdr(i)
@@ -430,8 +471,24 @@ public final class ObjectFile: @unchecked Sendable {
         }
         if flags & 1 == 0 { return } // not GRP_COMDAT: nothing to deduplicate
         let members = GroupMembers(words: data + 4, count: count - 1)
-        var sig = symName(sigSym)
-        if symType(sigSym) == STT.section, let s = Optional(Int(symShndx(sigSym))), s < sectionNames.count { sig = sectionNames[s] }
+        // Read on its own, not through `nameLengths`: parseSymbols may be running beside this.
+        // What is wrong with the symbol is said as parseSymbols says it.
+        let e = symtab! + sigSym * 24, str = strtab!
+        let nameOff = Int(e.u32(0))
+        var length = 0
+        if nameOff != 0 || strtabSize != 0 {
+            guard let n = str.stringLength(at: nameOff, tableSize: strtabSize, terminated: str.endsWithNUL(size: strtabSize)) else { throw symbolError(sigSym) }
+            length = n
+        }
+        var sig = NameRef(str + nameOff, length)
+        if e.u8(4) & 0xf == STT.section {
+            var s = Int(e.u16(6))
+            if s == Int(SHN.xindex) {
+                guard let x = symtabShndx, sigSym * 4 + 4 <= symtabShndxSize else { throw symbolError(sigSym) }
+                s = Int(x.u32(sigSym * 4))
+            }
+            if s < sectionNames.count { sig = sectionNames[s] }
+        }
         groups.append((sig, members))
         groupSignatureSymbols.append(sigSym)
     }
