@@ -145,6 +145,7 @@ public final class ObjectFile: @unchecked Sendable {
     public private(set) var sectionCount = 0
     /// SHT_GROUP sections, found by `parseHeaders`: at most one COMDAT group each.
     public private(set) var groupSectionCount = 0
+    private var sectionNameTable = 0
     private var symtabShndxSize = 0
 
     /// The bytes of section `i`'s contents if they lie inside the file, whatever its type
@@ -196,17 +197,10 @@ public final class ObjectFile: @unchecked Sendable {
         if shstrndx >= shnum { throw corrupt("section name table index \(shstrndx) is out of range (\(shnum) sections)") }
         // A table the parser reads (names, strings) must lie inside the file whatever its type
         // says: the loop above skips SHT_NOBITS and section 0.
-        let (shstr, shstrSize) = try tableBytes(shstrndx, "section name table")
+        _ = try tableBytes(shstrndx, "section name table")
+        sectionNameTable = shstrndx
         sections = [InputSection?](repeating: nil, count: shnum)
         sectionCount = shnum
-        var badName = -1
-        sectionNames = [NameRef](unsafeUninitializedCapacity: shnum) { names, n in
-            badName = Self.nameSections(sh, count: shnum, shstr, size: shstrSize, into: names.baseAddress)
-            n = badName < 0 ? shnum : badName
-        }
-        if badName >= 0 {
-            throw corrupt("section \(badName) has a name offset 0x\(hex(UInt64(hdr(badName).u32(0)))) outside the section name table")
-        }
         var symtabIndex = -1
         for i in 0..<shnum {
             let t = hdr(i).u32(4)
@@ -266,6 +260,18 @@ public final class ObjectFile: @unchecked Sendable {
         let b = base
         let shnum = sectionCount
         @inline(__always) func hdr(_ i: Int) -> UnsafeRawPointer { sectionHeader(i) }
+        if shnum == 0 { return }
+        // Section names here, not with the headers: the swift workload's Swift.o has 26,000,
+        // and the headers of a whole wave are read before any file's symbols or sections.
+        let (shstr, shstrSize) = try tableBytes(sectionNameTable, "section name table")
+        var badName = -1
+        sectionNames = [NameRef](unsafeUninitializedCapacity: shnum) { names, n in
+            badName = Self.nameSections(hdr(0), count: shnum, shstr, size: shstrSize, into: names.baseAddress)
+            n = badName < 0 ? shnum : badName
+        }
+        if badName >= 0 {
+            throw corrupt("section \(badName) has a name offset 0x\(hex(UInt64(hdr(badName).u32(0)))) outside the section name table")
+        }
         // Sections that go to the output.
         for i in 1..<max(shnum, 1) {
             let h = hdr(i)

@@ -134,11 +134,11 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     var pending: [ObjectFile] = ctx.objects
     var whyExtract: [(reference: String, member: String, symbol: String)] = []
     ctx.objects = []
-    for ar in ctx.archives where ar.wholeArchive {
-        for m in 0..<ar.archive.members.count {
-            if let obj = try memberObject(ar, m) { pending.append(obj) }
-        }
+    var wholeMembers: [(archive: Int32, member: Int32)] = []
+    for (a, ar) in ctx.archives.enumerated() where ar.wholeArchive {
+        for m in 0..<ar.archive.members.count { wholeMembers.append((Int32(a), Int32(m))) }
     }
+    pending += try loadMembers(ctx, wholeMembers).compactMap { $0 }
     pending.sort { $0.priority < $1.priority }
 
     while !pending.isEmpty {
@@ -163,7 +163,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             do {
                 if item.part != .sections { try obj.parseSymbols() }
                 if item.part != .symbols { try obj.parseSections(); internGroups(obj, comdatTable) }
-                if item.part != .sections { internGlobals(obj, syms) }
+                if item.part != .sections { internGlobals(obj, syms, wrapping: wrapMap) }
                 return nil
             } catch { return error as? LinkError ?? LinkError("\(error)") }
         }
@@ -198,7 +198,7 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             }
         }
         // 3. Drop the members of groups owned by another file, and of a group's later copies
-        //    in the same file (objects from other linkers' -r may hold both); propose definitions.
+        //    in the same file (objects from other linkers' -r may hold both).
         Parallel.forEach(wave.count) { f in
             let obj = wave[f]
             // Repeats are rare: look for one without a heap allocation, and only then keep a set.
@@ -207,9 +207,15 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             for (g, gid) in zip(obj.groups, obj.groupIds) where owners[Int(gid)] != UInt64(obj.priority) || (repeats && !kept.insert(gid).inserted) {
                 for m in g.members { obj.sections[Int(m)]?.alive = false }
             }
-            for k in 0..<obj.symbolIds.count {
+        }
+        // 4. Propose definitions, in slices of a file's globals: a big object is several items
+        //    (Swift.o's 39,000 symbols were one thread's work while the other had finished).
+        let proposalSlices = symbolSlices(wave)
+        Parallel.forEach(proposalSlices.count) { n in
+            let slice = proposalSlices[n], obj = wave[Int(slice.file)]
+            for k in Int(slice.lo)..<Int(slice.hi) {
                 let i = obj.firstGlobal + k
-                var id = obj.symbolIds[k]
+                let id = obj.symbolIds[k]
                 let vis = obj.symVisibility(i)
                 if vis != STV.default { syms.setFlag(id, visibilityFlag(vis)) }
                 let shndx = obj.symShndx(i)
@@ -218,7 +224,6 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
                 // A definition in a dropped COMDAT member resolves to the kept copy.
                 let deadDef = defined && !isCommon && shndx < UInt32(SHN.loreserve) && obj.sections[Int(shndx)].map { !$0.alive } ?? false
                 if !defined || deadDef {
-                    if !deadDef, let w = wrapMap[id] { id = w; obj.symbolIds[k] = w }
                     let strong = obj.symBind(i) != STB.weak && !deadDef
                     syms.setFlag(id, strong ? (SymbolFlag.referenced | SymbolFlag.referencedStrongly) : SymbolFlag.referenced)
                     continue
@@ -232,11 +237,11 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             }
         }
     PhaseTimer.shared.endSpan("resolve: wave: comdat and proposals", since: spanStart); spanStart = monotonicNanos()
-        // 4. Members this wave's strong references need.
-        let wanted: [[UInt64]] = Parallel.map(wave.count) { f in
-            let obj = wave[f]
+        // 5. Members this wave's strong references need.
+        let wanted: [[UInt64]] = Parallel.map(proposalSlices.count) { n in
+            let slice = proposalSlices[n], obj = wave[Int(slice.file)]
             var keys: [UInt64] = []
-            for k in 0..<obj.symbolIds.count {
+            for k in Int(slice.lo)..<Int(slice.hi) {
                 let i = obj.firstGlobal + k
                 if obj.symShndx(i) != UInt32(SHN.undef) || obj.symBind(i) == STB.weak { continue }
                 let s = syms[obj.symbolIds[k]]
@@ -278,15 +283,20 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
             }
         }
         keys.sort()
+        var newMembers: [(archive: Int32, member: Int32)] = []
+        var newKeys: [UInt64] = []
         var last: UInt64 = .max
         for key in keys where key != last {
             last = key
             let (a, m) = lazyMember(key)
-            let ar = ctx.archives[a]
-            if ar.loaded[m] { continue }
-            guard let obj = try memberObject(ar, m) else { continue }
+            if ctx.archives[a].loaded[m] { continue }
+            newMembers.append((Int32(a), Int32(m)))
+            newKeys.append(key)
+        }
+        for (n, member) in try loadMembers(ctx, newMembers).enumerated() {
+            guard let obj = member else { continue }
             pending.append(obj)
-            if let (file, id) = reasons[key] {
+            if let (file, id) = reasons[newKeys[n]] {
                 let name = syms[id].name.string
                 let reference = file >= 0 ? wave[Int(file)].displayName : name == (o.entry ?? "_start") ? "--entry" : "<internal>"
                 whyExtract.append((reference, obj.displayName, name))
@@ -542,8 +552,10 @@ func internGroups(_ obj: ObjectFile, _ comdatTable: SymbolTable) {
 }
 
 /// Interns `obj`'s global symbols (`symbolIds`, and `symvers` for `.symver` names). The table
-/// was reserved for its global count, read by parseHeaders.
-func internGlobals(_ obj: ObjectFile, _ syms: SymbolTable) {
+/// was reserved for its global count, read by parseHeaders. `--wrap`: an undefined reference
+/// to W gets __wrap_W's id, one to __real_W gets W's (`wrapping`), as lld rewrites the file's
+/// symbol table: everything about the reference (its visibility too) then goes to the target.
+func internGlobals(_ obj: ObjectFile, _ syms: SymbolTable, wrapping wrapMap: [Int32: Int32]) {
     let n = max(obj.symbolCount - obj.firstGlobal, 0)
     // `.symver` names (foo@@V2, foo@V1) exist only if the string table has an '@'.
     let mayVersion = obj.strtabSize > 0 && memchr(obj.strtab!, Int32(UInt8(ascii: "@")), obj.strtabSize) != nil
@@ -570,10 +582,30 @@ func internGlobals(_ obj: ObjectFile, _ syms: SymbolTable) {
                 } else {
                     buf[k] = syms.intern(name, hash: hashes[k], &block)
                 }
+                if !wrapMap.isEmpty && obj.symShndx(i) == UInt32(SHN.undef), let w = wrapMap[buf[k]] { buf[k] = w }
             }
         }
         count = n
     }
+}
+
+/// Slices of each file's globals, at most `symbolSliceSize` each, for loops over a wave's
+/// symbols (a big object is several items, so no thread is left with it alone).
+let symbolSliceSize = 8192
+
+func symbolSlices(_ wave: [ObjectFile]) -> [(file: Int32, lo: Int32, hi: Int32)] {
+    var slices: [(file: Int32, lo: Int32, hi: Int32)] = []
+    slices.reserveCapacity(wave.count + 8)
+    for (f, obj) in wave.enumerated() {
+        let n = obj.symbolIds.count
+        var lo = 0
+        repeat {
+            let hi = min(lo + symbolSliceSize, n)
+            slices.append((Int32(f), Int32(lo), Int32(hi)))
+            lo = hi
+        } while lo < n
+    }
+    return slices
 }
 
 func anySymbol(_ syms: SymbolTable, where test: (Symbol) -> Bool) -> Bool {
@@ -587,13 +619,29 @@ func anySymbol(_ syms: SymbolTable, where test: (Symbol) -> Bool) -> Bool {
     return found.contains(true)
 }
 
+/// Loads archive members (archive index, member index) as objects, in order: marks them
+/// loaded and, with --trace, names each, then makes their objects in parallel (a name and an
+/// object apiece: 1,000 members in the swift workload's waves were a millisecond on one
+/// thread). Nil for a non-ELF member of a --whole-archive; the first member in order that
+/// cannot be loaded is the error.
+func loadMembers(_ ctx: Context, _ members: [(archive: Int32, member: Int32)]) throws(LinkError) -> [ObjectFile?] {
+    for (a, m) in members {
+        let ar = ctx.archives[Int(a)]
+        ar.loaded[Int(m)] = true
+        if Diagnostics.shared.traceInputs { print("\(ar.path)(\(ar.archive.members[Int(m)].name))") }
+    }
+    let made: [Result<ObjectFile?, LinkError>] = Parallel.map(members.count) { n in
+        do { return .success(try memberObject(ctx.archives[Int(members[n].archive)], Int(members[n].member))) }
+        catch { return .failure(error as? LinkError ?? LinkError("\(error)")) }
+    }
+    return try made.map { r throws(LinkError) in try r.get() }
+}
+
 /// Makes an ObjectFile for archive member `m` (mapping a thin archive's member file).
 func memberObject(_ ar: ArchiveInput, _ m: Int) throws(LinkError) -> ObjectFile? {
-    ar.loaded[m] = true
     let member = ar.archive.members[m]
     let name = "\(ar.path)(\(member.name))"
     let prio = ar.priority + Int64(m) + 1
-    if Diagnostics.shared.traceInputs { print(name) }
     if let thin = member.thinPath {
         let f = try MappedFile.open(thin)
         if f.size >= 4 && f.base.u32(0) != 0x464c_457f { return nil }
