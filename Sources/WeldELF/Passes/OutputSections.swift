@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import WeldCore
+import Synchronization
 
 /// The output section an input section goes to: `.text.foo` → `.text` and so on, as GNU ld's
 /// default script does. The result is a view into the input name: no string is built.
@@ -43,8 +44,52 @@ struct OutputSectionKey: Hashable {
         self.name = name; self.flags = flags
         hash = fastHash(name.ptr, name.count) ^ (flags &* 0x9e37_79b9_7f4a_7c15)
     }
+    private init(name: NameRef, flags: UInt64, hash: UInt64) { self.name = name; self.flags = flags; self.hash = hash }
     static func == (a: Self, b: Self) -> Bool { a.hash == b.hash && a.flags == b.flags && a.name == b.name }
     func hash(into h: inout Hasher) { h.combine(hash) }
+    /// The same key with its name at `name` (same bytes, another place).
+    func withName(_ name: NameRef) -> OutputSectionKey { OutputSectionKey(name: name, flags: flags, hash: hash) }
+}
+
+/// One copy of each output section name, shared by the per-file loop's threads: a file's
+/// group keys point their names at it, so the serial walk that combines every file's groups
+/// compares names by pointer (NameRef's `==` tries that first) instead of reading each
+/// file's section name table (a cache miss per group: 0.8 ms of that walk for the swift
+/// workload's 7,600 groups). Lock-free: a new name takes an entry, then publishes it in a slot
+/// with one CAS. Which file's copy wins a name does not matter, only that there is one.
+/// When full, names stay as they are and are compared by their bytes.
+final class OutputNameTable: @unchecked Sendable {
+    private static let capacity = 2048
+    private let slots = UnsafeMutablePointer<Atomic<UInt32>>.allocate(capacity: 2 * capacity)
+    private let entries = UnsafeMutablePointer<NameRef>.allocate(capacity: capacity)
+    private let used = Atomic<Int>(0)
+
+    init() {
+        // All-zero bytes are an `Atomic<UInt32>(0)`: empty.
+        memset(slots, 0, 2 * Self.capacity * MemoryLayout<Atomic<UInt32>>.stride)
+    }
+    deinit { slots.deallocate(); entries.deallocate() }
+
+    /// `name`'s shared copy (`hash` is its key's hash, which mixes in the flags: equal names
+    /// may sit in several slots, which costs nothing but a slot).
+    func shared(_ name: NameRef, hash: UInt64) -> NameRef {
+        let mask = 2 * Self.capacity - 1
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            var v = slots[i].load(ordering: .acquiring)
+            if v == 0 {
+                let e = used.add(1, ordering: .relaxed).oldValue
+                if e >= Self.capacity { return name }
+                (entries + e).initialize(to: name)
+                let (won, current) = slots[i].compareExchange(expected: 0, desired: UInt32(e + 1), ordering: .acquiringAndReleasing)
+                if won { return name }
+                v = current   // another thread filled the slot first; entry e stays unused
+            }
+            let entry = entries[Int(v) - 1]
+            if entry == name { return entry }
+            i = (i + 1) & mask
+        }
+    }
 }
 
 /// Groups live input sections into output sections (in first-seen order, which is
@@ -75,6 +120,7 @@ func createOutputSections(_ ctx: Context) {
     let stripDebug = ctx.options.stripDebug || ctx.options.stripAll
     let keepTextPrefix = ctx.options.keepTextSectionPrefix
     var spanStart = monotonicNanos()
+    let sharedNames = OutputNameTable()
     let perFile: [FileGroups] = Parallel.map(ctx.objects.count) { f in
         let obj = ctx.objects[f]
         let names = obj.sectionNames
@@ -100,7 +146,7 @@ func createOutputSections(_ ctx: Context) {
             let key = OutputSectionKey(name: name, flags: sec.flags & (SHF.write | SHF.execinstr | SHF.alloc | SHF.tls) | (isEh ? ehFrameKeyBit : 0))
             // A file has few distinct output sections: the last one or a short linear search.
             var g = last >= 0 && groups[last].key == key ? last : (groups.firstIndex { $0.key == key } ?? -1)
-            if g < 0 { groups.append(Group(key: key, first: sec)); g = groups.count - 1 }
+            if g < 0 { groups.append(Group(key: key.withName(sharedNames.shared(key.name, hash: key.hash)), first: sec)); g = groups.count - 1 }
             last = g
             groupOf[sec.index] = Int32(g)
             groups[g].count += 1
