@@ -47,7 +47,11 @@ public struct InputPages: @unchecked Sendable {
     /// lld workload when each range was its own system call (madvise calls, CPU time): every
     /// range, 3,875 calls and 8% more time; 16 KiB and up, 1,534 calls; 64 KiB and up, 613
     /// calls and no difference above the noise, for 33 MB less saved than every range.
-    fileprivate static let minDrop: UInt = 64 << 10
+    /// Later, with drops batched (a TLB flush per batch, an interrupt for the other core at 2
+    /// threads): 256 KiB and up left peak RSS as it was (swift 198.6 MB, lld 418 MB) and made
+    /// the write phase 0.9 ms (swift) and 2.3 ms (lld) faster at 2 threads than 64 KiB; 1 MiB
+    /// raised peak RSS to 234 and 437 MB, past mold's 231 and 458.
+    fileprivate static let minDrop: UInt = 256 << 10
 }
 
 /// Page ranges to drop, sent to the kernel together (`weld_drop_pages`: one TLB flush for all
