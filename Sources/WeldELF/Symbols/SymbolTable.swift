@@ -19,18 +19,27 @@ public final class SymbolTable: @unchecked Sendable {
     private var names: UnsafeMutablePointer<NameRef>
     private var hashes: UnsafeMutablePointer<UInt64>
     private var capacity: Int       // of `symbols`, half the slot count
+    /// The arrays' memory (huge pages where the kernel has them free: see HugePages).
+    private var slotMemory: HugePageBuffer<Atomic<UInt64>>
+    private var symbolMemory: HugePageBuffer<Symbol>
+    private var nameMemory: HugePageBuffer<NameRef>
+    private var hashMemory: HugePageBuffer<UInt64>
 
     public var count: Int { Int(nextId.load(ordering: .relaxed)) }
 
     public init(expected: Int) {
         var n = 1024
         while n < expected * 2 { n <<= 1 }
-        slots = SymbolTable.emptySlots(n)
+        slotMemory = SymbolTable.emptySlots(n)
+        slots = slotMemory.base
         mask = n - 1
         capacity = n / 2
-        symbols = UnsafeMutablePointer<Symbol>.allocate(capacity: capacity)
-        names = UnsafeMutablePointer<NameRef>.allocate(capacity: capacity)
-        hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+        symbolMemory = HugePageBuffer(capacity)
+        nameMemory = HugePageBuffer(capacity)
+        hashMemory = HugePageBuffer(capacity)
+        symbols = symbolMemory.base
+        names = nameMemory.base
+        hashes = hashMemory.base
     }
 
     /// `n` empty slots, zeroed by every thread at once, each its own contiguous part: a table
@@ -38,15 +47,18 @@ public final class SymbolTable: @unchecked Sendable {
     /// to be first touched by the parallel interning instead made that 11 ms slower: random
     /// first touches of one region by two threads fault page by page and contend for the
     /// region's page-table lock.
-    static func emptySlots(_ n: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
-        let slots = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: n)
+    /// On huge pages the slots are zero already, and first touches cost a fault per 2 MiB.
+    static func emptySlots(_ n: Int) -> HugePageBuffer<Atomic<UInt64>> {
+        let memory = HugePageBuffer<Atomic<UInt64>>(n)
+        if memory.huge { return memory }
+        let slots = memory.base
         let parts = n >= 1 << 16 ? Parallel.threadCount : 1
         Parallel.forEach(parts) { part in
             // All-zero bytes are an `Atomic<UInt64>(0)`: the atomic is the bare integer.
             let lo = n * part / parts, hi = n * (part + 1) / parts
             memset(slots + lo, 0, (hi - lo) * MemoryLayout<Atomic<UInt64>>.stride)
         }
-        return slots
+        return memory
     }
 
     @inline(__always) static func slotValue(_ h: UInt64, _ id: Int32) -> UInt64 { (h & 0xffff_ffff_0000_0000) | UInt64(UInt32(id + 1)) }
@@ -58,28 +70,33 @@ public final class SymbolTable: @unchecked Sendable {
         if need <= capacity { return }
         var n = (mask + 1)
         while n / 2 < need { n <<= 1 }
-        let newSlots = SymbolTable.emptySlots(n)
+        let newSlotMemory = SymbolTable.emptySlots(n)
+        let newSlots = newSlotMemory.base
         let newMask = n - 1
         for id in 0..<count where names[id].count >= 0 {
             var i = Int(truncatingIfNeeded: hashes[id]) & newMask
             while newSlots[i].load(ordering: .relaxed) != 0 { i = (i + 1) & newMask }
             newSlots[i].store(SymbolTable.slotValue(hashes[id], Int32(id)), ordering: .relaxed)
         }
-        slots.deallocate()
+        slotMemory.deallocate()
+        slotMemory = newSlotMemory
         slots = newSlots
         mask = newMask
-        let newSymbols = UnsafeMutablePointer<Symbol>.allocate(capacity: n / 2)
-        newSymbols.moveInitialize(from: symbols, count: count)
-        symbols.deallocate()
-        symbols = newSymbols
-        let newNames = UnsafeMutablePointer<NameRef>.allocate(capacity: n / 2)
-        newNames.moveInitialize(from: names, count: count)
-        names.deallocate()
-        names = newNames
-        let newHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: n / 2)
-        newHashes.moveInitialize(from: hashes, count: count)
-        hashes.deallocate()
-        hashes = newHashes
+        let newSymbols = HugePageBuffer<Symbol>(n / 2)
+        newSymbols.base.moveInitialize(from: symbols, count: count)
+        symbolMemory.deallocate()
+        symbolMemory = newSymbols
+        symbols = newSymbols.base
+        let newNames = HugePageBuffer<NameRef>(n / 2)
+        newNames.base.moveInitialize(from: names, count: count)
+        nameMemory.deallocate()
+        nameMemory = newNames
+        names = newNames.base
+        let newHashes = HugePageBuffer<UInt64>(n / 2)
+        newHashes.base.moveInitialize(from: hashes, count: count)
+        hashMemory.deallocate()
+        hashMemory = newHashes
+        hashes = newHashes.base
         capacity = n / 2
     }
 
