@@ -8,8 +8,9 @@ import WeldCore
 /// merged strings and .eh_frame (then .eh_frame_hdr, which reads .eh_frame back), the symbol
 /// table, the other synthetic sections.
 func writeOutput(_ ctx: Context, _ out: OutputFile) throws(LinkError) {
-    let buf = out.base
-    let relaDyn: UnsafeMutableRawPointer? = ctx.synth.relaDyn.map { buf + Int($0.offset) + ctx.synth.staticDynRelocCount * 24 }
+    // The tasks below write disjoint parts of the mapping through these pointers.
+    nonisolated(unsafe) let buf = out.base
+    nonisolated(unsafe) let relaDyn: UnsafeMutableRawPointer? = ctx.synth.relaDyn.map { buf + Int($0.offset) + ctx.synth.staticDynRelocCount * 24 }
 
     // Jobs carry what the copy needs (the member, borrowed; where it goes): the parallel loop
     // then touches no output section and no member list, whose reference counts both threads
