@@ -11,13 +11,13 @@ import Glibc
 public final class SymbolTable: @unchecked Sendable {
     /// Slot value: the hash's upper 32 bits (a tag that rejects most mismatches without
     /// touching anything else) and symbol id + 1 in the lower 32; 0 = empty.
-    private var slots: UnsafeMutablePointer<Atomic<UInt64>>
+    private var slots: UnsafeMutablePointer<Atomic<UInt64>> { slotMemory.base }
     private var mask: Int
     private let nextId = Atomic<Int32>(0)
-    public private(set) var symbols: UnsafeMutablePointer<Symbol>
+    public var symbols: UnsafeMutablePointer<Symbol> { symbolMemory.base }
     /// Names by id, apart from the (much larger) symbols, so comparisons stay in cache.
-    private var names: UnsafeMutablePointer<NameRef>
-    private var hashes: UnsafeMutablePointer<UInt64>
+    private var names: UnsafeMutablePointer<NameRef> { nameMemory.base }
+    private var hashes: UnsafeMutablePointer<UInt64> { hashMemory.base }
     private var capacity: Int       // of `symbols`, half the slot count
     /// The arrays' memory (huge pages where the kernel has them free: see HugePages).
     private var slotMemory: HugePageBuffer<Atomic<UInt64>>
@@ -31,15 +31,11 @@ public final class SymbolTable: @unchecked Sendable {
         var n = 1024
         while n < expected * 2 { n <<= 1 }
         slotMemory = SymbolTable.emptySlots(n)
-        slots = slotMemory.base
         mask = n - 1
         capacity = n / 2
         symbolMemory = HugePageBuffer(capacity)
         nameMemory = HugePageBuffer(capacity)
         hashMemory = HugePageBuffer(capacity)
-        symbols = symbolMemory.base
-        names = nameMemory.base
-        hashes = hashMemory.base
     }
 
     /// `n` empty slots, zeroed by every thread at once, each its own contiguous part: a table
@@ -80,24 +76,19 @@ public final class SymbolTable: @unchecked Sendable {
         }
         slotMemory.deallocate()
         slotMemory = newSlotMemory
-        slots = newSlots
         mask = newMask
-        let newSymbols = HugePageBuffer<Symbol>(n / 2)
-        newSymbols.base.moveInitialize(from: symbols, count: count)
-        symbolMemory.deallocate()
-        symbolMemory = newSymbols
-        symbols = newSymbols.base
-        let newNames = HugePageBuffer<NameRef>(n / 2)
-        newNames.base.moveInitialize(from: names, count: count)
-        nameMemory.deallocate()
-        nameMemory = newNames
-        names = newNames.base
-        let newHashes = HugePageBuffer<UInt64>(n / 2)
-        newHashes.base.moveInitialize(from: hashes, count: count)
-        hashMemory.deallocate()
-        hashMemory = newHashes
-        hashes = newHashes.base
+        symbolMemory = SymbolTable.grown(symbolMemory, keeping: count, to: n / 2)
+        nameMemory = SymbolTable.grown(nameMemory, keeping: count, to: n / 2)
+        hashMemory = SymbolTable.grown(hashMemory, keeping: count, to: n / 2)
         capacity = n / 2
+    }
+
+    /// A buffer of `capacity` holding `old`'s first `count` elements, moved; `old` is freed.
+    private static func grown<T>(_ old: HugePageBuffer<T>, keeping count: Int, to capacity: Int) -> HugePageBuffer<T> {
+        let new = HugePageBuffer<T>(capacity)
+        new.base.moveInitialize(from: old.base, count: count)
+        old.deallocate()
+        return new
     }
 
     /// Returns the id for `name`, inserting it if new. Safe to call from many threads at
