@@ -159,9 +159,9 @@ public final class ObjectFile: @unchecked Sendable {
         return (base + Int(off), Int(sz))
     }
 
-    /// Stage 1: the ELF header, the section header table and section names, and where the
-    /// symbol table and its strings are (`symbolCount`, `firstGlobal`: what interning needs
-    /// reserved).
+    /// Stage 1: the ELF header, the section header table (its name table checked to lie in the
+    /// file; the names are read by `parseSections`), and where the symbol table and its strings
+    /// are (`symbolCount`, `firstGlobal`, `groupSectionCount`: what interning needs reserved).
     public func parseHeaders() throws(LinkError) {
         let b = base
         if size < 64 { throw corrupt("file is too small for an ELF header (\(size) bytes)") }

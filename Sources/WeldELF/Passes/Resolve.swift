@@ -515,7 +515,6 @@ func resolveSymbols(_ ctx: Context) throws(LinkError) {
     }
 }
 
-/// Whether some symbol satisfies `test`, looked for in parallel slices.
 /// One item of a wave's parse loop: a file, or half of a big one.
 struct ParseItem {
     enum Part: UInt8 { case whole, symbols, sections }
@@ -608,6 +607,7 @@ func symbolSlices(_ wave: [ObjectFile]) -> [(file: Int32, lo: Int32, hi: Int32)]
     return slices
 }
 
+/// Whether some symbol satisfies `test`, looked for in parallel slices.
 func anySymbol(_ syms: SymbolTable, where test: (Symbol) -> Bool) -> Bool {
     let found: [Bool] = Parallel.map((syms.count + 4095) / 4096) { slice in
         for id in Int32(slice * 4096)..<Int32(min(syms.count, slice * 4096 + 4096)) {
